@@ -1,0 +1,96 @@
+"""The click commands. Each parses options and calls the library; none holds logic of its own."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .main import EXIT_FINDINGS, EXIT_OK, input_errors
+
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "gitlab")
+INPUT_FORMATS = ("pulumi-preview", "pulumi-state", "terraform-plan")
+
+
+@click.command()
+@click.argument("target", type=click.Path(dir_okay=True, file_okay=True))
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here (atomically).")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(), help="Catalog overlay; repeatable.")
+@click.option("--replace-catalog", is_flag=True, help="Use only the --catalog files, not the shipped one.")
+@click.option("--policy-config", type=click.Path(), help="Pulumi --policy-pack-config shaped JSON.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), help="Force the plan format.")
+@click.option("--stack", help="Stack name, when TARGET is a Pulumi project folder.")
+@click.option(
+    "--unknowns",
+    type=click.Choice(["fail", "advisory"]),
+    default="fail",
+    show_default=True,
+    help="Whether a verdict forced by a value unknown at plan time is mandatory or advisory.",
+)
+@click.option("--waivers", type=click.Path(), help="Reviewed exceptions file (YAML).")
+@input_errors
+def check(
+    target: str,
+    fmt: str,
+    output: str | None,
+    catalogs: tuple[str, ...],
+    replace_catalog: bool,
+    policy_config: str | None,
+    input_format: str | None,
+    stack: str | None,
+    unknowns: str,
+    waivers: str | None,
+) -> None:
+    """Check a plan file or a Pulumi project against the sovereignty policies.
+
+    Exit 0: no mandatory finding; 1: at least one; 2: bad input or usage.
+    """
+    from souverain.checker import CheckOptions, check as run_check, write_atomically
+    from souverain.reports import render
+
+    options = CheckOptions(
+        catalogs=catalogs,
+        replace_catalog=replace_catalog,
+        policy_config=policy_config,
+        input_format=input_format,
+        stack=stack,
+        unknowns="advisory" if unknowns == "advisory" else "fail",
+        waivers=waivers,
+    )
+    evaluation = run_check(target, options)
+    report = render(evaluation, fmt)
+    if output:
+        write_atomically(output, report)
+        if fmt != "text":
+            click.echo(render(evaluation, "text"), nl=False)
+    else:
+        click.echo(report, nl=False)
+    sys.exit(EXIT_OK if evaluation.passed else EXIT_FINDINGS)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(), help="Catalog overlay; repeatable.")
+@click.option("--replace-catalog", is_flag=True, help="Show only the --catalog files.")
+@input_errors
+def catalog(fmt: str, catalogs: tuple[str, ...], replace_catalog: bool) -> None:
+    """Show the sovereignty catalog: offers, operators, qualifications, regions."""
+    from souverain.catalog import load_catalog
+    from souverain.catalog_view import render_catalog
+
+    click.echo(render_catalog(load_catalog(catalogs, replace=replace_catalog), fmt), nl=False)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def policies(fmt: str) -> None:
+    """List the policies with their ids, severities, enforcement and requirements."""
+    from souverain.policy_view import render_policies
+
+    click.echo(render_policies(fmt), nl=False)
+
+
+def register(group: click.Group) -> None:
+    for command in (check, catalog, policies):
+        group.add_command(command)

@@ -1,0 +1,55 @@
+"""Entry point: `souverain check`, `souverain catalog`, `souverain policies`, `souverain preview`.
+
+Commands only parse options and delegate to the library; every input error becomes one line on stderr
+and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from souverain.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str) -> None:
+    click.echo(f"souverain: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def input_errors(func: F) -> F:
+    """Turn library input errors into the one-line, exit-2 contract."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            fail(exc.line())
+        except MemoryError:
+            fail("input too large to check in the memory available")
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="souverain")
+def main() -> None:
+    """Sovereign infrastructure as code: offline policy checks for SecNumCloud and HDS hosting."""
+
+
+def _register() -> None:
+    from . import commands
+
+    commands.register(main)
+
+
+_register()

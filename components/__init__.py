@@ -1,0 +1,1 @@
+"""Pulumi components for sovereign OpenStack environments, compliant by construction."""

@@ -1,0 +1,16 @@
+"""The souverain policies, one per module, and the CrossGuard pack that runs them (`__main__.py`).
+
+`ALL_POLICIES` is the registry every entry point uses: `souverain check`, the policy pack, the tests.
+"""
+
+from __future__ import annotations
+
+from souverain.policy import Policy
+
+from . import qualified_region
+
+ALL_POLICIES: tuple[Policy, ...] = (qualified_region.POLICY,)
+
+POLICIES_BY_ID: dict[str, Policy] = {policy.id: policy for policy in ALL_POLICIES}
+
+__all__ = ["ALL_POLICIES", "POLICIES_BY_ID"]

@@ -1,0 +1,54 @@
+"""qualified-region: every cloud resource lands in a SecNumCloud-qualified region (and HDS for health data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from souverain.model import UNKNOWN, Resource
+from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+
+
+def check(resource: Resource, context: Context) -> Iterator[Violation]:
+    if not resource.is_cloud_resource:
+        return
+    region = resource.region
+    if region is UNKNOWN:
+        yield Violation("region is unknown until apply, so it cannot be shown to be qualified", unknown=True)
+        return
+    if not isinstance(region, str) or not region:
+        yield Violation(
+            "no region is set on the resource or its provider, so it cannot be shown to be qualified",
+            path="region",
+        )
+        return
+    catalog = context.catalog
+    offers = catalog.offers_for_region(region)
+    if not offers:
+        yield Violation(f"region {region!r} is not in the sovereignty catalog", path="region")
+        return
+    today = context.settings.today
+    if not catalog.region_qualified(region, "secnumcloud", resource.package or None, today):
+        yield Violation(f"region {region!r} is not SecNumCloud-qualified for this provider", path="region")
+    if context.settings.health_data and not catalog.region_qualified(
+        region, "hds", resource.package or None, today
+    ):
+        yield Violation(f"region {region!r} is not HDS-certified, and the stack holds health data", path="region")
+
+
+POLICY = Policy(
+    id="qualified-region",
+    title="Resources are in a SecNumCloud-qualified (and, for health data, HDS-certified) region",
+    severity=Severity.CRITICAL,
+    enforcement=Enforcement.MANDATORY,
+    rationale=(
+        "SecNumCloud qualifies an offer for named regions only; data in any other region, even the same "
+        "operator's, is outside the qualification. Health data also needs an HDS-certified host."
+    ),
+    remediation=(
+        "Set the resource's `region`, or its provider's (`pulumi config set openstack:region ...`), to a "
+        "region the catalog lists as qualified; declare contract regions in a catalog overlay."
+    ),
+    requirements=("SecNumCloud 3.2 §19.2", "SecNumCloud 3.2 §19.6", "HDS v2 (arrêté du 26 avril 2024)"),
+    check_resource=check,
+    config_schema={"healthData": {"type": "boolean", "description": "The stack holds personal health data."}},
+)

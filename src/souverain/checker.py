@@ -1,0 +1,99 @@
+"""`souverain check` as a library call: load inputs, evaluate, and hand back the evaluation."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import Catalog, load_catalog
+from .engine import Evaluation, PolicyConfig, UnknownMode, evaluate, load_policy_config, settings_from_config
+from .errors import InputError
+from .model import Plan
+from .policy import Policy
+from .readers import read_plan
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    catalogs: Sequence[str] = ()
+    replace_catalog: bool = False
+    policy_config: str | None = None
+    input_format: str | None = None
+    stack: str | None = None
+    unknowns: UnknownMode = "fail"
+    waivers: str | None = None
+
+
+def all_policies() -> tuple[Policy, ...]:
+    from souverain.policies import ALL_POLICIES
+
+    return ALL_POLICIES
+
+
+def load_inputs(options: CheckOptions) -> tuple[Catalog, PolicyConfig]:
+    catalog = load_catalog(options.catalogs, replace=options.replace_catalog)
+    policies = all_policies()
+    config = (
+        load_policy_config(options.policy_config, (p.id for p in policies))
+        if options.policy_config
+        else PolicyConfig()
+    )
+    return catalog, config
+
+
+def load_target(target: str, options: CheckOptions, catalog: Catalog) -> Plan:
+    """A plan file, or a Pulumi project folder run offline under the mock runtime."""
+    path = Path(target)
+    if path.is_dir():
+        if not (path / "Pulumi.yaml").is_file() and not (path / "Pulumi.yml").is_file():
+            raise InputError(target, "is a folder without Pulumi.yaml: give a plan file or a Pulumi project")
+        if not options.stack:
+            raise InputError(target, "checking a Pulumi project needs --stack NAME", field="--stack")
+        from .project import run_project_offline
+
+        return run_project_offline(path, options.stack, catalog)
+    if not path.exists():
+        raise InputError(target, "no such file")
+    return read_plan(path, options.input_format)
+
+
+def check(target: str, options: CheckOptions) -> Evaluation:
+    catalog, config = load_inputs(options)
+    plan = load_target(target, options, catalog)
+    settings = settings_from_config(config, plan, options.policy_config or "policy config")
+    waivers = None
+    if options.waivers:
+        from .waivers import load_waivers
+
+        waivers = load_waivers(options.waivers, (p.id for p in all_policies()), settings.today)
+    return evaluate(
+        plan.resources,
+        catalog,
+        all_policies(),
+        config,
+        settings,
+        unknowns=options.unknowns,
+        waivers=waivers,
+        plan=plan,
+        stack_name=plan.stack or target,
+    )
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a report so that readers see the old file or the whole new one, never half of it."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(path, f"cannot write report: {exc.strerror or exc}", field="--output") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(path, f"cannot write report: {exc.strerror or exc}", field="--output") from None

@@ -1,0 +1,220 @@
+"""Runs policies over resources and decides what is mandatory: the one place verdicts are made."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .catalog import Catalog
+from .errors import InputError
+from .model import Plan, Resource
+from .policy import Context, Enforcement, Policy, Settings, Violation
+
+UnknownMode = Literal["fail", "advisory"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    policy: str
+    enforcement: Enforcement
+    """The effective enforcement: after policy config, unknown handling and waivers."""
+    severity: str
+    resource: str
+    """The resource's URN or address; the stack name for stack-wide findings."""
+    type: str
+    message: str
+    unknown: bool = False
+    path: str | None = None
+    waiver: Mapping[str, Any] | None = None
+    """The waiver that covers this finding; a waived finding is reported but never mandatory."""
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
+
+
+@dataclass(slots=True)
+class PolicyConfig:
+    """Enforcement overrides and per-policy properties, in the shape of Pulumi's `--policy-pack-config`."""
+
+    enforcement: dict[str, Enforcement] = field(default_factory=dict)
+    default: Enforcement | None = None
+    """From the `all` key: applies to every policy not named."""
+    properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def enforcement_for(self, policy: Policy) -> Enforcement:
+        return self.enforcement.get(policy.id) or self.default or policy.enforcement
+
+    def properties_for(self, policy_id: str) -> dict[str, Any]:
+        return self.properties.get(policy_id, {})
+
+
+def _enforcement(value: Any, path: str, key: str) -> Enforcement:
+    try:
+        return Enforcement(value)
+    except ValueError:
+        allowed = ", ".join(level.value for level in Enforcement)
+        raise InputError(path, f"enforcement level {value!r} is not one of {allowed}", field=key) from None
+
+
+def parse_policy_config(data: Any, path: str, known: Iterable[str]) -> PolicyConfig:
+    """Validate a policy-config document; unknown policy names are errors (a typo must not disable nothing)."""
+    if not isinstance(data, Mapping):
+        raise InputError(path, "policy config must be a JSON object keyed by policy id")
+    known_ids = set(known)
+    config = PolicyConfig()
+    for key, value in data.items():
+        if key == "all":
+            level = value.get("enforcementLevel") if isinstance(value, Mapping) else value
+            config.default = _enforcement(level, path, "all")
+            continue
+        if key not in known_ids:
+            raise InputError(path, "no policy has this id", field=str(key))
+        if isinstance(value, str):
+            config.enforcement[key] = _enforcement(value, path, key)
+        elif isinstance(value, Mapping):
+            props = dict(value)
+            level = props.pop("enforcementLevel", None)
+            if level is not None:
+                config.enforcement[key] = _enforcement(level, path, f"{key}.enforcementLevel")
+            config.properties[key] = props
+        else:
+            raise InputError(path, "expected an enforcement level or an object", field=str(key))
+    return config
+
+
+def load_policy_config(path: str | Path, known: Iterable[str]) -> PolicyConfig:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read policy config: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(str(path), f"policy config is not valid JSON: {exc}") from None
+    return parse_policy_config(data, str(path), known)
+
+
+def settings_from_config(config: PolicyConfig, plan: Plan | None = None, path: str = "policy config") -> Settings:
+    """Stack-wide settings: from the policy config's `settings`-bearing policies and the stack itself."""
+    ingress = config.properties_for("no-public-ingress")
+    ranges = []
+    for raw in ingress.get("adminRanges", []) or []:
+        try:
+            network = ipaddress.ip_network(str(raw), strict=False)
+        except ValueError:
+            raise InputError(path, f"{raw!r} is not a CIDR", field="no-public-ingress.adminRanges") from None
+        if network.prefixlen == 0:
+            raise InputError(path, "an admin range cannot be the whole internet", field="no-public-ingress.adminRanges")
+        ranges.append(network)
+    region_props = config.properties_for("qualified-region")
+    health = bool(region_props.get("healthData", False))
+    production = bool(config.properties_for("protected-data-store").get("production", False))
+    if plan is not None:
+        health = health or _plan_holds_health_data(plan)
+        production = production or (plan.stack or "").casefold() in {"prod", "production", "prd"}
+    return Settings(health_data=health, admin_ranges=tuple(ranges), production=production)
+
+
+def _plan_holds_health_data(plan: Plan) -> bool:
+    return any(r.tags.get("data_classification", "").casefold().startswith("health") for r in plan.resources)
+
+
+@dataclass(slots=True)
+class Evaluation:
+    findings: list[Finding]
+    resources: list[Resource]
+    policies: list[Policy]
+    plan: Plan | None = None
+
+    @property
+    def mandatory(self) -> list[Finding]:
+        return [f for f in self.findings if f.enforcement is Enforcement.MANDATORY and not f.waived]
+
+    @property
+    def advisory(self) -> list[Finding]:
+        return [f for f in self.findings if f.enforcement is Enforcement.ADVISORY and not f.waived]
+
+    @property
+    def waived(self) -> list[Finding]:
+        return [f for f in self.findings if f.waived]
+
+    @property
+    def passed(self) -> bool:
+        return not self.mandatory
+
+
+class WaiverMatcher:
+    """What the engine asks of waivers: does one cover this (policy, resource)? Implemented in `waivers`."""
+
+    def match(self, policy_id: str, resource: str) -> Mapping[str, Any] | None:  # pragma: no cover - protocol
+        return None
+
+    def findings(self) -> Iterable[Finding]:  # pragma: no cover - protocol
+        return ()
+
+
+def evaluate(
+    resources: Sequence[Resource],
+    catalog: Catalog,
+    policies: Sequence[Policy],
+    config: PolicyConfig | None = None,
+    settings: Settings | None = None,
+    *,
+    unknowns: UnknownMode = "fail",
+    waivers: WaiverMatcher | None = None,
+    plan: Plan | None = None,
+    stack_name: str = "stack",
+) -> Evaluation:
+    """Every enabled policy over every resource; findings carry their effective enforcement."""
+    config = config or PolicyConfig()
+    settings = settings or Settings()
+    by_address = {resource.address: resource for resource in resources}
+    findings: list[Finding] = []
+    for policy in policies:
+        level = config.enforcement_for(policy)
+        if level is Enforcement.DISABLED:
+            continue
+        context = Context(catalog, settings, by_address, config.properties_for(policy.id))
+        if policy.check_resource is not None:
+            check = policy.check_resource
+            for resource in resources:
+                for violation in check(resource, context):
+                    findings.append(_finding(policy, level, violation, resource, unknowns, waivers, stack_name))
+        elif policy.check_stack is not None:
+            for violation in policy.check_stack(resources, context):
+                findings.append(
+                    _finding(policy, level, violation, violation.resource, unknowns, waivers, stack_name)
+                )
+    if waivers is not None:
+        findings.extend(waivers.findings())
+    return Evaluation(findings, list(resources), list(policies), plan)
+
+
+def _finding(
+    policy: Policy,
+    level: Enforcement,
+    violation: Violation,
+    resource: Resource | None,
+    unknowns: UnknownMode,
+    waivers: WaiverMatcher | None,
+    stack_name: str,
+) -> Finding:
+    if violation.unknown and unknowns == "advisory" and level is Enforcement.MANDATORY:
+        level = Enforcement.ADVISORY
+    address = resource.address if resource is not None else stack_name
+    waiver = waivers.match(policy.id, address) if waivers is not None else None
+    return Finding(
+        policy=policy.id,
+        enforcement=level,
+        severity=policy.severity.value,
+        resource=address,
+        type=resource.type if resource is not None else "stack",
+        message=violation.message,
+        unknown=violation.unknown,
+        path=violation.path,
+        waiver=waiver,
+    )

@@ -1,0 +1,29 @@
+"""Maps source type tokens to provider-neutral kinds, from `data/kinds.yaml`."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources as importlib_resources
+
+import yaml
+
+
+@cache
+def _tables() -> tuple[dict[str, str], frozenset[str]]:
+    text = importlib_resources.files("souverain").joinpath("data/kinds.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    by_type: dict[str, str] = {}
+    for kind, sources in data["kinds"].items():
+        for token in [*sources.get("pulumi", []), *sources.get("terraform", [])]:
+            by_type[token] = kind
+    return by_type, frozenset(data["data_stores"])
+
+
+def kind_of(type_token: str) -> str | None:
+    """The neutral kind of a Pulumi type token or Terraform resource type, or None if unmapped."""
+    return _tables()[0].get(type_token)
+
+
+def is_data_store(kind: str | None) -> bool:
+    """Whether resources of this kind hold data that a delete or replace would lose."""
+    return kind is not None and kind in _tables()[1]

@@ -1,0 +1,70 @@
+"""Readers turn plan files into the normalized model; the format is detected unless forced.
+
+Formats:
+- `pulumi-preview`: `pulumi preview --json`
+- `pulumi-state`: `pulumi stack export` (deployment version 3)
+- `terraform-plan`: `tofu show -json` / `terraform show -json` of a saved plan
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..model import Plan
+from . import _json
+
+FORMATS: tuple[str, ...] = ("pulumi-preview", "pulumi-state", "terraform-plan")
+
+
+def detect_format(data: Any, path: str) -> str:
+    """Which tool wrote this document, from the keys only that tool writes."""
+    if isinstance(data, Mapping):
+        if "steps" in data or "changeSummary" in data:
+            return "pulumi-preview"
+        if "deployment" in data and "version" in data:
+            return "pulumi-state"
+        if "format_version" in data and (
+            "resource_changes" in data or "planned_values" in data or "terraform_version" in data
+        ):
+            return "terraform-plan"
+    raise InputError(
+        path,
+        "not a recognised plan: expected `pulumi preview --json`, `pulumi stack export` or "
+        "`tofu/terraform show -json` output (use --input-format to force one)",
+    )
+
+
+def _parsers() -> dict[str, Callable[[Any, str], Plan]]:
+    from . import pulumi_preview, pulumi_state, terraform_plan
+
+    return {
+        "pulumi-preview": pulumi_preview.parse,
+        "pulumi-state": pulumi_state.parse,
+        "terraform-plan": terraform_plan.parse,
+    }
+
+
+def parse_plan(data: Any, path: str, input_format: str | None = None) -> Plan:
+    """A plan from an already-decoded JSON document."""
+    fmt = input_format or detect_format(data, path)
+    if fmt not in FORMATS:
+        raise InputError(path, f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if not isinstance(data, Mapping):
+        raise InputError(path, f"a {fmt} document must be a JSON object")
+    try:
+        plan = _parsers()[fmt](data, path)
+    except RecursionError:
+        raise InputError(path, "nested too deeply to check safely") from None
+    plan.source = fmt
+    plan.path = path
+    return plan
+
+
+def read_plan(path: str | Path, input_format: str | None = None) -> Plan:
+    """Read, decode and parse a plan file. Every failure is an `InputError` naming the file."""
+    path_str = str(path)
+    data = _json.load_json_file(Path(path), path_str)
+    return parse_plan(data, path_str, input_format)

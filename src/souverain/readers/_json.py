@@ -1,0 +1,47 @@
+"""Safe JSON decoding for untrusted plan files: size cap, strict UTF-8, no NaN, bounded nesting."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+MAX_INPUT_BYTES = int(os.environ.get("SOUVERAIN_MAX_INPUT_BYTES", str(512 * 1024 * 1024)))
+"""Inputs larger than this are refused rather than exhausting memory (a plan of 100k resources is ~100 MB)."""
+MAX_DEPTH = 200
+"""Nesting limit for the normalizers' walks; the C decoder itself raises RecursionError far deeper."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode_json(raw: bytes, path: str) -> Any:
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(path, f"input is {len(raw)} bytes, over the {MAX_INPUT_BYTES}-byte limit")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise InputError(path, f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise InputError(path, f"not valid JSON: {exc}") from None
+
+
+def load_json_file(path: Path, display: str) -> Any:
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(display, f"input is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit")
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(display, "is a directory, not a plan file") from None
+    except OSError as exc:
+        raise InputError(display, f"cannot read: {exc.strerror or exc}") from None
+    return decode_json(raw, display)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from souverain.policy import Policy
 
-from . import qualified_region
+from . import protected_data_store, qualified_region
 
-ALL_POLICIES: tuple[Policy, ...] = (qualified_region.POLICY,)
+ALL_POLICIES: tuple[Policy, ...] = (
+    qualified_region.POLICY,
+    protected_data_store.POLICY,
+)
 
 POLICIES_BY_ID: dict[str, Policy] = {policy.id: policy for policy in ALL_POLICIES}
 

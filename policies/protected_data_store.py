@@ -1,0 +1,45 @@
+"""protected-data-store: in production, every data store is protected or retained on delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from souverain.kinds import is_data_store
+from souverain.model import Operation, Resource
+from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+
+
+def check(resource: Resource, context: Context) -> Iterator[Violation]:
+    if not context.settings.production or not resource.is_cloud_resource or not is_data_store(resource.kind):
+        return
+    if resource.operation is Operation.DELETE:
+        return  # a planned delete is no-data-destruction's finding, not this one's
+    if not (resource.protect or resource.retain_on_delete):
+        yield Violation(
+            f"{resource.kind} is neither protected nor retained on delete in a production stack",
+            path="protect",
+        )
+
+
+POLICY = Policy(
+    id="protected-data-store",
+    title="Production data stores are protected against deletion",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    rationale=(
+        "Health data is lost by one mistaken `pulumi destroy` or a rename that replaces a volume. Pulumi's "
+        "`protect` refuses the delete; `retainOnDelete` leaves the data in the cloud when the resource goes."
+    ),
+    remediation=(
+        "Set `protect=True` (and `retain_on_delete=True`) in the resource options of every volume, "
+        "container, share, database and key in production; souverain's storage components do by default."
+    ),
+    requirements=(
+        "SecNumCloud 3.2 §12.5 (sauvegarde des informations)",
+        "HDS v2 (availability and integrity of health data)",
+    ),
+    check_resource=check,
+    config_schema={
+        "production": {"type": "boolean", "description": "Treat the stack as production whatever its name."}
+    },
+)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from souverain.policy import Policy
 
-from . import protected_data_store, qualified_region
+from . import protected_data_store, qualified_endpoint, qualified_region
 
 ALL_POLICIES: tuple[Policy, ...] = (
     qualified_region.POLICY,
+    qualified_endpoint.POLICY,
     protected_data_store.POLICY,
 )
 

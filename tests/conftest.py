@@ -61,6 +61,26 @@ def pulumi_resource(
     )
 
 
+def pulumi_provider(package: str, inputs: dict[str, Any], *, name: str = "default") -> Resource:
+    """A Pulumi provider resource (`pulumi:providers:openstack`) with camelCase wire inputs normalized.
+
+    Its URN is the one `pulumi_resource` gives its resources' provider when `name` is `default`.
+    """
+    type_token = f"pulumi:providers:{package}"
+    return finish(
+        Resource(
+            address=f"urn:pulumi:dev::proj::{type_token}::{name}",
+            type=type_token,
+            name=name,
+            package=package,
+            properties=pulumi_value(inputs),
+            is_provider=True,
+            operation=Operation.CREATE,
+            source="pulumi-preview",
+        )
+    )
+
+
 def terraform_resource(
     tf_type: str,
     after: dict[str, Any],

@@ -1,0 +1,115 @@
+"""What several policies share: the distinct providers of a stack, per-catalog memos, URL hosts.
+
+Kept apart from the policies so each policy module stays one `check` beside its metadata.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+from souverain.catalog import Catalog
+from souverain.model import ProviderConfig, Resource, Secret
+
+T = TypeVar("T")
+
+_MEMOS: WeakKeyDictionary[Catalog, dict[str, Any]] = WeakKeyDictionary()
+
+
+def catalog_memo(catalog: Catalog, name: str, build: Callable[[Catalog], T]) -> T:
+    """A value derived from `catalog` once (an index, a verdict cache), kept as long as the catalog lives.
+
+    Policies run per resource, 10k-100k times a check: they must not scan the catalog each time.
+    """
+    memos = _MEMOS.get(catalog)
+    if memos is None:
+        memos = _MEMOS[catalog] = {}
+    if name not in memos:
+        memos[name] = build(catalog)
+    value: T = memos[name]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """The value inside a `Secret`, or the value itself."""
+    return value.reveal() if isinstance(value, Secret) else value
+
+
+def package_name(package: str) -> str:
+    """`registry.terraform.io/terraform-provider-openstack/openstack` or `openstack` -> `openstack`."""
+    return package.rsplit("/", 1)[-1].casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderUse:
+    """One provider configuration of the stack, and the resource that findings about it name."""
+
+    subject: Resource
+    """The provider resource (Pulumi), or a stand-in named by the provider's address (Terraform)."""
+    package: str
+    properties: Mapping[str, Any]
+
+
+def _reference_target(address: str) -> str:
+    """A Pulumi provider reference `urn:...::name::id` without its `::id`; other addresses unchanged."""
+    return address.rsplit("::", 1)[0] if address.startswith("urn:") and address.count("::") >= 4 else address
+
+
+def provider_uses(resources: Iterable[Resource]) -> list[ProviderUse]:
+    """Every distinct provider configuration, once: provider resources first, then configs that resources
+    carry without a provider resource in the input (Terraform's `provider_config`), once per address.
+    """
+    uses: list[ProviderUse] = []
+    seen: set[str] = set()
+    carried: list[tuple[Resource, ProviderConfig]] = []
+    for resource in resources:
+        if resource.is_provider:
+            seen.add(resource.address)
+            uses.append(ProviderUse(resource, resource.package, resource.properties))
+        elif resource.provider is not None:
+            carried.append((resource, resource.provider))
+    for resource, provider in carried:
+        address = provider.address or f"{provider.package} (default)"
+        if address in seen or _reference_target(address) in seen:
+            continue
+        seen.add(address)
+        stand_in = Resource(
+            address=address,
+            type=f'provider["{provider.package}"]',
+            name=address,
+            package=provider.package,
+            properties=dict(provider.properties),
+            is_provider=True,
+            source=resource.source,
+        )
+        uses.append(ProviderUse(stand_in, provider.package, provider.properties))
+    return uses
+
+
+def url_host(url: str) -> str | None:
+    """The host of a URL (`https://auth.example:5000/v3` -> `auth.example`); scheme-less `host/path` too."""
+    text = url.strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = "//" + text
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".") if host else None
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_network(text: str) -> IPNetwork | None:
+    """A CIDR or a bare address as a network, or None if it is neither."""
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None

@@ -14,6 +14,7 @@ from .errors import InputError
 from .model import Plan
 from .policy import Policy
 from .readers import read_plan
+from .waivers import PSEUDO_POLICY_IDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ def load_inputs(options: CheckOptions) -> tuple[Catalog, PolicyConfig]:
     catalog = load_catalog(options.catalogs, replace=options.replace_catalog)
     policies = all_policies()
     config = (
-        load_policy_config(options.policy_config, (p.id for p in policies))
+        load_policy_config(options.policy_config, (*(p.id for p in policies), *PSEUDO_POLICY_IDS))
         if options.policy_config
         else PolicyConfig()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +16,9 @@ from .model import Plan, Resource
 from .policy import Context, Enforcement, Policy, Settings, Violation
 
 UnknownMode = Literal["fail", "advisory"]
+UNKNOWN_MODES: tuple[UnknownMode, ...] = ("fail", "advisory")
+UNKNOWNS_PROPERTY = "unknowns"
+"""Per-policy config property overriding the run's unknowns mode for that policy (same key in the pack)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,10 @@ class PolicyConfig:
     def properties_for(self, policy_id: str) -> dict[str, Any]:
         return self.properties.get(policy_id, {})
 
+    def unknowns_for(self, policy_id: str, default: UnknownMode) -> UnknownMode:
+        mode = self.properties_for(policy_id).get(UNKNOWNS_PROPERTY)
+        return "advisory" if mode == "advisory" else "fail" if mode == "fail" else default
+
 
 def _enforcement(value: Any, path: str, key: str) -> Enforcement:
     try:
@@ -81,6 +89,8 @@ def parse_policy_config(data: Any, path: str, known: Iterable[str]) -> PolicyCon
             level = props.pop("enforcementLevel", None)
             if level is not None:
                 config.enforcement[key] = _enforcement(level, path, f"{key}.enforcementLevel")
+            if props.get(UNKNOWNS_PROPERTY, "fail") not in UNKNOWN_MODES:
+                raise InputError(path, "must be one of fail, advisory", field=f"{key}.{UNKNOWNS_PROPERTY}")
             config.properties[key] = props
         else:
             raise InputError(path, "expected an enforcement level or an object", field=str(key))
@@ -179,18 +189,26 @@ def evaluate(
         if level is Enforcement.DISABLED:
             continue
         context = Context(catalog, settings, by_address, config.properties_for(policy.id))
+        mode = config.unknowns_for(policy.id, unknowns)
         if policy.check_resource is not None:
             check = policy.check_resource
             for resource in resources:
                 for violation in check(resource, context):
-                    findings.append(_finding(policy, level, violation, resource, unknowns, waivers, stack_name))
+                    findings.append(_finding(policy, level, violation, resource, mode, waivers, stack_name))
         elif policy.check_stack is not None:
             for violation in policy.check_stack(resources, context):
                 findings.append(
-                    _finding(policy, level, violation, violation.resource, unknowns, waivers, stack_name)
+                    _finding(policy, level, violation, violation.resource, mode, waivers, stack_name)
                 )
     if waivers is not None:
-        findings.extend(waivers.findings())
+        # Findings about the waivers themselves obey the policy config like any policy's (`all` included),
+        # as they do in the CrossGuard pack, where they come from a policy of their own.
+        for waiver_finding in waivers.findings():
+            waiver_level = (
+                config.enforcement.get(waiver_finding.policy) or config.default or waiver_finding.enforcement
+            )
+            if waiver_level is not Enforcement.DISABLED:
+                findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
     return Evaluation(findings, list(resources), list(policies), plan)
 
 

@@ -1,0 +1,175 @@
+"""Reviewed exceptions to the policies: which finding is accepted, on what, why, by whom, until when.
+
+A waiver never hides a finding: the finding stays in every report, marked with its waiver, and stops counting
+as mandatory. A waiver that cannot be trusted (expired, unjustified, without owner, or naming no policy) is
+itself a finding under the `waiver-invalid` id and waives nothing, so a stale exceptions file fails the
+check instead of silently keeping an exception alive.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .engine import Finding, WaiverMatcher
+from .errors import InputError
+from .policy import Enforcement, Severity
+
+WAIVERS_SCHEMA_VERSION = 1
+WAIVER_INVALID_ID = "waiver-invalid"
+"""The policy id of findings about the waivers file itself."""
+WAIVED_FINDING_ID = "waived-finding"
+"""The pack's advisory policy that shows waived findings (the SDK cannot lower one policy's level)."""
+PSEUDO_POLICY_IDS: tuple[str, ...] = (WAIVER_INVALID_ID, WAIVED_FINDING_ID)
+"""Ids that a policy config may name besides the policies: the pack lists them as policies too."""
+WAIVER_INVALID_SEVERITY = Severity.HIGH
+
+
+class WaiverEntry(BaseModel):
+    """One waiver as written in the file. Blank text is allowed here and judged later, as a finding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    policy: str
+    resource: str = Field(min_length=1)
+    """A glob (fnmatch, case-sensitive) over the Pulumi URN or Terraform address; `*` matches anything."""
+    justification: str
+    owner: str
+    expires: date
+    ticket: str | None = None
+
+
+class WaiversFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1]
+    waivers: tuple[WaiverEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    entry: WaiverEntry
+    index: int
+    problems: tuple[str, ...]
+    """Why it cannot be trusted; empty for a valid waiver."""
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def matches(self, policy_id: str, resource: str) -> bool:
+        if policy_id != self.entry.policy:
+            return False
+        pattern = self.entry.resource
+        return resource == pattern or fnmatch.fnmatchcase(resource, pattern)
+
+    def as_mapping(self, source: str) -> dict[str, Any]:
+        """What reports show about the waiver that covers a finding."""
+        data: dict[str, Any] = {
+            "file": source,
+            "index": self.index,
+            "policy": self.entry.policy,
+            "resource": self.entry.resource,
+            "justification": self.entry.justification.strip(),
+            "owner": self.entry.owner.strip(),
+            "expires": self.entry.expires.isoformat(),
+        }
+        if self.entry.ticket:
+            data["ticket"] = self.entry.ticket
+        return data
+
+
+class FileWaivers(WaiverMatcher):
+    """The waivers of one file, judged on one day."""
+
+    def __init__(self, source: str, waivers: Iterable[Waiver]) -> None:
+        self.source = source
+        self.waivers = tuple(waivers)
+
+    def match(self, policy_id: str, resource: str) -> Mapping[str, Any] | None:
+        for waiver in self.waivers:
+            if waiver.valid and waiver.matches(policy_id, resource):
+                return waiver.as_mapping(self.source)
+        return None
+
+    def findings(self) -> Iterator[Finding]:
+        for waiver in self.waivers:
+            if waiver.valid:
+                continue
+            entry = waiver.entry
+            yield Finding(
+                policy=WAIVER_INVALID_ID,
+                enforcement=Enforcement.MANDATORY,
+                severity=WAIVER_INVALID_SEVERITY.value,
+                resource=self.source,
+                type="waiver",
+                message=(
+                    f"waiver {waiver.index} ({entry.policy} on {entry.resource!r}) waives nothing: "
+                    + "; ".join(waiver.problems)
+                ),
+                path=f"waivers[{waiver.index}]",
+            )
+
+
+def judge(entry: WaiverEntry, index: int, policy_ids: frozenset[str], today: date) -> Waiver:
+    problems = []
+    if entry.policy not in policy_ids:
+        problems.append(f"no policy has the id {entry.policy!r}")
+    if not entry.justification.strip():
+        problems.append("it has no justification")
+    if not entry.owner.strip():
+        problems.append("it has no owner")
+    if entry.expires < today:
+        problems.append(f"it expired on {entry.expires.isoformat()}")
+    return Waiver(entry, index, tuple(problems))
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def parse_waivers(data: Any, source: str, policy_ids: Iterable[str], today: date) -> FileWaivers:
+    if not isinstance(data, Mapping):
+        raise InputError(source, "a waivers file must be a YAML mapping with `schema_version` and `waivers`")
+    try:
+        parsed = WaiversFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(source, first["msg"], field=_field_path(first["loc"]) or None) from None
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise InputError(source, f"waivers file is not valid: {exc}") from None
+    known = frozenset(policy_ids)
+    return FileWaivers(source, (judge(entry, i, known, today) for i, entry in enumerate(parsed.waivers)))
+
+
+def load_waivers(path: str | Path, policy_ids: Iterable[str], today: date) -> FileWaivers:
+    """Read and validate a waivers file. A malformed file is an `InputError` naming the field."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise InputError(source, "is a directory, not a waivers file") from None
+    except OSError as exc:
+        raise InputError(source, f"cannot read waivers file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(source, "waivers file is not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(source, f"waivers file is not valid YAML{where}") from None
+    return parse_waivers(data, source, policy_ids, today)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from souverain.policy import Policy
 
-from . import protected_data_store, qualified_endpoint, qualified_region
+from . import protected_data_store, qualified_endpoint, qualified_region, sovereign_state
 
 ALL_POLICIES: tuple[Policy, ...] = (
     qualified_region.POLICY,
     qualified_endpoint.POLICY,
     protected_data_store.POLICY,
+    sovereign_state.POLICY,
 )
 
 POLICIES_BY_ID: dict[str, Policy] = {policy.id: policy for policy in ALL_POLICIES}

@@ -1,0 +1,83 @@
+"""Typed, validated stack configuration for Pulumi programs: read Pulumi config into a pydantic model.
+
+A program declares its configuration once, as a pydantic model whose field aliases are Pulumi config keys
+(`openstack:region`, or `researchProjects` for the project's own namespace), and calls `load_config`
+before creating any resource. A bad or missing value raises `StackConfigError` naming the config key, so
+`pulumi up` stops with a clear message, and `souverain check` turns it into one line naming
+`Pulumi.<stack>.yaml` and the key.
+
+Secret keys are refused here: their values must stay `Output` secrets (`pulumi.Config().require_secret`),
+never plain strings in a model where they could reach a resource input in clear.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import BaseModel, ValidationError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class StackConfigError(ValueError):
+    """A stack config value is missing or invalid. `key` is the full config key, with the path inside it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}")
+
+
+def full_key(key: str, project: str) -> str:
+    """`researchProjects` -> `health-data-hub:researchProjects`; namespaced keys are returned unchanged."""
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _decoded(raw: str) -> Any:
+    """Pulumi passes structured values as JSON text, everything else as the string written."""
+    stripped = raw.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def value_path(loc: tuple[int | str, ...]) -> str:
+    """`(1, "name")` -> `[1].name`: the place inside a structured value."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+
+
+def config_error(exc: ValidationError, project: str) -> StackConfigError:
+    """The first error of a validation, as the config key and path it is about (never the value)."""
+    first = exc.errors()[0]
+    loc = tuple(first["loc"])
+    if not loc:
+        return StackConfigError(f"{project}:<config>", first["msg"])
+    key = full_key(str(loc[0]), project)
+    message = "missing: set it in the stack config" if first["type"] == "missing" else first["msg"]
+    return StackConfigError(key + value_path(loc[1:]), message)
+
+
+def load_config(model: type[ModelT], project: str | None = None) -> ModelT:
+    """Read every field of `model` from Pulumi config (field alias = config key) and validate it."""
+    project = project or pulumi.get_project()
+    data: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        qualified = full_key(key, project)
+        if runtime_config.is_config_secret(qualified):
+            raise StackConfigError(
+                qualified, "is a secret: read it with Config.require_secret, not a config model"
+            )
+        raw = runtime_config.get_config(qualified)
+        if raw is not None:
+            data[key] = _decoded(raw)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise config_error(exc, project) from None

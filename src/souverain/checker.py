@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .catalog import Catalog, load_catalog
@@ -61,7 +61,20 @@ def load_target(target: str, options: CheckOptions, catalog: Catalog) -> Plan:
     return read_plan(path, options.input_format)
 
 
+def with_project_catalogs(target: str, options: CheckOptions) -> CheckOptions:
+    """A Pulumi project's own catalog overlays (`souverain:catalogOverlays`) load before any --catalog."""
+    path = Path(target)
+    is_project = path.is_dir() and any((path / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml"))
+    if not (options.stack and is_project):
+        return options
+    from .project import declared_catalog_overlays
+
+    declared = tuple(str(overlay) for overlay in declared_catalog_overlays(path, options.stack))
+    return replace(options, catalogs=(*declared, *options.catalogs)) if declared else options
+
+
 def check(target: str, options: CheckOptions) -> Evaluation:
+    options = with_project_catalogs(target, options)
     catalog, config = load_inputs(options)
     plan = load_target(target, options, catalog)
     settings = settings_from_config(config, plan, options.policy_config or "policy config")

@@ -139,6 +139,8 @@ class Evaluation:
     resources: list[Resource]
     policies: list[Policy]
     plan: Plan | None = None
+    catalog_sources: tuple[str, ...] = ()
+    """The catalog files the verdict rests on: reviewers must see an added overlay."""
 
     @property
     def mandatory(self) -> list[Finding]:
@@ -209,7 +211,7 @@ def evaluate(
             )
             if waiver_level is not Enforcement.DISABLED:
                 findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
-    return Evaluation(findings, list(resources), list(policies), plan)
+    return Evaluation(findings, list(resources), list(policies), plan, catalog.sources)
 
 
 def _finding(

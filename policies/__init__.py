@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from souverain.policy import Policy
 
-from . import protected_data_store, qualified_endpoint, qualified_region, sovereign_state
+from . import (
+    no_us_controlled,
+    protected_data_store,
+    qualified_endpoint,
+    qualified_region,
+    sovereign_state,
+)
 
 ALL_POLICIES: tuple[Policy, ...] = (
     qualified_region.POLICY,
     qualified_endpoint.POLICY,
+    no_us_controlled.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
 )

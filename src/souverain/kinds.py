@@ -27,3 +27,18 @@ def kind_of(type_token: str) -> str | None:
 def is_data_store(kind: str | None) -> bool:
     """Whether resources of this kind hold data that a delete or replace would lose."""
     return kind is not None and kind in _tables()[1]
+
+
+@cache
+def _local_only() -> frozenset[str]:
+    text = importlib_resources.files("souverain").joinpath("data/kinds.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text).get("local_only_packages") or {}
+    return frozenset(name.casefold() for name in [*data.get("pulumi", []), *data.get("terraform", [])])
+
+
+def is_local_only_package(package: str) -> bool:
+    """Whether a Pulumi package or Terraform provider never reaches a cloud (`random`, `hashicorp/tls`)."""
+    key = package.casefold()
+    if key.count("/") >= 2:  # registry.terraform.io/hashicorp/random -> hashicorp/random
+        key = "/".join(key.split("/")[-2:])
+    return key in _local_only()

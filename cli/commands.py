@@ -91,6 +91,20 @@ def policies(fmt: str) -> None:
     click.echo(render_policies(fmt), nl=False)
 
 
+@click.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False))
+@click.option("--stack", required=True, help="Stack name: reads Pulumi.<stack>.yaml.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@input_errors
+def preview(project: str, stack: str, fmt: str) -> None:
+    """Run a Pulumi project offline and show its resource tree, with counts per type and per tier."""
+    from pathlib import Path
+
+    from souverain.preview_view import render_preview
+
+    click.echo(render_preview(Path(project), stack, fmt), nl=False)
+
+
 def register(group: click.Group) -> None:
-    for command in (check, catalog, policies):
+    for command in (check, catalog, policies, preview):
         group.add_command(command)

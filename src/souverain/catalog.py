@@ -3,27 +3,55 @@
 Facts live in YAML (`data/catalog.yaml`), each with its source and date; this module only validates and
 answers questions about them. The unit is the *offer*, because ANSSI qualifies an offer and its regions,
 not a company. Agencies overlay their contract's own regions and endpoints with `--catalog FILE`.
+The format is documented in docs/catalog.md.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+import ipaddress
+import re
+import types
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InputError
 
-CATALOG_SCHEMA_VERSION = 1
+CATALOG_SCHEMA_VERSION: Literal[1] = 1
+BUILTIN = "<built-in>"
 
 Scheme = Literal["secnumcloud", "hds"]
 KeyManager = Literal["barbican", "provider-kms", "none"]
+
+_PULUMI_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_TERRAFORM_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HOST_PATTERN = re.compile(
+    r"^(\*\.|\.)?[a-z0-9*?]([a-z0-9*?_-]*[a-z0-9*?])?(\.[a-z0-9*?]([a-z0-9*?_-]*[a-z0-9*?])?)*$"
+)
+
+
+class CatalogFieldError(ValueError):
+    """A cross-field rule broken below the model being validated: `path` is relative to that model."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
 
 
 class _Strict(BaseModel):
@@ -31,7 +59,7 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """Where a fact comes from, and when it was checked."""
+    """Where a fact comes from, and when it was checked. A contract reference is a fine `url`."""
 
     url: str = Field(min_length=1)
     as_of: date
@@ -48,6 +76,12 @@ class Qualification(_Strict):
     expires: date | None = None
     source: Source
 
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> Qualification:
+        if self.granted is not None and self.expires is not None and self.expires < self.granted:
+            raise CatalogFieldError("expires", f"expires ({self.expires}) is before granted ({self.granted})")
+        return self
+
     @property
     def name(self) -> str:
         return self.scheme
@@ -59,9 +93,40 @@ class Qualification(_Strict):
 class Region(_Strict):
     name: str = Field(min_length=1)
     qualifications: tuple[Scheme, ...] = ()
+    """Schemes that cover this region; each must also be one of the offer's qualifications."""
     aliases: tuple[str, ...] = ()
     """Other spellings of the same region (`GRA11` / `gra11`); matched case-insensitively anyway."""
     source: Source | None = None
+
+    @field_validator("qualifications")
+    @classmethod
+    def _no_repeated_scheme(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, scheme in enumerate(value):
+            if scheme in value[:index]:
+                raise CatalogFieldError(f"[{index}]", f"{scheme!r} is listed twice")
+        return value
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+def _parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _normalize_host_pattern(value: str, index: int) -> str:
+    pattern = value.strip().casefold().rstrip(".")
+    if _parse_ip(pattern) is not None:
+        raise CatalogFieldError(f"[{index}]", f"{value!r} is an IP address: list it under `ip_addresses`")
+    if "://" in pattern or "/" in pattern or ":" in pattern or not _HOST_PATTERN.match(pattern):
+        raise CatalogFieldError(
+            f"[{index}]",
+            f"{value!r} is not a host name or `*.suffix` pattern (write `auth.example.net`, not a URL)",
+        )
+    return pattern
 
 
 class Endpoints(_Strict):
@@ -69,27 +134,86 @@ class Endpoints(_Strict):
     """Keystone auth URL hosts, exact or `*.suffix` patterns."""
     domains: tuple[str, ...] = ()
     """API and service domains, exact or `*.suffix` patterns (`*.s3nsapis.fr`)."""
+    ip_addresses: tuple[str, ...] = ()
+    """IP addresses or networks of the service (public DNS resolvers such as 8.8.8.8), normalized."""
+    source: Source | None = None
+
+    @field_validator("keystone", "domains")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_normalize_host_pattern(item, index) for index, item in enumerate(value))
+
+    @field_validator("ip_addresses")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        normalized = []
+        for index, item in enumerate(value):
+            try:
+                if "/" in item:
+                    normalized.append(str(ipaddress.ip_network(item.strip(), strict=True)))
+                else:
+                    normalized.append(str(ipaddress.ip_address(item.strip())))
+            except ValueError:
+                raise CatalogFieldError(f"[{index}]", f"{item!r} is not an IP address or network") from None
+        return tuple(normalized)
 
 
 class Capabilities(_Strict):
     encrypted_volume_types: tuple[str, ...] = ()
-    object_storage_encrypted: bool = False
+    object_storage_encrypted: StrictBool = False
     key_manager: KeyManager = "none"
     source: Source | None = None
+
+    def is_default(self) -> bool:
+        return self == Capabilities(source=self.source)
+
+
+def normalize_terraform_provider(value: str) -> str | None:
+    """`registry.terraform.io/hashicorp/aws` or `hashicorp/aws` -> `hashicorp/aws`; None if malformed."""
+    parts = value.strip().split("/")
+    if len(parts) == 3:
+        parts = parts[1:]
+    if len(parts) != 2 or not all(_TERRAFORM_PART.match(part) for part in parts):
+        return None
+    return "/".join(parts)
 
 
 class Packages(_Strict):
     pulumi: tuple[str, ...] = ()
-    """Pulumi package names (`openstack`, `aws-native`)."""
+    """Pulumi package names, as the first part of a type token (`openstack`, `aws-native`)."""
     terraform: tuple[str, ...] = ()
-    """Terraform provider sources, `namespace/name` (`hashicorp/aws`)."""
+    """Terraform provider sources, `namespace/name` (`hashicorp/aws`); a registry host is dropped."""
+
+    @field_validator("pulumi")
+    @classmethod
+    def _pulumi_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, name in enumerate(value):
+            if not _PULUMI_PACKAGE.match(name):
+                raise CatalogFieldError(
+                    f"[{index}]",
+                    f"{name!r} is not a Pulumi package name (lowercase, as in the type token `aws:s3/...`)",
+                )
+        return value
+
+    @field_validator("terraform")
+    @classmethod
+    def _terraform_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        normalized = []
+        for index, source in enumerate(value):
+            provider = normalize_terraform_provider(source)
+            if provider is None:
+                raise CatalogFieldError(
+                    f"[{index}]", f"{source!r} is not a Terraform provider source `namespace/name`"
+                )
+            normalized.append(provider)
+        return tuple(normalized)
 
 
 class Operator(_Strict):
     """The legal entity that operates the service: the test of US control, not the technology."""
 
     entity: str = Field(min_length=1)
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166 country of control")
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 country of the controlling entity")
     source: Source
 
     @field_validator("country")
@@ -104,7 +228,7 @@ class Offer(_Strict):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str = Field(min_length=1)
     operator: Operator
-    us_controlled: bool
+    us_controlled: StrictBool
     kind: Literal["offer", "service"] = "offer"
     apis: tuple[str, ...] = ()
     qualifications: tuple[Qualification, ...] = ()
@@ -113,35 +237,94 @@ class Offer(_Strict):
     capabilities: Capabilities = Capabilities()
     packages: Packages = Packages()
     status: str | None = None
-    """Free text on what is uncertain, shown by `souverain catalog`."""
+    """Free text on what is uncertain, shown by `souverain catalog`. Never a qualification by itself."""
+    source: Source | None = None
+    """Where the offer's description, regions and status come from, when they have no source of their own."""
 
     @model_validator(mode="after")
-    def _us_control_is_consistent(self) -> Offer:
-        if self.us_controlled and any(q.scheme == "secnumcloud" for q in self.qualifications):
-            raise ValueError("a US-controlled offer cannot hold a SecNumCloud qualification")
+    def _consistent(self) -> Offer:
+        if self.operator.country == "US" and not self.us_controlled:
+            raise CatalogFieldError(
+                "us_controlled", "the operator's country is US, so the offer is US-controlled: set it to true"
+            )
+        if self.us_controlled:
+            for index, qualification in enumerate(self.qualifications):
+                if qualification.scheme == "secnumcloud":
+                    raise CatalogFieldError(
+                        f"qualifications[{index}]",
+                        "a US-controlled offer cannot hold a SecNumCloud qualification",
+                    )
+        held = {qualification.scheme for qualification in self.qualifications}
+        seen: dict[str, str] = {}
+        for r_index, region in enumerate(self.regions):
+            for q_index, scheme in enumerate(region.qualifications):
+                if scheme not in held:
+                    raise CatalogFieldError(
+                        f"regions[{r_index}].qualifications[{q_index}]",
+                        f"{scheme!r} is not one of the offer's qualifications: add it under `qualifications` "
+                        "with its scope and source, or remove it here",
+                    )
+            for n_index, name in enumerate(region.names()):
+                where = f"regions[{r_index}]." + ("name" if n_index == 0 else f"aliases[{n_index - 1}]")
+                key = name.casefold()
+                if key in seen:
+                    raise CatalogFieldError(where, f"region name {name!r} is already used by {seen[key]}")
+                seen[key] = f"regions[{r_index}]"
         return self
 
     def region(self, name: str) -> Region | None:
         wanted = name.casefold()
         for region in self.regions:
-            if region.name.casefold() == wanted or wanted in (a.casefold() for a in region.aliases):
+            if any(candidate.casefold() == wanted for candidate in region.names()):
                 return region
         return None
 
-    def has_scheme(self, scheme: str, on: date | None = None) -> bool:
+    def current_qualifications(self, on: date | None = None) -> tuple[Qualification, ...]:
         day = on or date.today()
-        return any(q.scheme == scheme and q.valid_on(day) for q in self.qualifications)
+        return tuple(q for q in self.qualifications if q.valid_on(day))
+
+    def has_scheme(self, scheme: str, on: date | None = None) -> bool:
+        return any(q.scheme == scheme for q in self.current_qualifications(on))
+
+    def region_schemes(self, name: str, on: date | None = None) -> tuple[str, ...]:
+        """The schemes that actually cover a region on a day: listed there *and* current for the offer."""
+        region = self.region(name)
+        if region is None:
+            return ()
+        return tuple(scheme for scheme in region.qualifications if self.has_scheme(scheme, on))
 
     def region_qualified(self, name: str, scheme: str, on: date | None = None) -> bool:
         """A region holds a scheme only if the region lists it *and* the offer's qualification is current."""
-        region = self.region(name)
-        return region is not None and scheme in region.qualifications and self.has_scheme(scheme, on)
+        return scheme in self.region_schemes(name, on)
+
+    def reached_by(self, package: str) -> bool:
+        key = _package_key(package)
+        return any(key == _package_key(own) for own in (*self.packages.pulumi, *self.packages.terraform))
 
 
 class CatalogFile(_Strict):
     schema_version: Literal[1] = CATALOG_SCHEMA_VERSION
     as_of: date | None = None
     offers: tuple[Offer, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CatalogFile:
+        seen: dict[str, int] = {}
+        for index, offer in enumerate(self.offers):
+            if offer.id in seen:
+                raise CatalogFieldError(
+                    f"offers[{index}].id",
+                    f"offer id {offer.id!r} is already used by offers[{seen[offer.id]}]",
+                )
+            seen[offer.id] = index
+        return self
+
+
+def _package_key(package: str) -> str:
+    key = package.strip().casefold()
+    if "/" in key:
+        return normalize_terraform_provider(key) or key
+    return key
 
 
 def host_matches(host: str, patterns: Iterable[str]) -> bool:
@@ -167,20 +350,34 @@ def host_matches(host: str, patterns: Iterable[str]) -> bool:
 class Catalog:
     """The validated catalog plus the lookups that policies need."""
 
-    def __init__(self, offers: Iterable[Offer], sources: Iterable[str] = ("<built-in>",)) -> None:
+    def __init__(
+        self,
+        offers: Iterable[Offer],
+        sources: Iterable[str] = (BUILTIN,),
+        *,
+        dates: Mapping[str, date | None] | None = None,
+        origins: Mapping[str, str] | None = None,
+    ) -> None:
         self.offers: tuple[Offer, ...] = tuple(offers)
         self.sources = tuple(sources)
+        self.dates: dict[str, date | None] = dict(dates or {})
+        """Each source file's `as_of` date."""
+        self.origins: dict[str, str] = dict(origins or {})
+        """Which source file each offer id comes from (the last one that defined it)."""
         self._by_id = {offer.id: offer for offer in self.offers}
 
     def get(self, offer_id: str) -> Offer | None:
         return self._by_id.get(offer_id)
+
+    def origin(self, offer_id: str) -> str | None:
+        return self.origins.get(offer_id)
 
     @cached_property
     def _region_index(self) -> dict[str, list[Offer]]:
         index: dict[str, list[Offer]] = {}
         for offer in self.offers:
             for region in offer.regions:
-                for name in (region.name, *region.aliases):
+                for name in region.names():
                     index.setdefault(name.casefold(), []).append(offer)
         return index
 
@@ -189,7 +386,9 @@ class Catalog:
         index: dict[str, list[Offer]] = {}
         for offer in self.offers:
             for package in (*offer.packages.pulumi, *offer.packages.terraform):
-                index.setdefault(package.casefold(), []).append(offer)
+                bucket = index.setdefault(_package_key(package), [])
+                if offer not in bucket:
+                    bucket.append(offer)
         return index
 
     def offers_for_region(self, region: str) -> list[Offer]:
@@ -197,19 +396,65 @@ class Catalog:
 
     def offers_for_package(self, package: str) -> list[Offer]:
         """Offers reached by a Pulumi package or a Terraform provider (`registry.../ns/name` or `ns/name`)."""
-        key = package.casefold()
-        if key.count("/") >= 2:  # registry.terraform.io/hashicorp/aws -> hashicorp/aws
-            key = "/".join(key.split("/")[-2:])
-        return list(self._package_index.get(key, ()))
+        return list(self._package_index.get(_package_key(package), ()))
 
-    def us_controlled_package(self, package: str) -> Offer | None:
-        """The US-controlled offer or service that a package or provider reaches only, if any."""
+    def us_controlled_package(
+        self, package: str, *, region: str | None = None, host: str | None = None
+    ) -> Offer | None:
+        """The US-controlled offer or service that a package or provider reaches, if that is what it reaches.
+
+        A package that reaches only US-controlled offers answers at once. One that reaches both (`gcp` reaches
+        Google Cloud and S3NS; `openstack` reaches OVHcloud and OVHcloud US) is told apart by the `host` its
+        API calls go to (checked first) or its `region`: the US offer when they belong to it, None otherwise.
+        A host or region in no offer's list also answers None: proving it qualified is the job of the
+        region and endpoint checks, which fail closed on what the catalog does not know.
+        """
         offers = self.offers_for_package(package)
-        if offers and all(offer.us_controlled for offer in offers):
-            return offers[0]
+        us = [offer for offer in offers if offer.us_controlled]
+        if not us:
+            return None
+        if len(us) == len(offers):
+            return us[0]
+        if host is not None:
+            matched = [offer for offer in self.offers_for_host(host) if offer.reached_by(package)]
+            if any(not offer.us_controlled for offer in matched):
+                return None
+            return next((offer for offer in matched if offer.us_controlled), None)
+        if region is not None:
+            if any(not offer.us_controlled and offer.region(region) is not None for offer in offers):
+                return None
+            return next((offer for offer in us if offer.region(region) is not None), None)
+        return None
+
+    @cached_property
+    def _networks(self) -> list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, Offer]]:
+        return [
+            (ipaddress.ip_network(item), offer)
+            for offer in self.offers
+            for item in offer.endpoints.ip_addresses
+        ]
+
+    def offers_for_address(self, address: str) -> list[Offer]:
+        """Offers whose listed IP addresses or networks contain `address` (`8.8.8.8`, `[2001:db8::1]`)."""
+        ip = _parse_ip(address)
+        if ip is None:
+            return []
+        found: list[Offer] = []
+        for network, offer in self._networks:
+            if ip.version == network.version and ip in network and offer not in found:
+                found.append(offer)
+        return found
+
+    def us_controlled_address(self, address: str) -> Offer | None:
+        for offer in self.offers_for_address(address):
+            if offer.us_controlled:
+                return offer
         return None
 
     def offers_for_host(self, host: str) -> list[Offer]:
+        """Offers whose Keystone hosts or domains match `host`; an IP literal matches listed addresses."""
+        if _parse_ip(host) is not None:
+            return self.offers_for_address(host)
         return [
             offer
             for offer in self.offers
@@ -229,12 +474,50 @@ class Catalog:
         for offer in self.offers_for_region(region):
             if offer.us_controlled:
                 continue
-            if package is not None and offer.packages.pulumi + offer.packages.terraform:
-                if offer not in self.offers_for_package(package):
-                    continue
+            reached_by_packages = bool(offer.packages.pulumi or offer.packages.terraform)
+            if package is not None and reached_by_packages and not offer.reached_by(package):
+                continue
             if offer.region_qualified(region, scheme, on):
                 return True
         return False
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a repeated key: a second `qualifications:` must not silently win."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    loader.flatten_mapping(node)
+    keys: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            repeated = key in keys
+        except TypeError:
+            repeated = False
+        if repeated:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+            )
+        if isinstance(key, str | int | float | bool | date | type(None)):
+            keys.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None)
+        detail = f": {problem}" if problem else ""
+        raise InputError(path, f"catalog is not valid YAML{where}{detail}") from None
+    except RecursionError:
+        raise InputError(path, "catalog YAML is nested too deeply") from None
 
 
 def _read_yaml(path: Path) -> Any:
@@ -244,21 +527,81 @@ def _read_yaml(path: Path) -> Any:
         raise InputError(str(path), f"cannot read catalog: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(str(path), "catalog is not UTF-8 text") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(str(path), f"catalog is not valid YAML{where}") from None
+    return parse_yaml(text, str(path))
+
+
+def format_location(loc: Sequence[int | str]) -> str:
+    """('offers', 2, 'regions', 0, 'name') -> `offers[2].regions[0].name`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("["):
+            out += part
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    """The model type inside `Model`, `Model | None` or `tuple[Model, ...]`, if any."""
+    origin = get_origin(annotation)
+    if origin is tuple:
+        return _unwrap_model(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        for arg in get_args(annotation):
+            model = _unwrap_model(arg)
+            if model is not None:
+                return model
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _allowed_keys(loc: Sequence[int | str]) -> list[str] | None:
+    model: type[BaseModel] = CatalogFile
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        inner = _unwrap_model(field.annotation) if field is not None else None
+        if inner is None:
+            return None
+        model = inner
+    return list(model.model_fields)
 
 
 def _validation_error(path: str, exc: ValidationError) -> InputError:
-    first = exc.errors()[0]
-    field_path = ".".join(str(part) for part in first["loc"]) or None
-    return InputError(path, first["msg"], field=field_path)
+    errors = exc.errors()
+    first = errors[0]
+    loc: list[int | str] = list(first["loc"])
+    message = first["msg"]
+    kind = first["type"]
+    error = (first.get("ctx") or {}).get("error")
+    if isinstance(error, CatalogFieldError):
+        loc.append(error.path)
+        message = error.message
+    elif kind == "value_error" and isinstance(error, Exception):
+        message = str(error)
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        message = "unknown key" + (f" (allowed here: {', '.join(allowed)})" if allowed else "")
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind == "string_type" and isinstance(first.get("input"), int | float):
+        message = 'expected text, got a number: quote it in YAML ("3.2")'
+    elif kind == "bool_type":
+        message = "expected true or false"
+    more = len(errors) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return InputError(path, message, field=format_location(loc) or None)
 
 
 def parse_catalog(data: Any, path: str) -> CatalogFile:
+    if data is None:
+        raise InputError(path, "catalog is empty: expected a mapping with `schema_version` and `offers`")
     if not isinstance(data, Mapping):
         raise InputError(path, "catalog must be a YAML mapping with an `offers` list")
     try:
@@ -273,25 +616,39 @@ def builtin_catalog_text() -> str:
     return importlib_resources.files("souverain").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
 
 
+@cache
+def builtin_catalog_file() -> CatalogFile:
+    """The shipped catalog, parsed once per process (it is immutable)."""
+    return parse_catalog(parse_yaml(builtin_catalog_text(), "<built-in catalog>"), "<built-in catalog>")
+
+
 def load_catalog(overlays: Iterable[str | Path] = (), *, replace: bool = False) -> Catalog:
     """The shipped catalog with each overlay applied in order; `replace` drops the shipped one.
 
     An overlay offer with the id of an existing offer replaces it whole; new ids are added.
     """
+    overlays = list(overlays)
+    if replace and not overlays:
+        raise InputError(
+            "--replace-catalog", "needs at least one --catalog FILE to use instead of the shipped one"
+        )
     offers: dict[str, Offer] = {}
     sources: list[str] = []
+    dates: dict[str, date | None] = {}
+    origins: dict[str, str] = {}
     if not replace:
-        builtin = parse_catalog(yaml.safe_load(builtin_catalog_text()), "<built-in catalog>")
-        offers.update((offer.id, offer) for offer in builtin.offers)
-        sources.append("<built-in>")
+        builtin = builtin_catalog_file()
+        for offer in builtin.offers:
+            offers[offer.id] = offer
+            origins[offer.id] = BUILTIN
+        sources.append(BUILTIN)
+        dates[BUILTIN] = builtin.as_of
     for overlay in overlays:
         path = Path(overlay)
         parsed = parse_catalog(_read_yaml(path), str(path))
-        seen: set[str] = set()
         for offer in parsed.offers:
-            if offer.id in seen:
-                raise InputError(str(path), f"offer id {offer.id!r} appears twice", field="offers")
-            seen.add(offer.id)
             offers[offer.id] = offer
+            origins[offer.id] = str(path)
         sources.append(str(path))
-    return Catalog(offers.values(), sources)
+        dates[str(path)] = parsed.as_of
+    return Catalog(offers.values(), sources, dates=dates, origins=origins)

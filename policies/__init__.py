@@ -8,6 +8,7 @@ from __future__ import annotations
 from souverain.policy import Policy
 
 from . import (
+    no_public_ingress,
     no_us_controlled,
     protected_data_store,
     qualified_endpoint,
@@ -19,6 +20,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     qualified_region.POLICY,
     qualified_endpoint.POLICY,
     no_us_controlled.POLICY,
+    no_public_ingress.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
 )

@@ -113,3 +113,12 @@ def parse_network(text: str) -> IPNetwork | None:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return None
+
+
+def within(network: IPNetwork, outer: IPNetwork) -> bool:
+    """Whether `network` lies inside `outer`; networks of different IP versions never do."""
+    if isinstance(network, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return network.subnet_of(outer)
+    if isinstance(network, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return network.subnet_of(outer)
+    return False

@@ -1,0 +1,190 @@
+"""no-public-ingress: no security-group or firewall rule lets the internet in, except SSH to the bastion.
+
+The one way in for people is SSH to the bastion from the agency's own admin ranges; everything else is
+reached through it or through a load balancer's own rules. IPv4 and IPv6 alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from souverain.model import UNKNOWN, Resource
+from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+
+from ._support import IPNetwork, parse_network, plain, within
+
+_NON_PUBLIC: tuple[IPNetwork, ...] = tuple(
+    network
+    for text in (
+        "10.0.0.0/8",  # RFC 1918
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",  # RFC 6598 shared address space (carrier-grade NAT)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local
+        "fc00::/7",  # RFC 4193 unique local
+        "fe80::/10",  # link-local
+        "::1/128",
+    )
+    if (network := parse_network(text)) is not None
+)
+"""Ranges no internet host can come from. Documentation ranges (RFC 5737, RFC 3849) are deliberately not
+here: they stand for public addresses in examples, so an example behaves as its real counterpart."""
+
+SSH_PORT = 22
+
+
+def is_public(network: IPNetwork) -> bool:
+    """Whether any address of `network` could be an internet host."""
+    return not any(within(network, block) for block in _NON_PUBLIC)
+
+
+def _ssh_only(protocol: Any, low: Any, high: Any) -> bool | None:
+    """True if the rule is TCP to port 22 alone, False if not, None if unknown until apply."""
+    protocol, low, high = plain(protocol), plain(low), plain(high)
+    if UNKNOWN in (protocol, low, high):
+        return None
+    if not isinstance(protocol, str) or protocol.casefold() not in ("tcp", "6"):
+        return False
+    try:
+        return int(low) == SSH_PORT and int(high) == SSH_PORT
+    except (TypeError, ValueError):
+        return False
+
+
+def _from_admin_range(network: IPNetwork, admin_ranges: Sequence[IPNetwork]) -> bool:
+    return any(within(network, admin) for admin in admin_ranges)
+
+
+def _judge(
+    prefix: Any,
+    ssh_only: bool | None,
+    context: Context,
+    *,
+    field: str,
+    anywhere_reason: str | None,
+) -> Violation | None:
+    """The verdict on one rule's source: `anywhere_reason` says why an absent source means any address."""
+    if prefix is UNKNOWN:
+        return Violation(
+            f"{field} is unknown until apply, so the rule cannot be shown to keep the internet out",
+            unknown=True,
+            path=field,
+        )
+    if prefix is None or prefix == "":
+        if anywhere_reason is None:
+            return None
+        return Violation(f"the rule allows ingress from any address: {anywhere_reason}", path=field)
+    network = parse_network(prefix) if isinstance(prefix, str) else None
+    if network is None:
+        return Violation(
+            f"{field} {prefix!r} is not a CIDR, so the rule cannot be shown to be closed", path=field
+        )
+    if network.prefixlen == 0:
+        return Violation(f"the rule allows ingress from the whole internet ({prefix})", path=field)
+    if not is_public(network):
+        return None
+    if _from_admin_range(network, context.settings.admin_ranges):
+        if ssh_only is None:
+            return Violation(
+                f"the rule admits {prefix} (an admin range), but its protocol or ports are unknown until "
+                "apply, so it cannot be shown to be SSH only",
+                unknown=True,
+                path=field,
+            )
+        if ssh_only:
+            return None  # the bastion exception
+        return Violation(f"the rule admits the admin range {prefix} to more than SSH (tcp/22)", path=field)
+    return Violation(
+        f"the rule allows ingress from the public range {prefix}; only SSH from the configured admin "
+        "ranges is allowed",
+        path=field,
+    )
+
+
+def _security_group_rule(props: Mapping[str, Any], context: Context) -> Iterator[Violation]:
+    direction = plain(props.get("direction"))
+    if direction is not UNKNOWN and (not isinstance(direction, str) or direction.casefold() != "ingress"):
+        return
+    group = plain(props.get("remote_group_id")) or plain(props.get("remote_address_group_id"))
+    ethertype = plain(props.get("ethertype"))
+    family = ethertype if isinstance(ethertype, str) and ethertype else "IPv4"
+    anywhere = (
+        f"it sets neither remote_ip_prefix nor remote_group_id, so Neutron admits every {family} address"
+    )
+    violation = _judge(
+        plain(props.get("remote_ip_prefix")),
+        _ssh_only(props.get("protocol"), props.get("port_range_min"), props.get("port_range_max")),
+        context,
+        field="remote_ip_prefix",
+        anywhere_reason=None if group else anywhere,
+    )
+    if violation is None:
+        return
+    if direction is UNKNOWN:
+        violation = Violation(
+            f"{violation.message} (its direction is unknown until apply)", unknown=True, path=violation.path
+        )
+    yield violation
+
+
+def _firewall_rule(props: Mapping[str, Any], context: Context) -> Iterator[Violation]:
+    action = plain(props.get("action"))
+    if plain(props.get("enabled")) is False:
+        return
+    if action is not UNKNOWN and (not isinstance(action, str) or action.casefold() != "allow"):
+        return
+    port = plain(props.get("destination_port"))
+    low = high = port
+    if isinstance(port, str) and ":" in port:
+        low, high = port.split(":", 1)
+    violation = _judge(
+        plain(props.get("source_ip_address")),
+        _ssh_only(props.get("protocol"), low, high),
+        context,
+        field="source_ip_address",
+        anywhere_reason="it allows traffic and sets no source_ip_address, so it matches every source",
+    )
+    if violation is None:
+        return
+    if action is UNKNOWN:
+        violation = Violation(
+            f"{violation.message} (its action is unknown until apply)", unknown=True, path=violation.path
+        )
+    yield violation
+
+
+def check(resource: Resource, context: Context) -> Iterator[Violation]:
+    kind = resource.kind
+    if kind == "security_group_rule":
+        yield from _security_group_rule(resource.properties, context)
+    elif kind == "firewall_rule":
+        yield from _firewall_rule(resource.properties, context)
+
+
+POLICY = Policy(
+    id="no-public-ingress",
+    title="No ingress from the internet, except SSH to the bastion from the admin ranges",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    rationale=(
+        "A rule open to 0.0.0.0/0 or ::/0, or to any public range, exposes servers holding health data to "
+        "the whole internet. Administration goes through one bastion, reachable by SSH only from the "
+        "agency's declared admin ranges, so that every administrative flow is filtered and traced."
+    ),
+    remediation=(
+        "Restrict remote_ip_prefix to a private range or use remote_group_id (another security group). "
+        "For the bastion, allow tcp/22 only, from ranges declared in the policy config "
+        '(`{"no-public-ingress": {"adminRanges": ["198.51.100.0/24"]}}`).'
+    ),
+    requirements=("SecNumCloud 3.2 §13.2", "SecNumCloud 3.2 §12.12"),
+    check_resource=check,
+    config_schema={
+        "adminRanges": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "CIDRs (IPv4 or IPv6, never /0) from which SSH to the bastion is allowed.",
+        }
+    },
+)

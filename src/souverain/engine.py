@@ -141,6 +141,8 @@ class Evaluation:
     plan: Plan | None = None
     catalog_sources: tuple[str, ...] = ()
     """The catalog files the verdict rests on: reviewers must see an added overlay."""
+    enforcement: dict[str, Enforcement] = field(default_factory=dict)
+    """Each policy's effective level after the policy config, disabled included: reports list what ran."""
 
     @property
     def mandatory(self) -> list[Finding]:
@@ -211,7 +213,8 @@ def evaluate(
             )
             if waiver_level is not Enforcement.DISABLED:
                 findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
-    return Evaluation(findings, list(resources), list(policies), plan, catalog.sources)
+    levels = {policy.id: config.enforcement_for(policy) for policy in policies}
+    return Evaluation(findings, list(resources), list(policies), plan, catalog.sources, levels)
 
 
 def _finding(

@@ -560,6 +560,7 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
     stack_file = load_stack(project, stack)
     config = merge_config(project, stack_file)
     program_dir, entry = _program_entry(project)
+    main_file = entry / "__main__.py" if entry.is_dir() else entry
 
     def program() -> None:
         runpy.run_path(str(entry), run_name="__main__")
@@ -577,11 +578,11 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
     except StackConfigError as exc:
         raise InputError(str(stack_file.path), exc.message, field=exc.key) from None
     except ValidationError as exc:
-        raise InputError(str(entry), _validation_line(exc)) from None
+        raise InputError(str(main_file), _validation_line(exc)) from None
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(str(entry), _failure_line(exc, program_dir)) from None
+        raise InputError(str(main_file), _failure_line(exc, program_dir)) from None
     _settle_plan(run.plan, project, stack_file, config)
     return run, project, stack_file
 

@@ -1,0 +1,254 @@
+"""What every report writer shares: one order, one view of what was checked, fingerprints, the input path.
+
+Every writer builds its report from these helpers so that the five formats agree on counts, order and
+identity: a finding is the same finding in the text, JSON, SARIF, JUnit and GitLab reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path, PurePath
+from typing import Any
+
+from ..engine import Evaluation, Finding
+from ..model import UNKNOWN, Resource, Secret
+from ..policy import Enforcement, Policy
+from ._redact import REDACTED, secret_strings
+
+TOOL_NAME = "souverain"
+STACK_RESOURCE = "stack"
+
+
+def tool_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def information_uri() -> str | None:
+    """The project's home page from the installed distribution's metadata, if it declares one."""
+    from importlib import metadata
+
+    try:
+        meta = metadata.metadata("souverain")
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().casefold() in {"homepage", "home", "source", "repository"} and url.strip():
+            return str(url.strip())
+    for home in meta.get_all("Home-page") or []:
+        if str(home).strip():
+            return str(home).strip()
+    return None
+
+
+class Scrubber:
+    """Replaces secret values inside strings *before* a writer encodes them.
+
+    The final `redact` pass works on the encoded text, where JSON or XML escaping (`\\u00e9`, `&amp;`)
+    can hide a secret from a plain search; scrubbing each string first closes that gap.
+    """
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self._secrets = sorted(secret_strings(evaluation.resources, evaluation.plan), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def deep(self, value: Any) -> Any:
+        """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, Secret):
+            return REDACTED
+        if value is UNKNOWN:
+            return None
+        if isinstance(value, Enum):
+            return self(str(value.value))
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return {self(str(key)): self.deep(item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            items = [self.deep(item) for item in value]
+            return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, PurePath):
+            return self(value.as_posix())
+        return self(str(value))
+
+
+def finding_key(finding: Finding) -> tuple[str, str, str, str]:
+    return (finding.policy, finding.resource, finding.path or "", finding.message)
+
+
+def sorted_findings(evaluation: Evaluation) -> list[Finding]:
+    """Findings in the one order every report uses: by policy, then resource, property and message."""
+    return sorted(evaluation.findings, key=finding_key)
+
+
+def status(finding: Finding) -> str:
+    """`mandatory`, `advisory` or `waived`: what the finding means for the run."""
+    if finding.waived:
+        return "waived"
+    return "mandatory" if finding.enforcement is Enforcement.MANDATORY else "advisory"
+
+
+def effective_enforcement(evaluation: Evaluation, policy: Policy) -> Enforcement:
+    """The level a policy ran at: the engine's record when it keeps one, else the policy's default."""
+    return evaluation.enforcement.get(policy.id, policy.enforcement)
+
+
+def enabled_policies(evaluation: Evaluation) -> list[Policy]:
+    return [
+        p for p in evaluation.policies if effective_enforcement(evaluation, p) is not Enforcement.DISABLED
+    ]
+
+
+def region_text(resource: Resource) -> str | None:
+    """The effective region as a string, or None when it is absent or unknown at plan time."""
+    region = resource.region
+    return region if isinstance(region, str) and region else None
+
+
+@dataclass(slots=True)
+class Pair:
+    """One (policy, resource) check and the findings it produced; no finding means it passed."""
+
+    policy: str
+    resource: str
+    type: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """`failed` (an unwaived mandatory finding), `advisory`, `waived`, or `passed`."""
+        statuses = {status(f) for f in self.findings}
+        if "mandatory" in statuses:
+            return "failed"
+        if "advisory" in statuses:
+            return "advisory"
+        return "waived" if statuses else "passed"
+
+
+def checked_pairs(evaluation: Evaluation) -> dict[str, list[Pair]]:
+    """Every (policy, resource) pair the run checked, passing ones included, grouped by policy id.
+
+    A resource policy is counted against every cloud resource (policies decide applicability themselves:
+    a pair without a finding passed) and against any other resource it reported on, such as a provider.
+    A stack policy is one pair for the stack when it found nothing, else one pair per resource it named.
+    Findings of policies the evaluation does not list (waiver findings) form their own groups.
+    """
+    by_policy: dict[str, dict[str, Pair]] = {}
+    cloud = sorted((r for r in evaluation.resources if r.is_cloud_resource), key=lambda r: r.address)
+    policies = sorted(enabled_policies(evaluation), key=lambda p: p.id)
+    for policy in policies:
+        pairs: dict[str, Pair] = {}
+        if policy.scope == "resource":
+            for resource in cloud:
+                pairs[resource.address] = Pair(policy.id, resource.address, resource.type)
+        by_policy[policy.id] = pairs
+    for finding in sorted_findings(evaluation):
+        pairs = by_policy.setdefault(finding.policy, {})
+        pair = pairs.get(finding.resource)
+        if pair is None:
+            pair = pairs[finding.resource] = Pair(finding.policy, finding.resource, finding.type)
+        pair.findings.append(finding)
+    for policy in policies:
+        if policy.scope == "stack" and not by_policy[policy.id]:
+            by_policy[policy.id][STACK_RESOURCE] = Pair(policy.id, stack_name(evaluation), "stack")
+    return {pid: sorted(pairs.values(), key=lambda p: p.resource) for pid, pairs in sorted(by_policy.items())}
+
+
+def stack_name(evaluation: Evaluation) -> str:
+    plan = evaluation.plan
+    return (plan.stack if plan is not None and plan.stack else None) or STACK_RESOURCE
+
+
+def input_path(evaluation: Evaluation) -> str | None:
+    """The checked file as reports should name it: relative to the working directory when it is under it,
+    in forward slashes, without a leading `./`; a Pulumi project folder is named by its Pulumi.yaml."""
+    plan = evaluation.plan
+    if plan is None or not plan.path:
+        return None
+    path = Path(plan.path)
+    if path.is_dir():
+        for name in ("Pulumi.yaml", "Pulumi.yml"):
+            if (path / name).is_file():
+                path = path / name
+                break
+    if path.is_absolute():
+        with contextlib.suppress(ValueError):
+            path = path.relative_to(Path.cwd())
+    text = path.as_posix()
+    while text.startswith("./"):
+        text = text[2:]
+    return text or None
+
+
+def fingerprints(findings: Sequence[Finding]) -> Iterator[tuple[Finding, str]]:
+    """A stable identity per finding: a hash of policy, resource and property, numbered when repeated.
+
+    The message is left out on purpose so that rewording a message does not reopen an alert; two
+    findings of one policy on one property of one resource are told apart by their order.
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    for finding in findings:
+        key = (finding.policy, finding.resource, finding.path or "")
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        digest = hashlib.sha256("\0".join((*key, str(index))).encode("utf-8")).hexdigest()
+        yield finding, digest
+
+
+def waiver_summary(waiver: Mapping[str, Any] | None) -> str:
+    """`waived until 2026-06-30 by team-x: justification`, from whichever of those fields the waiver has."""
+    if not waiver:
+        return "waived"
+    parts = ["waived"]
+    expires = waiver.get("expires")
+    if expires:
+        parts.append(f"until {expires.isoformat() if isinstance(expires, date) else expires}")
+    owner = waiver.get("owner")
+    if owner:
+        parts.append(f"by {owner}")
+    text = " ".join(parts)
+    justification = waiver.get("justification") or waiver.get("reason")
+    return f"{text}: {justification}" if justification else text
+
+
+def severity_of(evaluation: Evaluation, policy_id: str, default: str = "medium") -> str:
+    for policy in evaluation.policies:
+        if policy.id == policy_id:
+            return policy.severity.value
+    return default
+
+
+def policies_by_id(evaluation: Evaluation) -> dict[str, Policy]:
+    return {policy.id: policy for policy in evaluation.policies}
+
+
+def count_summary(evaluation: Evaluation) -> dict[str, Any]:
+    """The summary every format reports: resources, and unwaived mandatory/advisory, waived, unknown."""
+    findings = evaluation.findings
+    return {
+        "resources": len(evaluation.resources),
+        "cloud_resources": sum(1 for r in evaluation.resources if r.is_cloud_resource),
+        "policies": len(enabled_policies(evaluation)),
+        "findings": len(findings),
+        "mandatory": len(evaluation.mandatory),
+        "advisory": len(evaluation.advisory),
+        "waived": len(evaluation.waived),
+        "unknown": sum(1 for f in findings if f.unknown),
+        "passed": evaluation.passed,
+    }

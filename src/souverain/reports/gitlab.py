@@ -1,0 +1,62 @@
+"""GitLab Code Quality: a JSON array of issues for the merge-request widget (`artifacts:reports:codequality`).
+
+GitLab reads `description`, `check_name`, `fingerprint`, `severity` and `location.path` +
+`location.lines.begin`, and ignores the rest of the CodeClimate format. Severity: an unwaived mandatory
+finding blocks the pipeline, so it is `blocker`; advisory ones keep the policy's severity on GitLab's
+scale; waived ones are `info`. GitLab has no notion of a suppressed issue, so waived findings stay listed
+with their waiver in the description.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..engine import Evaluation, Finding
+from ._common import Scrubber, fingerprints, input_path, sorted_findings, status, waiver_summary
+
+ADVISORY_SEVERITY = {"critical": "critical", "high": "major", "medium": "minor", "low": "info"}
+FALLBACK_PATH = "."
+
+
+def severity(finding: Finding) -> str:
+    state = status(finding)
+    if state == "mandatory":
+        return "blocker"
+    if state == "waived":
+        return "info"
+    return ADVISORY_SEVERITY.get(finding.severity, "minor")
+
+
+def _description(finding: Finding) -> str:
+    text = f"{finding.resource}: {finding.message}"
+    if finding.path:
+        text += f" [{finding.path}]"
+    if finding.unknown:
+        text += " (unknown at plan time)"
+    if finding.waived:
+        text += f" ({waiver_summary(finding.waiver)})"
+    elif status(finding) == "advisory":
+        text += " (advisory)"
+    return text
+
+
+def issues(evaluation: Evaluation) -> list[dict[str, Any]]:
+    scrub = Scrubber(evaluation)
+    path = input_path(evaluation) or FALLBACK_PATH
+    out: list[dict[str, Any]] = [
+        {
+            "description": _description(finding),
+            "check_name": finding.policy,
+            "fingerprint": digest,
+            "severity": severity(finding),
+            "location": {"path": path, "lines": {"begin": 1}},
+        }
+        for finding, digest in fingerprints(sorted_findings(evaluation))
+    ]
+    scrubbed: list[dict[str, Any]] = scrub.deep(out)
+    return scrubbed
+
+
+def render(evaluation: Evaluation) -> str:
+    return json.dumps(issues(evaluation), indent=2, ensure_ascii=False) + "\n"

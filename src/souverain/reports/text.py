@@ -1,0 +1,92 @@
+"""The report people read in a terminal or a CI log: findings grouped by policy, a summary, PASS or FAIL.
+
+Plain text only: no colour codes, no box drawing, nothing that garbles when piped to a file or a CI log.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ..engine import Evaluation, Finding
+from ._common import (
+    Scrubber,
+    count_summary,
+    input_path,
+    policies_by_id,
+    sorted_findings,
+    status,
+    waiver_summary,
+)
+
+LABELS = {"mandatory": "MANDATORY", "advisory": "ADVISORY", "waived": "WAIVED"}
+
+
+def render(evaluation: Evaluation) -> str:
+    scrub = Scrubber(evaluation)
+    lines: list[str] = [_heading(evaluation)]
+    policies = policies_by_id(evaluation)
+    findings = sorted_findings(evaluation)
+    for policy_id, group in groupby(findings, key=lambda f: f.policy):
+        items = list(group)
+        policy = policies.get(policy_id)
+        lines.append("")
+        severity = policy.severity.value if policy is not None else items[0].severity
+        title = f"  {policy.title}" if policy is not None else ""
+        lines.append(f"{policy_id} [{severity}]{title}")
+        width = max(len(LABELS[status(f)]) for f in items)
+        for finding in items:
+            lines.append(scrub(_finding_line(finding, width)))
+        if policy is not None and any(status(f) != "waived" for f in items):
+            lines.append(f"  fix: {policy.remediation}")
+    summary = count_summary(evaluation)
+    lines.append("")
+    lines.append(
+        f"{_count(summary['resources'], 'resource')} checked ({summary['cloud_resources']} in a cloud) "
+        f"against {_count(summary['policies'], 'policy', 'policies')}: {summary['mandatory']} mandatory, "
+        f"{summary['advisory']} advisory, {summary['waived']} waived"
+        + (f" ({summary['unknown']} decided on values unknown at plan time)" if summary["unknown"] else "")
+    )
+    lines.append(_verdict(evaluation))
+    return "\n".join(lines) + "\n"
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def _heading(evaluation: Evaluation) -> str:
+    plan = evaluation.plan
+    path = input_path(evaluation)
+    details = []
+    if plan is not None and plan.source:
+        details.append(plan.source)
+    if plan is not None and plan.stack:
+        details.append(f"stack {plan.stack}")
+    suffix = f" ({', '.join(details)})" if details else ""
+    heading = f"souverain check: {path or 'resources'}{suffix}"
+    if evaluation.catalog_sources:
+        heading += "\ncatalog: " + ", ".join(evaluation.catalog_sources)
+    return heading
+
+
+def _finding_line(finding: Finding, width: int) -> str:
+    label = LABELS[status(finding)].ljust(width)
+    where = f"{finding.resource}" + (f" [{finding.path}]" if finding.path else "")
+    notes = []
+    if finding.unknown:
+        notes.append("unknown at plan time")
+    if finding.waived:
+        notes.append(waiver_summary(finding.waiver))
+    note = f" ({'; '.join(notes)})" if notes else ""
+    return f"  {label}  {where}: {finding.message}{note}"
+
+
+def _verdict(evaluation: Evaluation) -> str:
+    mandatory = len(evaluation.mandatory)
+    if mandatory:
+        noun = "finding" if mandatory == 1 else "findings"
+        return f"FAIL: {mandatory} mandatory {noun} to fix before this change can go in"
+    advisory = len(evaluation.advisory)
+    if advisory:
+        return f"PASS: no mandatory finding ({advisory} advisory to review)"
+    return "PASS: no mandatory finding"

@@ -2,8 +2,10 @@
 
 Formats:
 - `pulumi-preview`: `pulumi preview --json`
-- `pulumi-state`: `pulumi stack export` (deployment version 3)
-- `terraform-plan`: `tofu show -json` / `terraform show -json` of a saved plan
+- `pulumi-state`: `pulumi stack export` (deployment version 3), or a self-managed backend's checkpoint file
+- `terraform-plan`: `tofu show -json` / `terraform show -json` of a saved plan (or of a state)
+
+See docs/inputs.md for the model each one produces.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ def detect_format(data: Any, path: str) -> str:
     if isinstance(data, Mapping):
         if "steps" in data or "changeSummary" in data:
             return "pulumi-preview"
-        if "deployment" in data and "version" in data:
+        if "version" in data and ("deployment" in data or "checkpoint" in data):
             return "pulumi-state"
         if "format_version" in data and (
-            "resource_changes" in data or "planned_values" in data or "terraform_version" in data
+            "resource_changes" in data
+            or "planned_values" in data
+            or "terraform_version" in data
+            or "values" in data
         ):
             return "terraform-plan"
     raise InputError(

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
+from ..errors import InputError
 from ..kinds import kind_of
-from ..model import UNKNOWN, Resource, Secret, effective_region, parse_tags, snake_case
+from ..model import UNKNOWN, Resource, Secret, _Unknown, effective_region, parse_tags, snake_case
 
 PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The string Pulumi writes for a value unknown at preview."""
 PULUMI_SIG_KEY = "4dabf18193072939515e22adb298388d"
-PULUMI_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+PULUMI_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (a signature, not a password)
 PULUMI_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 PULUMI_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 PULUMI_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+PULUMI_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+"""Output values on the wire: `value` (absent when unknown), `secret`, `dependencies`."""
 MASKED = "[secret]"
-"""What `pulumi preview --json` prints in place of a secret value unless `--show-secrets`."""
+"""What `pulumi preview --json` prints in place of a secret value (inputs, outputs and `config`)."""
 
-USER_MAP_KEYS = frozenset({"metadata", "tags", "labels", "value_specs", "extra_specs", "headers", "all_metadata"})
+USER_MAP_KEYS = frozenset(
+    {"metadata", "tags", "labels", "value_specs", "extra_specs", "headers", "all_metadata"}
+)
 """Keys whose values are user maps: their keys are data, not property names, and keep their spelling."""
 
 MAX_DEPTH = 200
@@ -31,20 +37,23 @@ def _snake(name: str) -> str:
 
 
 def pulumi_value(value: Any, depth: int = 0, convert_keys: bool = True) -> Any:
-    """A Pulumi property value with snake_case keys, UNKNOWN for the sentinel, Secret for envelopes."""
+    """A Pulumi property value with snake_case keys, UNKNOWN for the sentinel, Secret for envelopes.
+
+    A secret whose value the document does not carry (a `ciphertext`, or the `[secret]` mask of
+    `pulumi preview --json`) is `Secret(UNKNOWN)`: known to be secret, value unknown here.
+    """
     if depth > MAX_DEPTH:
         raise RecursionError
     if isinstance(value, str):
-        return UNKNOWN if value == PULUMI_UNKNOWN else value
+        if value == PULUMI_UNKNOWN:
+            return UNKNOWN
+        if value == MASKED:
+            return Secret(UNKNOWN)
+        return value
     if isinstance(value, dict):
         signature = value.get(PULUMI_SIG_KEY)
         if signature is not None:
-            if signature == PULUMI_SECRET_SIG:
-                inner = value.get("value", value.get("plaintext", value.get("ciphertext")))
-                return Secret(pulumi_value(inner, depth + 1))
-            if signature == PULUMI_REF_SIG:
-                return pulumi_value(value.get("id", value.get("urn")), depth + 1)
-            return {k: v for k, v in value.items() if k != PULUMI_SIG_KEY}  # assets and archives
+            return _pulumi_signed(value, signature, depth, convert_keys)
         out: dict[str, Any] = {}
         for key, item in value.items():
             name = _snake(key) if convert_keys and isinstance(key, str) else key
@@ -55,8 +64,34 @@ def pulumi_value(value: Any, depth: int = 0, convert_keys: bool = True) -> Any:
     return value
 
 
+def _pulumi_signed(value: dict[str, Any], signature: Any, depth: int, convert_keys: bool) -> Any:
+    if signature == PULUMI_SECRET_SIG:
+        if "value" in value:  # the wire form (gRPC structs, policy packs, mocks)
+            return Secret(pulumi_value(value["value"], depth + 1, convert_keys))
+        plaintext = value.get("plaintext")
+        if isinstance(plaintext, str):  # `stack export --show-secrets`: the value JSON-encoded
+            try:
+                decoded = json.loads(plaintext)
+            except ValueError:
+                decoded = plaintext
+            return Secret(pulumi_value(decoded, depth + 1, convert_keys))
+        return Secret(UNKNOWN)  # ciphertext only: this document cannot show the value
+    if signature == PULUMI_OUTPUT_SIG:
+        if "value" not in value:
+            return UNKNOWN
+        inner = pulumi_value(value["value"], depth + 1, convert_keys)
+        return Secret(inner) if value.get("secret") is True else inner
+    if signature == PULUMI_REF_SIG:
+        return pulumi_value(value.get("id", value.get("urn")), depth + 1, convert_keys)
+    return {k: v for k, v in value.items() if k != PULUMI_SIG_KEY}  # assets and archives
+
+
 def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) -> Any:
-    """A Terraform `after` value with `after_unknown` leaves as UNKNOWN and `after_sensitive` as Secret."""
+    """A Terraform `after` value with `after_unknown` leaves as UNKNOWN and `after_sensitive` as Secret.
+
+    Terraform omits unknown attributes from `after` (and writes null for unknown list elements), so
+    the unknown mask is walked too, not only the value.
+    """
     if depth > MAX_DEPTH:
         raise RecursionError
     if sensitive is True:
@@ -64,21 +99,25 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
     if unknown is True:
         return UNKNOWN
     if isinstance(value, dict):
-        unknown_map = unknown if isinstance(unknown, dict) else {}
-        sensitive_map = sensitive if isinstance(sensitive, dict) else {}
+        unknown_map = unknown if isinstance(unknown, dict) else None
+        sensitive_map = sensitive if isinstance(sensitive, dict) else None
+        if not unknown_map and not sensitive_map:
+            return {key: _plain_terraform(item, depth + 1) for key, item in value.items()}
+        unknown_map = unknown_map or {}
+        sensitive_map = sensitive_map or {}
         out = {
             key: terraform_value(item, unknown_map.get(key), sensitive_map.get(key), depth + 1)
             for key, item in value.items()
         }
         for key, flag in unknown_map.items():
-            if flag is True and key not in out:
-                out[key] = UNKNOWN
-            elif flag is True and out.get(key) is None:
-                out[key] = UNKNOWN
+            if key not in out or (out[key] is None and flag is not False):
+                out[key] = terraform_value(None, flag, sensitive_map.get(key), depth + 1)
         return out
     if isinstance(value, list):
         unknown_list = unknown if isinstance(unknown, list) else []
         sensitive_list = sensitive if isinstance(sensitive, list) else []
+        if not unknown_list and not sensitive_list:
+            return [_plain_terraform(item, depth + 1) for item in value]
         return [
             terraform_value(
                 item,
@@ -88,9 +127,31 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
             )
             for i, item in enumerate(value)
         ]
-    if value is None and isinstance(unknown, dict | list):
+    if value is None and isinstance(unknown, dict | list) and unknown:
         return terraform_value({} if isinstance(unknown, dict) else [], unknown, sensitive, depth + 1)
     return value
+
+
+def _plain_terraform(value: Any, depth: int) -> Any:
+    """A value with no unknown or sensitive marks below it: copied as is (the fast path)."""
+    if depth > MAX_DEPTH:
+        raise RecursionError
+    if isinstance(value, dict):
+        return {key: _plain_terraform(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_terraform(item, depth + 1) for item in value]
+    return value
+
+
+def region_value(value: Any) -> str | _Unknown | None:
+    """A provider's `region` setting as the model wants it: a name, UNKNOWN, or None when unset."""
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if isinstance(value, _Unknown):
+        return value
+    if isinstance(value, str) and value:
+        return value
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -124,3 +185,86 @@ def pulumi_package(type_token: str) -> str:
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+# Defensive field access: a plan is untrusted input, so every field read from it is type-checked and a
+# wrong shape becomes an InputError naming the file and the field path (`steps[3].urn`), never a crash.
+
+_JSON_TYPE_NAMES: dict[type, str] = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def json_type(value: Any) -> str:
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def fail(file: str, field: str, message: str) -> NoReturn:
+    raise InputError(file, message, field=field or None)
+
+
+def expect_mapping(value: Any, file: str, field: str) -> Mapping[str, Any]:
+    """An object; null or absent counts as empty."""
+    if isinstance(value, Mapping):
+        return value
+    if value is None:
+        return {}
+    fail(file, field, f"must be an object, not {json_type(value)}")
+
+
+def expect_list(value: Any, file: str, field: str) -> list[Any]:
+    """A list; null or absent counts as empty."""
+    if isinstance(value, list):
+        return value
+    if value is None:
+        return []
+    fail(file, field, f"must be a list, not {json_type(value)}")
+
+
+def expect_str(value: Any, file: str, field: str) -> str:
+    """A required, non-empty string."""
+    if isinstance(value, str) and value:
+        return value
+    if value is None:
+        fail(file, field, "is missing")
+    if value == "":
+        fail(file, field, "is empty")
+    fail(file, field, f"must be a string, not {json_type(value)}")
+
+
+def optional_str(value: Any, file: str, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    fail(file, field, f"must be a string, not {json_type(value)}")
+
+
+def optional_bool(value: Any, file: str, field: str, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    fail(file, field, f"must be true or false, not {json_type(value)}")
+
+
+def str_tuple(value: Any, file: str, field: str) -> tuple[str, ...]:
+    """A list of strings (dependencies, actions); null or absent counts as empty."""
+    items = expect_list(value, file, field)
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            fail(file, f"{field}[{index}]", f"must be a string, not {json_type(item)}")
+    return tuple(items)
+
+
+def key_path(field: str, key: str) -> str:
+    """`config` + `openstack:region` -> `config["openstack:region"]`; plain names use a dot."""
+    if key.replace("_", "").isalnum():
+        return f"{field}.{key}" if field else key
+    return f"{field}[{json.dumps(key)}]"

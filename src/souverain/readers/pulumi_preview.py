@@ -1,0 +1,123 @@
+"""`pulumi preview --json`: the preview digest (`display.PreviewDigest` in pulumi/pulumi).
+
+Shape: `{"config": {"<pkg>:<key>": "<value>"}, "steps": [{"op", "urn", "provider", "oldState",
+"newState", "diffReasons", "replaceReasons", "detailedDiff"}], "diagnostics", "duration",
+"changeSummary"}`. Secrets are masked as `"[secret]"` in `config`, inputs and outputs; values unknown
+until apply are the unknown sentinel. Unchanged resources (`same`) are left out unless the preview ran
+with `--show-sames`; a replacement is one `replace` step, or three (`create-replacement`, `replace`,
+`delete-replaced`) with `--show-replacement-steps`, which this reader merges back into one resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import Operation, Plan
+from ._common import expect_list, expect_mapping, expect_str, fail, json_type, key_path, pulumi_value
+from ._pulumi import (
+    PendingResource,
+    Urn,
+    parse_urn,
+    resolve_providers,
+    resource_from_state,
+    stack_and_project,
+)
+
+SOURCE = "pulumi-preview"
+
+STEP_OPERATIONS: dict[str, Operation] = {
+    "same": Operation.SAME,
+    "create": Operation.CREATE,
+    "update": Operation.UPDATE,
+    "delete": Operation.DELETE,
+    "replace": Operation.REPLACE,
+    "create-replacement": Operation.REPLACE,
+    "delete-replaced": Operation.REPLACE,
+    "read": Operation.READ,
+    "read-replacement": Operation.READ,
+    "refresh": Operation.SAME,
+    # Discarding a read resource only drops it from the state: nothing in the cloud is touched.
+    "discard": Operation.READ,
+    "discard-replaced": Operation.READ,
+    "remove-pending-replace": Operation.DELETE,
+    # An import adopts an existing cloud resource: it is new to the stack, so it is checked like a create.
+    "import": Operation.CREATE,
+    "import-replacement": Operation.REPLACE,
+}
+"""Every `deploy.StepOp` of pulumi/pulumi, mapped to the model's operations."""
+
+OLD_STATE_OPS = frozenset(
+    {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"}
+)
+"""Steps about the resource as it was: their properties come from `oldState`."""
+
+
+def step_operation(op: str) -> Operation:
+    """The operation of a step; an op newer than this reader is judged by its name, failing towards change."""
+    known = STEP_OPERATIONS.get(op)
+    if known is not None:
+        return known
+    if "replace" in op:
+        return Operation.REPLACE
+    if "delete" in op:
+        return Operation.DELETE
+    return Operation.UPDATE
+
+
+def _merge(first: Operation, second: Operation) -> Operation:
+    if first == second:
+        return first
+    if Operation.REPLACE in (first, second) or {first, second} == {Operation.CREATE, Operation.DELETE}:
+        return Operation.REPLACE
+    return second if first == Operation.SAME else first
+
+
+def parse_config(raw: Any, file: str) -> dict[str, Any]:
+    """The stack config the preview ran with; masked secrets become `Secret(UNKNOWN)`."""
+    config: dict[str, Any] = {}
+    for key, value in expect_mapping(raw, file, "config").items():
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            fail(file, key_path("config", key), f"must be a string, not {json_type(value)}")
+        config[key] = pulumi_value(value)
+    return config
+
+
+def parse(data: Mapping[str, Any], path: str) -> Plan:
+    config = parse_config(data.get("config"), path)
+    steps = expect_list(data.get("steps"), path, "steps")
+    by_urn: dict[str, PendingResource] = {}
+    urns: list[Urn] = []
+    for index, step in enumerate(steps):
+        field = f"steps[{index}]"
+        if not isinstance(step, Mapping):
+            fail(path, field, f"must be an object, not {json_type(step)}")
+        op = expect_str(step.get("op"), path, f"{field}.op")
+        urn_text = expect_str(step.get("urn"), path, f"{field}.urn")
+        urn = parse_urn(urn_text, path, f"{field}.urn")
+        urns.append(urn)
+        old = expect_mapping(step.get("oldState"), path, f"{field}.oldState")
+        new = expect_mapping(step.get("newState"), path, f"{field}.newState")
+        if op in OLD_STATE_OPS:
+            state, state_field = (old, "oldState") if old else (new, "newState")
+        else:
+            state, state_field = (new, "newState") if new else (old, "oldState")
+        operation = step_operation(op)
+        item = resource_from_state(state, urn, urn_text, path, f"{field}.{state_field}", operation, SOURCE)
+        step_provider = step.get("provider")
+        if isinstance(step_provider, str) and step_provider:
+            item.provider_ref = step_provider
+        elif step_provider is not None and step_provider != "":
+            fail(path, f"{field}.provider", f"must be a string, not {json_type(step_provider)}")
+        previous = by_urn.get(urn_text)
+        if previous is None:
+            by_urn[urn_text] = item
+            continue
+        # One resource, several steps (a replacement shown step by step): keep the new state's properties.
+        merged = _merge(previous.resource.operation, operation)
+        if op not in OLD_STATE_OPS:
+            by_urn[urn_text] = item
+        by_urn[urn_text].resource.operation = merged
+    resources = resolve_providers(list(by_urn.values()), config)
+    stack, project = stack_and_project(urns)
+    return Plan(resources=resources, source=SOURCE, path=path, stack=stack, project=project, config=config)

@@ -1,0 +1,72 @@
+"""`pulumi stack export`: a deployment (`apitype.UntypedDeployment`, version 3) of the stack as it is.
+
+Shape: `{"version": 3, "deployment": {"manifest": {...}, "secrets_providers": {"type": "passphrase",
+"state": {...}}, "resources": [{"urn", "custom", "id", "type", "inputs", "outputs", "parent",
+"protect", "retainOnDelete", "provider", "dependencies", "propertyDependencies", ...}], "metadata"}}`.
+Secrets are `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": ...}`
+(`"plaintext"` with `--show-secrets`). The checkpoint file of a self-managed backend
+(`.pulumi/stacks/<project>/<stack>.json`: `{"version": 3, "checkpoint": {"stack", "latest": <deployment>}}`)
+is read the same way. Every resource's operation is `same`, except those the state marks `delete`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import Operation, Plan
+from ._common import expect_list, expect_mapping, expect_str, fail, json_type, optional_bool, optional_str
+from ._pulumi import (
+    PendingResource,
+    Urn,
+    parse_urn,
+    resolve_providers,
+    resource_from_state,
+    stack_and_project,
+)
+
+SOURCE = "pulumi-state"
+SUPPORTED_VERSIONS = (1, 2, 3)
+
+
+def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], str]:
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        fail(path, "version", f"must be a number, not {json_type(version)}")
+    if version not in SUPPORTED_VERSIONS:
+        fail(path, "version", f"deployment version {version} is not supported (this reader knows 1 to 3)")
+    if "deployment" in data or "checkpoint" not in data:
+        return expect_mapping(data.get("deployment"), path, "deployment"), "deployment"
+    checkpoint = expect_mapping(data.get("checkpoint"), path, "checkpoint")
+    return expect_mapping(checkpoint.get("latest"), path, "checkpoint.latest"), "checkpoint.latest"
+
+
+def parse(data: Mapping[str, Any], path: str) -> Plan:
+    deployment, prefix = _deployment(data, path)
+    secrets = expect_mapping(deployment.get("secrets_providers"), path, f"{prefix}.secrets_providers")
+    secrets_provider = optional_str(secrets.get("type"), path, f"{prefix}.secrets_providers.type")
+    pending: list[PendingResource] = []
+    urns: list[Urn] = []
+    for index, raw in enumerate(expect_list(deployment.get("resources"), path, f"{prefix}.resources")):
+        field = f"{prefix}.resources[{index}]"
+        if not isinstance(raw, Mapping):
+            fail(path, field, f"must be an object, not {json_type(raw)}")
+        address = expect_str(raw.get("urn"), path, f"{field}.urn")
+        urn = parse_urn(address, path, f"{field}.urn")
+        urns.append(urn)
+        # `delete: true` marks an old copy left behind by a create-before-delete replacement: the next
+        # update deletes it.
+        deleted = optional_bool(raw.get("delete"), path, f"{field}.delete")
+        operation = Operation.DELETE if deleted else Operation.SAME
+        pending.append(resource_from_state(raw, urn, address, path, field, operation, SOURCE))
+    stack, project = stack_and_project(urns)
+    return Plan(
+        resources=resolve_providers(pending, {}),
+        source=SOURCE,
+        path=path,
+        stack=stack,
+        project=project,
+        secrets_provider=secrets_provider,
+        # The `service` secrets provider exists only on the Pulumi Cloud backend.
+        backend="pulumi-cloud" if secrets_provider == "service" else None,
+    )

@@ -1,0 +1,537 @@
+"""`tofu show -json` / `terraform show -json`: a saved plan (`jsonplan`), or a state (`jsonstate`).
+
+A plan has `format_version`, `terraform_version`, `variables` (`{name: {"value": ...}}`),
+`planned_values`, `resource_changes` (`address`, `module_address`, `mode`, `type`, `name`, `index`,
+`provider_name`, `deposed`, `change: {actions, before, after, after_unknown, before_sensitive,
+after_sensitive}`, `action_reason`), `prior_state` and `configuration` (`provider_config` keyed by
+`openstack`, `openstack.backup`, `module.net:openstack`; `root_module.resources[].provider_config_key`;
+`root_module.module_calls.<name>.module` nested). A state has `values.root_module` (`resources`,
+`child_modules`) and no `resource_changes`: its resources are read with operation `same`.
+
+Values unknown until apply are omitted from `after` and flagged in `after_unknown`; they become UNKNOWN.
+Sensitive values are in clear in `after` and flagged in `after_sensitive`; they become `Secret`.
+Data sources are reads, not resources: they are skipped.
+
+Provider configurations become resources too (`is_provider`), so policies see hard-coded credentials
+and endpoints once. Their expressions are turned into values: a `constant_value` is the value itself;
+a reference to one input variable (`var.region`, `var.os.region`) is resolved through the plan's
+`variables` (root module) or the module call's arguments (child modules), and is `Secret` when the
+variable is declared `sensitive`; any other reference (locals, resources, `each.value`) is UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
+from ._common import (
+    MAX_DEPTH,
+    expect_list,
+    expect_mapping,
+    expect_str,
+    fail,
+    finish,
+    json_type,
+    key_path,
+    optional_bool,
+    optional_str,
+    region_value,
+    str_tuple,
+    terraform_value,
+)
+
+SOURCE = "terraform-plan"
+
+ACTIONS: dict[tuple[str, ...], tuple[Operation, bool]] = {
+    ("no-op",): (Operation.SAME, False),
+    ("create",): (Operation.CREATE, False),
+    ("read",): (Operation.READ, False),
+    ("update",): (Operation.UPDATE, False),
+    ("delete", "create"): (Operation.REPLACE, False),
+    ("create", "delete"): (Operation.REPLACE, False),
+    ("delete",): (Operation.DELETE, False),
+    # `forget` (a `removed` block with `destroy = false`) drops the object from the state but keeps it
+    # in the cloud: a delete that retains, as Pulumi's retainOnDelete.
+    ("forget",): (Operation.DELETE, True),
+    ("create", "forget"): (Operation.REPLACE, True),
+}
+"""Every `change.actions` list of `jsonplan` (Terraform 1.x, OpenTofu), with whether the object is kept."""
+
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+_NAME = re.compile(r"[A-Za-z_][\w-]*")
+_REFERENCE_STEP = re.compile(r'\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def actions_operation(actions: tuple[str, ...]) -> tuple[Operation, bool]:
+    """The operation for a list of actions; a combination newer than this reader fails towards change."""
+    known = ACTIONS.get(actions)
+    if known is not None:
+        return known
+    kept = "forget" in actions
+    if "delete" in actions or kept:
+        return (
+            Operation.REPLACE if "create" in actions else Operation.DELETE
+        ), kept and "delete" not in actions
+    return Operation.UPDATE, False
+
+
+def provider_source(provider_name: str) -> str:
+    """A provider's source without its registry host, as the catalog names it (`namespace/name`):
+    `registry.terraform.io/terraform-provider-openstack/openstack` is `terraform-provider-openstack/openstack`
+
+    Terraform 0.12 wrote bare names (`openstack`), which meant `hashicorp/<name>`, as legacy `-/<name>` does.
+    """
+    parts = provider_name.removeprefix("provider.").split("/")
+    if len(parts) >= 3:
+        namespace, name = parts[-2], parts[-1]
+    elif len(parts) == 2:
+        namespace, name = parts
+    else:
+        namespace, name = "hashicorp", parts[0].split(".", 1)[0]
+    return f"{'hashicorp' if namespace == '-' else namespace}/{name}"
+
+
+def module_path(module_address: str) -> str:
+    """`module.net[0].module.sub["a"]` -> `module.net.module.sub`: the configuration's module path."""
+    return _INSTANCE_KEY.sub("", module_address) if "[" in module_address else module_address
+
+
+def parent_module(path: str) -> str:
+    head, sep, _tail = path.rpartition(".module.")
+    return head if sep else ""
+
+
+def module_chain(path: str) -> Iterator[str]:
+    """A module path and each of its ancestors up to the root (`""`)."""
+    while path:
+        yield path
+        path = parent_module(path)
+    yield ""
+
+
+def _instance_name(name: str, index: Any) -> str:
+    if index is None:
+        return name
+    return (
+        f"{name}[{index}]"
+        if isinstance(index, int) and not isinstance(index, bool)
+        else f"{name}[{json.dumps(index)}]"
+    )
+
+
+class _Configuration:
+    """The `configuration` section: provider configurations, resources and module calls by module path."""
+
+    def __init__(self, data: Mapping[str, Any], file: str) -> None:
+        self.file = file
+        configuration = expect_mapping(data.get("configuration"), file, "configuration")
+        self.provider_configs = expect_mapping(
+            configuration.get("provider_config"), file, "configuration.provider_config"
+        )
+        self.root_variables = expect_mapping(data.get("variables"), file, "variables")
+        self.resources: dict[str, Mapping[str, Any]] = {}
+        self.resource_fields: dict[str, str] = {}
+        self.modules: dict[str, Mapping[str, Any]] = {}
+        self.calls: dict[str, Mapping[str, Any]] = {}
+        self.module_fields: dict[str, str] = {}
+        self._walk(configuration.get("root_module"), "", "configuration.root_module", 0)
+        self._providers: dict[str, ProviderConfig] = {}
+        self._unaliased: dict[tuple[str, str], str] = {}
+        for key, raw in self.provider_configs.items():
+            config = expect_mapping(raw, file, key_path("configuration.provider_config", key))
+            source = self._source_of(config)
+            module_field = f"{key_path('configuration.provider_config', key)}.module_address"
+            module = optional_str(config.get("module_address"), file, module_field) or ""
+            if not config.get("alias"):
+                self._unaliased.setdefault((module, source), key)
+
+    def _walk(self, raw: Any, path: str, field: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            fail(self.file, field, "modules nested too deeply to check safely")
+        module = expect_mapping(raw, self.file, field)
+        self.modules[path] = module
+        self.module_fields[path] = field
+        prefix = f"{path}." if path else ""
+        for index, resource in enumerate(
+            expect_list(module.get("resources"), self.file, f"{field}.resources")
+        ):
+            item_field = f"{field}.resources[{index}]"
+            if not isinstance(resource, Mapping):
+                fail(self.file, item_field, f"must be an object, not {json_type(resource)}")
+            address = optional_str(resource.get("address"), self.file, f"{item_field}.address")
+            if address and resource.get("mode", "managed") == "managed":
+                self.resources[prefix + address] = resource
+                self.resource_fields[prefix + address] = item_field
+        calls = expect_mapping(module.get("module_calls"), self.file, f"{field}.module_calls")
+        for name, call in calls.items():
+            call_field = key_path(f"{field}.module_calls", name)
+            call_map = expect_mapping(call, self.file, call_field)
+            child = f"{prefix}module.{name}"
+            self.calls[child] = call_map
+            self._walk(call_map.get("module"), child, f"{call_field}.module", depth + 1)
+
+    def _source_of(self, config: Mapping[str, Any]) -> str:
+        full_name = config.get("full_name")
+        if isinstance(full_name, str) and full_name:
+            return provider_source(full_name)
+        name = config.get("name")
+        return provider_source(name) if isinstance(name, str) and name else ""
+
+    # -- which provider configuration a resource uses -------------------------------------------------
+
+    def provider_for(self, config_key: str, module: str, source: str, resource_type: str) -> ProviderConfig:
+        resource = self.resources.get(config_key)
+        keys: list[str] = []
+        if resource is not None:
+            single = resource.get("provider_config_key")
+            if isinstance(single, str) and single:
+                keys.append(single)
+            many = resource.get("provider_config_keys")  # OpenTofu, when a resource may use several
+            if isinstance(many, list):
+                keys.extend(k for k in many if isinstance(k, str) and k)
+        found = [k for k in (self._lookup(key, module) for key in keys) if k is not None]
+        if not found:
+            default = self._default_key(module, source, resource_type)
+            if default is not None:
+                found = [default]
+        if not found:
+            return ProviderConfig(source, None, None, {})
+        configs = [self.provider_config(key) for key in dict.fromkeys(found)]
+        if len({repr(c.region) for c in configs}) > 1:
+            first = configs[0]
+            return ProviderConfig(first.package, ", ".join(c.address or "" for c in configs), UNKNOWN, {})
+        return configs[0]
+
+    def _lookup(self, key: str, module: str) -> str | None:
+        """The provider_config entry for a key; older releases wrote `<call name>:<provider>` keys that
+        match no entry, so the provider's local name is then looked up from the module towards the root."""
+        if key in self.provider_configs:
+            return key
+        local = key.rsplit(":", 1)[-1]
+        for path in module_chain(module):
+            candidate = f"{path}:{local}" if path else local
+            if candidate in self.provider_configs:
+                return candidate
+        return None
+
+    def _default_key(self, module: str, source: str, resource_type: str) -> str | None:
+        """The unaliased configuration of the resource's provider, inherited from the nearest module."""
+        local = resource_type.split("_", 1)[0]
+        for path in module_chain(module):
+            key = self._unaliased.get((path, source))
+            if key is not None:
+                return key
+            candidate = f"{path}:{local}" if path else local
+            if candidate in self.provider_configs:
+                return candidate
+        return None
+
+    def provider_config(self, key: str) -> ProviderConfig:
+        cached = self._providers.get(key)
+        if cached is not None:
+            return cached
+        field = key_path("configuration.provider_config", key)
+        config = expect_mapping(self.provider_configs.get(key), self.file, field)
+        module = optional_str(config.get("module_address"), self.file, f"{field}.module_address") or ""
+        expressions = expect_mapping(config.get("expressions"), self.file, f"{field}.expressions")
+        properties = self.expressions(expressions, module, f"{field}.expressions", 0)
+        provider = ProviderConfig(
+            self._source_of(config), key, region_value(properties.get("region")), properties
+        )
+        self._providers[key] = provider
+        return provider
+
+    # -- expressions -----------------------------------------------------------------------------------
+
+    def expressions(self, raw: Mapping[str, Any], module: str, field: str, depth: int) -> dict[str, Any]:
+        return {
+            key: self.expression(value, module, key_path(field, key), depth + 1) for key, value in raw.items()
+        }
+
+    def expression(self, raw: Any, module: str, field: str, depth: int) -> Any:
+        """An expression's value: `constant_value`, a resolved variable, or UNKNOWN; blocks recursively."""
+        if depth > MAX_DEPTH:
+            fail(self.file, field, "nested too deeply to check safely")
+        if isinstance(raw, Mapping):
+            if raw and raw.keys() <= {"constant_value", "references"}:
+                if "constant_value" in raw:
+                    return raw["constant_value"]
+                refs = str_tuple(raw.get("references"), self.file, f"{field}.references")
+                return self.reference(refs, module, depth)
+            return self.expressions(raw, module, field, depth)  # a nested block
+        if isinstance(raw, list):  # a list of nested blocks
+            return [self.expression(item, module, f"{field}[{i}]", depth + 1) for i, item in enumerate(raw)]
+        fail(self.file, field, f"must be an expression object, not {json_type(raw)}")
+
+    def reference(self, refs: tuple[str, ...], module: str, depth: int) -> Any:
+        """The value of an expression that only refers to one input variable; anything else is UNKNOWN.
+
+        `references` lists each reference with its shorter prefixes (`var.os.region`, `var.os`): the
+        longest is the one used, provided every other is a prefix of it.
+        """
+        if not refs:
+            return UNKNOWN
+        longest = max(refs, key=len)
+        if not longest.startswith("var.") or not all(longest.startswith(ref) for ref in refs):
+            return UNKNOWN
+        head = _NAME.match(longest, 4)
+        if head is None:
+            return UNKNOWN
+        value = self.variable(head.group(), module, depth + 1)
+        plain = value.reveal() if isinstance(value, Secret) else value
+        position = head.end()
+        while position < len(longest):
+            step = _REFERENCE_STEP.match(longest, position)
+            if step is None:
+                return UNKNOWN
+            position = step.end()
+            attr, number, quoted = step.groups()
+            if attr is not None and isinstance(plain, Mapping):
+                plain = plain.get(attr, UNKNOWN)
+            elif number is not None and isinstance(plain, list) and int(number) < len(plain):
+                plain = plain[int(number)]
+            elif quoted is not None and isinstance(plain, Mapping):
+                plain = plain.get(json.loads(quoted), UNKNOWN)
+            else:
+                return UNKNOWN
+        if plain is None or plain is UNKNOWN:
+            return plain
+        return Secret(plain) if isinstance(value, Secret) else plain
+
+    def variable(self, name: str, module: str, depth: int) -> Any:
+        """An input variable's value in a module: the plan's `variables` at the root, the call's argument
+        in a child module, else the declared default; `Secret` when declared sensitive."""
+        declared = expect_mapping(
+            self.modules.get(module, {}).get("variables"),
+            self.file,
+            f"{self.module_fields.get(module, '')}.variables",
+        )
+        declaration = declared.get(name)
+        declaration = declaration if isinstance(declaration, Mapping) else {}
+        value: Any = UNKNOWN
+        if not module:
+            given = self.root_variables.get(name)
+            if isinstance(given, Mapping) and "value" in given:
+                value = given["value"]
+            elif "default" in declaration:
+                value = declaration["default"]
+        else:
+            call = self.calls.get(module, {})
+            arguments = call.get("expressions")
+            if isinstance(arguments, Mapping) and name in arguments:
+                field = key_path(f"{self.module_fields.get(module, module)}.expressions", name)
+                value = self.expression(arguments[name], parent_module(module), field, depth + 1)
+            elif "default" in declaration:
+                value = declaration["default"]
+        if declaration.get("sensitive") is True and not isinstance(value, Secret) and value is not UNKNOWN:
+            return Secret(value)
+        return value
+
+    def provider_resources(self) -> list[Resource]:
+        """Every provider configuration, as a resource policies can inspect (`is_provider`)."""
+        resources = []
+        for key in self.provider_configs:
+            provider = self.provider_config(key)
+            raw = expect_mapping(
+                self.provider_configs[key], self.file, key_path("configuration.provider_config", key)
+            )
+            name = raw.get("alias") or raw.get("name") or key
+            module = raw.get("module_address")
+            resources.append(
+                finish(
+                    Resource(
+                        address=key,
+                        type=f"provider.{provider.package.rsplit('/', 1)[-1] or name}",
+                        name=str(name),
+                        package=provider.package,
+                        properties=dict(provider.properties),
+                        parent=module if isinstance(module, str) and module else None,
+                        operation=Operation.SAME,
+                        is_provider=True,
+                        source=SOURCE,
+                    )
+                )
+            )
+        return resources
+
+
+def _state_dependencies(state: Mapping[str, Any], file: str, field: str) -> dict[str, tuple[str, ...]]:
+    """`depends_on` of every resource in a `jsonstate` document (the plan's `prior_state`)."""
+    dependencies: dict[str, tuple[str, ...]] = {}
+    values = expect_mapping(state.get("values"), file, f"{field}.values")
+    for resource, item_field, _module in _state_resources(
+        values.get("root_module"), file, f"{field}.values.root_module", 0
+    ):
+        address = resource.get("address")
+        if isinstance(address, str):
+            dependencies[address] = str_tuple(resource.get("depends_on"), file, f"{item_field}.depends_on")
+    return dependencies
+
+
+def _state_resources(
+    raw: Any, file: str, field: str, depth: int, module_address: str = ""
+) -> Iterator[tuple[Mapping[str, Any], str, str]]:
+    """Every resource of a `jsonstate` module and its `child_modules`, with its field and module address."""
+    if depth > MAX_DEPTH:
+        fail(file, field, "modules nested too deeply to check safely")
+    module = expect_mapping(raw, file, field)
+    for index, resource in enumerate(expect_list(module.get("resources"), file, f"{field}.resources")):
+        item_field = f"{field}.resources[{index}]"
+        if not isinstance(resource, Mapping):
+            fail(file, item_field, f"must be an object, not {json_type(resource)}")
+        yield resource, item_field, module_address
+    for index, child in enumerate(expect_list(module.get("child_modules"), file, f"{field}.child_modules")):
+        child_field = f"{field}.child_modules[{index}]"
+        child_map = expect_mapping(child, file, child_field)
+        address = optional_str(child_map.get("address"), file, f"{child_field}.address") or ""
+        yield from _state_resources(child_map, file, child_field, depth + 1, address)
+
+
+def _properties(value: Any, unknown: Any, sensitive: Any, file: str, field: str) -> dict[str, Any]:
+    if value is not None and not isinstance(value, Mapping):
+        fail(file, field, f"must be an object, not {json_type(value)}")
+    try:
+        result = terraform_value(value, unknown, sensitive)
+    except RecursionError:
+        fail(file, field, "nested too deeply to check safely")
+    return result if isinstance(result, dict) else {}
+
+
+def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
+    """Whether the resource's configuration is known and leaves an attribute out."""
+    if not declared:
+        return False
+    expressions = declared.get("expressions")
+    return not isinstance(expressions, Mapping) or attribute not in expressions
+
+
+def _check_format_version(data: Mapping[str, Any], path: str) -> None:
+    version = data.get("format_version")
+    if version is None:
+        return
+    if not isinstance(version, str):
+        fail(path, "format_version", f"must be a string, not {json_type(version)}")
+    if version.split(".", 1)[0] not in ("0", "1"):
+        fail(
+            path, "format_version", f"JSON format {version} is not supported (this reader knows 0.x and 1.x)"
+        )
+
+
+def parse(data: Mapping[str, Any], path: str) -> Plan:
+    _check_format_version(data, path)
+    config = _Configuration(data, path)
+    if "resource_changes" in data or "values" not in data:
+        resources = _plan_resources(data, path, config)
+    else:
+        resources = _state_resources_to_model(data, path)
+    return Plan(resources=[*config.provider_resources(), *resources], source=SOURCE, path=path)
+
+
+def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) -> list[Resource]:
+    prior = expect_mapping(data.get("prior_state"), path, "prior_state")
+    dependencies = _state_dependencies(prior, path, "prior_state") if prior else {}
+    resources: list[Resource] = []
+    for index, change_doc in enumerate(expect_list(data.get("resource_changes"), path, "resource_changes")):
+        field = f"resource_changes[{index}]"
+        if not isinstance(change_doc, Mapping):
+            fail(path, field, f"must be an object, not {json_type(change_doc)}")
+        mode = optional_str(change_doc.get("mode"), path, f"{field}.mode") or "managed"
+        if mode == "data":
+            continue
+        address = expect_str(change_doc.get("address"), path, f"{field}.address")
+        type_ = expect_str(change_doc.get("type"), path, f"{field}.type")
+        name = expect_str(change_doc.get("name"), path, f"{field}.name")
+        module_address = optional_str(change_doc.get("module_address"), path, f"{field}.module_address") or ""
+        provider_name = optional_str(change_doc.get("provider_name"), path, f"{field}.provider_name") or ""
+        deposed = optional_str(change_doc.get("deposed"), path, f"{field}.deposed")
+        change = expect_mapping(change_doc.get("change"), path, f"{field}.change")
+        actions = str_tuple(change.get("actions"), path, f"{field}.change.actions")
+        if not actions:
+            fail(path, f"{field}.change.actions", "is missing")
+        operation, kept = actions_operation(actions)
+        if operation == Operation.DELETE:
+            properties = _properties(
+                change.get("before"), None, change.get("before_sensitive"), path, f"{field}.change.before"
+            )
+        else:
+            properties = _properties(
+                change.get("after"),
+                change.get("after_unknown"),
+                change.get("after_sensitive"),
+                path,
+                f"{field}.change.after",
+            )
+        module = module_path(module_address)
+        config_key = f"{module}.{type_}.{name}" if module else f"{type_}.{name}"
+        package = provider_source(provider_name) if provider_name else ""
+        declared = config.resources.get(config_key, {})
+        if properties.get("region") is UNKNOWN and _unset(declared, "region"):
+            # Optional-computed attributes the configuration leaves unset are planned as unknown; the
+            # provider's region is the one that applies, so the resource has no region of its own.
+            del properties["region"]
+        explicit = str_tuple(
+            declared.get("depends_on"),
+            path,
+            f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+        )
+        prefix = f"{module_address}." if module_address else ""
+        deps = dict.fromkeys([*dependencies.get(address, ()), *(prefix + dep for dep in explicit)])
+        resources.append(
+            finish(
+                Resource(
+                    address=f"{address} (deposed object {deposed})" if deposed else address,
+                    type=type_,
+                    name=_instance_name(name, change_doc.get("index")),
+                    package=package,
+                    properties=properties,
+                    provider=config.provider_for(config_key, module, package, type_),
+                    parent=module_address or None,
+                    dependencies=tuple(deps),
+                    retain_on_delete=kept,
+                    operation=operation,
+                    source=SOURCE,
+                )
+            )
+        )
+    return resources
+
+
+def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resource]:
+    """`terraform show -json` of a state: every managed resource as it is (`same`)."""
+    values = expect_mapping(data.get("values"), path, "values")
+    resources: list[Resource] = []
+    for raw, field, module_address in _state_resources(
+        values.get("root_module"), path, "values.root_module", 0
+    ):
+        mode = optional_str(raw.get("mode"), path, f"{field}.mode") or "managed"
+        if mode == "data":
+            continue
+        address = expect_str(raw.get("address"), path, f"{field}.address")
+        type_ = expect_str(raw.get("type"), path, f"{field}.type")
+        name = expect_str(raw.get("name"), path, f"{field}.name")
+        provider_name = optional_str(raw.get("provider_name"), path, f"{field}.provider_name") or ""
+        deposed = optional_str(raw.get("deposed_key"), path, f"{field}.deposed_key")
+        optional_bool(raw.get("tainted"), path, f"{field}.tainted")
+        package = provider_source(provider_name) if provider_name else ""
+        resources.append(
+            finish(
+                Resource(
+                    address=f"{address} (deposed object {deposed})" if deposed else address,
+                    type=type_,
+                    name=_instance_name(name, raw.get("index")),
+                    package=package,
+                    properties=_properties(
+                        raw.get("values"), None, raw.get("sensitive_values"), path, f"{field}.values"
+                    ),
+                    provider=ProviderConfig(package, None, None, {}),
+                    parent=module_address or None,
+                    dependencies=str_tuple(raw.get("depends_on"), path, f"{field}.depends_on"),
+                    operation=Operation.SAME,
+                    source=SOURCE,
+                )
+            )
+        )
+    return resources

@@ -135,22 +135,24 @@ class Resource:
 def effective_region(resource: Resource) -> tuple[str | None | _Unknown, str | None]:
     """The region a resource really lands in: its own `region`, else its provider's, else None.
 
-    Returns the region and where it came from. An unknown own region falls back to the provider
-    (Terraform marks the optional-computed `region` unknown when it is unset).
+    Returns the region and where it came from. A region set on the resource but unknown until apply
+    (a Pulumi input from another resource's output) is UNKNOWN: it is set, so the provider's does not
+    apply. Readers leave out a `region` the source did not set (Terraform plans mark the optional-computed
+    `region` unknown when it is unset; the Terraform reader drops it when the configuration has none).
     """
     own = resource.properties.get("region")
     if isinstance(own, Secret):
         own = own.reveal()
     if isinstance(own, str) and own:
         return own, "resource"
+    if own is UNKNOWN:
+        return UNKNOWN, "resource"
     if resource.provider is not None:
         region = resource.provider.region
         if isinstance(region, str) and region:
             return region, "provider"
         if region is UNKNOWN:
             return UNKNOWN, "provider"
-    if own is UNKNOWN:
-        return UNKNOWN, "resource"
     return None, None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from souverain.policy import Policy
 
 from . import (
+    no_plaintext_secret,
     no_public_ingress,
     no_us_controlled,
     protected_data_store,
@@ -21,6 +22,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     qualified_endpoint.POLICY,
     no_us_controlled.POLICY,
     no_public_ingress.POLICY,
+    no_plaintext_secret.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
 )

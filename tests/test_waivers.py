@@ -234,26 +234,35 @@ def _check(tmp_path: Path, *entries: dict[str, object]) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _cli_waiver(**overrides: object) -> dict[str, object]:
-    return waiver(resource=PREVIEW_PUBLIC_VOLUME, expires=date.today() + timedelta(days=30), **overrides)
+PREVIEW_PUBLIC_PROVIDER = "urn:pulumi:dev::hdh::pulumi:providers:openstack::public"
 
 
-@pytest.mark.slow
-def test_check_exits_0_when_the_only_mandatory_finding_is_waived(tmp_path: Path) -> None:
-    code, out, err = _check(tmp_path, _cli_waiver())
+def _cli_waivers(expires: date) -> list[dict[str, object]]:
+    """The preview's two mandatory findings on the old public platform: its volume and its provider."""
+    return [
+        waiver(resource=PREVIEW_PUBLIC_VOLUME, expires=expires),
+        waiver(policy="qualified-endpoint", resource="*::public", expires=expires, ticket="SEC-43"),
+    ]
+
+
+def test_check_exits_0_when_the_only_mandatory_findings_are_waived(tmp_path: Path) -> None:
+    code, out, err = _check(tmp_path, *_cli_waivers(date.today() + timedelta(days=30)))
     assert code == 0, err
-    assert PREVIEW_PUBLIC_VOLUME in out  # still reported
-    assert "SEC-42" in out
+    report = json.loads(out)
+    text = json.dumps(report)
+    assert PREVIEW_PUBLIC_VOLUME in text  # still reported
+    assert PREVIEW_PUBLIC_PROVIDER in text
+    assert "SEC-42" in text
+    assert "SEC-43" in text
 
 
-@pytest.mark.slow
-def test_check_exits_1_when_the_waiver_expired(tmp_path: Path) -> None:
-    expired = _cli_waiver()
+def test_check_exits_1_when_a_waiver_expired(tmp_path: Path) -> None:
+    live, expired = _cli_waivers(date.today() + timedelta(days=30))
     expired["expires"] = date.today() - timedelta(days=1)
-    code, out, err = _check(tmp_path, expired)
+    code, out, err = _check(tmp_path, live, expired)
     assert code == 1, err
     assert WAIVER_INVALID_ID in out
-    assert PREVIEW_PUBLIC_VOLUME in out
+    assert PREVIEW_PUBLIC_PROVIDER in out
 
 
 def test_check_exits_2_on_a_malformed_waivers_file(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from souverain.policy import Policy
 
 from . import (
+    encrypted_storage,
     no_plaintext_secret,
     no_public_ingress,
     no_us_controlled,
@@ -23,6 +24,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     no_us_controlled.POLICY,
     no_public_ingress.POLICY,
     no_plaintext_secret.POLICY,
+    encrypted_storage.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
 )

@@ -1,0 +1,187 @@
+"""encrypted-storage: data at rest is encrypted, as the catalog records it for the offer serving the region.
+
+OpenStack shows none of this through its API: Cinder encrypts only volumes of an operator-defined
+encrypted type, Swift encrypts at rest (or not) cluster-wide, and Barbican exists on some offers only. So
+the facts come from the catalog's `capabilities` of the offer serving the resource's effective region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from souverain.catalog import Catalog, Offer
+from souverain.model import UNKNOWN, Resource
+from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+
+from ._support import catalog_memo, plain
+
+KEY_MANAGER_KINDS = frozenset({"secret", "secret_container", "key_order"})
+STORAGE_KINDS = frozenset({"volume", "object_container", "instance"}) | KEY_MANAGER_KINDS
+
+SSE_PROPERTIES = ("server_side_encryption_configuration", "server_side_encryption", "sse_algorithm")
+"""S3-style properties that request server-side encryption (for S3-compatible bucket kinds)."""
+SSE_HEADER = "x-amz-server-side-encryption"
+"""The S3 request header for server-side encryption, where a resource sends `headers`."""
+
+NEW_VOLUME_SOURCES = frozenset({"image", "blank", "snapshot"})
+"""An instance block device with one of these sources and destination `volume` creates a Cinder volume."""
+
+
+def _serving_cache(catalog: Catalog) -> dict[tuple[str, str], tuple[Offer, ...]]:
+    return {}
+
+
+def serving_offers(catalog: Catalog, region: str, package: str) -> tuple[Offer, ...]:
+    """The offers that list `region` and are reached by `package` (offers naming no package reach all)."""
+    cache = catalog_memo(catalog, "serving-offers", _serving_cache)
+    key = (region.casefold(), package.casefold())
+    offers = cache.get(key)
+    if offers is None:
+        reached = {id(offer) for offer in catalog.offers_for_package(package)} if package else set()
+        offers = cache[key] = tuple(
+            offer
+            for offer in catalog.offers_for_region(region)
+            if not package or not (offer.packages.pulumi or offer.packages.terraform) or id(offer) in reached
+        )
+    return offers
+
+
+def _names(offers: tuple[Offer, ...]) -> str:
+    return ", ".join(offer.name for offer in offers)
+
+
+def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, ...] | Violation:
+    region = resource.region
+    what = resource.kind or "resource"
+    if region is UNKNOWN:
+        return Violation(
+            f"the {what}'s region is unknown until apply, so the offer that must encrypt it is unknown",
+            unknown=True,
+            path="region",
+        )
+    if not isinstance(region, str) or not region:
+        return Violation(f"the {what} has no region, so no offer can be shown to encrypt it", path="region")
+    offers = serving_offers(context.catalog, region, resource.package)
+    if not offers:
+        return Violation(
+            f"region {region!r} is served by no offer in the catalog, so its encryption is unknown",
+            path="region",
+        )
+    return offers
+
+
+def _volume_type(volume_type: Any, offers: tuple[Offer, ...], path: str) -> Violation | None:
+    volume_type = plain(volume_type)
+    encrypted = sorted({t for offer in offers for t in offer.capabilities.encrypted_volume_types})
+    choices = (
+        f"encrypted types: {', '.join(encrypted)}" if encrypted else "the offer records no encrypted type"
+    )
+    if volume_type is UNKNOWN:
+        return Violation(
+            "volume_type is unknown until apply, so it cannot be shown to be encrypted",
+            unknown=True,
+            path=path,
+        )
+    if volume_type is None or volume_type == "":
+        return Violation(
+            f"no volume_type: the operator's default type cannot be shown to be encrypted ({choices})",
+            path=path,
+        )
+    if all(volume_type in offer.capabilities.encrypted_volume_types for offer in offers):
+        return None
+    return Violation(
+        f"volume_type {volume_type!r} is not an encrypted type of {_names(offers)} ({choices})", path=path
+    )
+
+
+def _sets_sse(props: Mapping[str, Any]) -> bool:
+    if any(plain(props.get(name)) not in (None, "", [], {}) for name in SSE_PROPERTIES):
+        return True
+    headers = plain(props.get("headers"))
+    if isinstance(headers, Mapping):
+        return any(
+            str(key).casefold() == SSE_HEADER and plain(value) not in (None, "")
+            for key, value in headers.items()
+        )
+    return False
+
+
+def _new_volumes(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The block devices of an instance that create a Cinder volume, with their property paths."""
+    for key in ("block_device", "block_devices"):  # Terraform's name, Pulumi's name
+        devices = plain(resource.properties.get(key))
+        if not isinstance(devices, list):
+            continue
+        for index, device in enumerate(devices):
+            device = plain(device)
+            if (
+                isinstance(device, Mapping)
+                and plain(device.get("destination_type")) == "volume"
+                and plain(device.get("source_type")) in NEW_VOLUME_SOURCES
+            ):
+                yield f"{key}[{index}]", device
+
+
+def _instance_volumes(resource: Resource, offers: tuple[Offer, ...]) -> Iterator[Violation]:
+    for path, device in _new_volumes(resource):
+        violation = _volume_type(device.get("volume_type"), offers, f"{path}.volume_type")
+        if violation is not None:
+            yield violation
+
+
+def check(resource: Resource, context: Context) -> Iterator[Violation]:
+    kind = resource.kind
+    if kind not in STORAGE_KINDS or not resource.is_cloud_resource:
+        return
+    if kind == "instance" and next(_new_volumes(resource), None) is None:
+        return
+    found = _offers_or_violation(resource, context)
+    if isinstance(found, Violation):
+        yield found
+        return
+    offers = found
+    if kind == "volume":
+        violation = _volume_type(resource.properties.get("volume_type"), offers, "volume_type")
+        if violation is not None:
+            yield violation
+    elif kind == "instance":
+        yield from _instance_volumes(resource, offers)
+    elif kind == "object_container":
+        if not all(offer.capabilities.object_storage_encrypted for offer in offers) and not _sets_sse(
+            resource.properties
+        ):
+            yield Violation(
+                f"the object storage of {_names(offers)} is not recorded as encrypted at rest, and the "
+                "container requests no server-side encryption"
+            )
+    else:  # KEY_MANAGER_KINDS
+        lacking = tuple(offer for offer in offers if offer.capabilities.key_manager != "barbican")
+        if lacking:
+            managers = ", ".join(sorted({offer.capabilities.key_manager for offer in lacking}))
+            yield Violation(
+                f"a Barbican {kind} on {_names(lacking)}, whose key manager is {managers}, not Barbican: "
+                "secrets and keys must live in the offer's own key manager"
+            )
+
+
+POLICY = Policy(
+    id="encrypted-storage",
+    title="Volumes, object containers and keys use the offer's encryption at rest",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    rationale=(
+        "SecNumCloud requires stored data to be encrypted, with keys kept in a security container. On "
+        "OpenStack a volume is encrypted only if its type is an operator-defined encrypted type, object "
+        "storage only if the operator encrypts it cluster-wide, and secrets belong in the offer's key "
+        "manager; none of this is visible through the API, so the catalog records it per offer."
+    ),
+    remediation=(
+        "Give every volume (and every boot volume an instance creates) a `volume_type` the catalog lists "
+        "as encrypted for the region's offer (e.g. a `-luks` type); keep containers on an offer whose object "
+        "storage is encrypted at rest, or request server-side encryption; use Barbican resources only on "
+        "offers that run Barbican, and the offer's own KMS otherwise."
+    ),
+    requirements=("SecNumCloud 3.2 §10.1", "SecNumCloud 3.2 §10.5", "HDS v2 (arrêté du 26 avril 2024)"),
+    check_resource=check,
+)

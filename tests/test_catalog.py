@@ -689,3 +689,19 @@ def test_cli_bad_catalog_exits_2_with_one_line_naming_the_file(tmp_path: Path) -
     assert str(bad) in lines[0]
     assert "offers[0].qualifications[0]" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_the_documented_contract_overlay_loads_and_qualifies_its_region(tmp_path: Path) -> None:
+    """docs/catalog.md's overlay example must stay a valid overlay that does what the text says."""
+    docs = (Path(__file__).parent.parent / "docs" / "catalog.md").read_text(encoding="utf-8")
+    example = docs.split("## Overlays", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    overlay = tmp_path / "contract.yaml"
+    overlay.write_text(example, encoding="utf-8")
+    catalog = load_catalog([overlay])
+    offer_id = yaml.safe_load(example)["offers"][0]["id"]
+    entry = catalog.get(offer_id)
+    assert entry is not None
+    assert catalog.origin(offer_id) == str(overlay)
+    region = entry.regions[0].name
+    assert catalog.region_qualified(region, "secnumcloud", "openstack", date(2026, 12, 3))
+    assert catalog.offers_for_host(entry.endpoints.keystone[0]) == [entry]

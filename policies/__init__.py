@@ -9,6 +9,7 @@ from souverain.policy import Policy
 
 from . import (
     encrypted_storage,
+    no_data_destruction,
     no_plaintext_secret,
     no_public_ingress,
     no_us_controlled,
@@ -25,6 +26,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     no_public_ingress.POLICY,
     no_plaintext_secret.POLICY,
     encrypted_storage.POLICY,
+    no_data_destruction.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
 )

@@ -1,0 +1,126 @@
+"""No report, in any format, contains a secret's value, even when a policy's message quotes one.
+
+The secrets sit where plans put them: a Pulumi secret envelope in a resource input, one in the provider's
+configuration, a Terraform `after_sensitive` value, and one in the stack configuration. A deliberately
+careless policy quotes each secret in its messages, so the writers' own scrubbing is what is under test.
+Some secrets hold characters that JSON and XML escape, which a search over the encoded text would miss.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+from conftest import pulumi_resource, terraform_resource
+from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
+
+from souverain.catalog import Catalog
+from souverain.engine import Evaluation, evaluate
+from souverain.model import Plan, Resource, Secret, walk_values
+from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+from souverain.readers._common import PULUMI_SECRET_SIG, PULUMI_SIG_KEY
+from souverain.reports import FORMATS, render
+
+PULUMI_PROPERTY_SECRET = "pulumi-admin-pass-Zq8&<xy>"
+PROVIDER_SECRET = 'keystone-pw-"été"-42'
+TERRAFORM_SECRET = "tf-sensitive-token-\\n-9f3a"
+STACK_CONFIG_SECRET = "db-password-ü-0c1d"
+SECRETS = (PULUMI_PROPERTY_SECRET, PROVIDER_SECRET, TERRAFORM_SECRET, STACK_CONFIG_SECRET)
+
+
+def envelope(value: str) -> dict[str, str]:
+    """A secret as `pulumi preview --json --show-secrets` and state files write it."""
+    return {PULUMI_SIG_KEY: PULUMI_SECRET_SIG, "value": value}
+
+
+def _leaky(resource: Resource, context: Context) -> Iterator[Violation]:
+    """A careless policy: it names every secret it sees, in the message and in the property path."""
+    sources = [resource.properties]
+    if resource.provider is not None:
+        sources.append(dict(resource.provider.properties))
+    for source in sources:
+        for path, leaf in walk_values(source):
+            if isinstance(leaf, Secret):
+                yield Violation(f"{path} holds {leaf.reveal()!s} in clear", path=f"{path}={leaf.reveal()}")
+
+
+def _leaky_stack(resources: list[Resource], context: Context) -> Iterator[Violation]:
+    yield Violation(f"stack config password is {STACK_CONFIG_SECRET}")
+
+
+LEAKY = Policy(
+    id="leaky",
+    title="A policy that quotes secrets",
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    rationale="test",
+    remediation="test",
+    requirements=(),
+    check_resource=_leaky,
+)
+LEAKY_STACK = Policy(
+    id="leaky-stack",
+    title="A stack policy that quotes a config secret",
+    severity=Severity.LOW,
+    enforcement=Enforcement.ADVISORY,
+    rationale="test",
+    remediation="test",
+    requirements=(),
+    check_stack=_leaky_stack,  # type: ignore[arg-type]
+)
+
+
+@pytest.fixture
+def evaluation(small_catalog: Catalog) -> Evaluation:
+    resources = [
+        pulumi_resource(
+            "openstack:compute/instance:Instance",
+            {"name": "vm", "adminPass": envelope(PULUMI_PROPERTY_SECRET), "region": "PUB-1"},
+            name="vm",
+            provider_inputs={"region": "SNC-PAR-1", "password": envelope(PROVIDER_SECRET)},
+        ),
+        terraform_resource(
+            "openstack_compute_instance_v2",
+            {"name": "vm", "admin_pass": TERRAFORM_SECRET, "region": "US-EAST-1"},
+            name="vm",
+            after_sensitive={"admin_pass": True},
+        ),
+    ]
+    plan = Plan(
+        resources,
+        source="pulumi-preview",
+        path="plan.json",
+        stack="prod",
+        config={"hdh:dbPassword": Secret(STACK_CONFIG_SECRET)},
+    )
+    return evaluate(resources, small_catalog, [QUALIFIED_REGION, LEAKY, LEAKY_STACK], plan=plan)
+
+
+def test_the_run_really_reports_on_the_secret_bearing_resources(evaluation: Evaluation) -> None:
+    policies = {f.policy for f in evaluation.findings}
+    assert policies == {"qualified-region", "leaky", "leaky-stack"}
+    leaked = " ".join(f.message for f in evaluation.findings)
+    assert all(secret in leaked for secret in SECRETS)  # the policy did quote them
+
+
+def _encodings(secret: str) -> set[str]:
+    """The secret as it would appear in raw, JSON-escaped (ASCII or not) or XML-escaped text."""
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=True)[1:-1],
+        escape(secret),
+        quoteattr(secret)[1:-1],
+        escape(secret, {'"': "&quot;"}),
+    }
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_secret_in_any_format(evaluation: Evaluation, fmt: str) -> None:
+    out = render(evaluation, fmt)
+    for secret in SECRETS:
+        for form in _encodings(secret):
+            assert form not in out, f"{fmt} leaks {secret!r} as {form!r}"
+    assert "[secret]" in out  # the findings are still there, with the value masked

@@ -83,7 +83,12 @@ def parse_config(raw: Any, file: str) -> dict[str, Any]:
     return config
 
 
+DIGEST_KEYS = ("steps", "changeSummary", "config", "diagnostics", "duration")
+
+
 def parse(data: Mapping[str, Any], path: str) -> Plan:
+    if not any(key in data for key in DIGEST_KEYS):
+        fail(path, "", "is not `pulumi preview --json` output: none of steps, changeSummary, config")
     config = parse_config(data.get("config"), path)
     steps = expect_list(data.get("steps"), path, "steps")
     by_urn: dict[str, PendingResource] = {}

@@ -30,12 +30,14 @@ SUPPORTED_VERSIONS = (1, 2, 3)
 
 
 def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], str]:
+    if "deployment" not in data and "checkpoint" not in data:
+        fail(path, "", "is not `pulumi stack export` output: no deployment")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         fail(path, "version", f"must be a number, not {json_type(version)}")
     if version not in SUPPORTED_VERSIONS:
         fail(path, "version", f"deployment version {version} is not supported (this reader knows 1 to 3)")
-    if "deployment" in data or "checkpoint" not in data:
+    if "deployment" in data:
         return expect_mapping(data.get("deployment"), path, "deployment"), "deployment"
     checkpoint = expect_mapping(data.get("checkpoint"), path, "checkpoint")
     return expect_mapping(checkpoint.get("latest"), path, "checkpoint.latest"), "checkpoint.latest"

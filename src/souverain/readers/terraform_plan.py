@@ -183,6 +183,12 @@ class _Configuration:
     # -- which provider configuration a resource uses -------------------------------------------------
 
     def provider_for(self, config_key: str, module: str, source: str, resource_type: str) -> ProviderConfig:
+        """The provider configuration a resource uses, from its `provider_config_key` in `configuration`.
+
+        When the plan does not name it exactly (Terraform before the keys were normalized, or a resource
+        whose configuration is gone), the nearest configuration of the same provider is assumed; if
+        another configuration of that provider (an alias) could have been meant, the region is UNKNOWN.
+        """
         resource = self.resources.get(config_key)
         keys: list[str] = []
         if resource is not None:
@@ -192,18 +198,33 @@ class _Configuration:
             many = resource.get("provider_config_keys")  # OpenTofu, when a resource may use several
             if isinstance(many, list):
                 keys.extend(k for k in many if isinstance(k, str) and k)
-        found = [k for k in (self._lookup(key, module) for key in keys) if k is not None]
+        found = [key for key in keys if key in self.provider_configs]
         if not found:
-            default = self._default_key(module, source, resource_type)
-            if default is not None:
-                found = [default]
-        if not found:
-            return ProviderConfig(source, None, None, {})
+            guessed = [k for k in (self._lookup(key, module) for key in keys) if k is not None]
+            if not guessed:
+                default = self._default_key(module, source, resource_type)
+                guessed = [default] if default is not None else []
+            if not guessed:
+                return ProviderConfig(source, None, None, {})
+            provider = self.provider_config(guessed[0])
+            if self._alternatives(provider.package, module) > 1:
+                return ProviderConfig(provider.package, provider.address, UNKNOWN, provider.properties)
+            return provider
         configs = [self.provider_config(key) for key in dict.fromkeys(found)]
         if len({repr(c.region) for c in configs}) > 1:
             first = configs[0]
             return ProviderConfig(first.package, ", ".join(c.address or "" for c in configs), UNKNOWN, {})
         return configs[0]
+
+    def _alternatives(self, source: str, module: str) -> int:
+        """How many configurations of a provider a module could be using (its own and its ancestors')."""
+        chain = set(module_chain(module))
+        count = 0
+        for raw in self.provider_configs.values():
+            if isinstance(raw, Mapping) and self._source_of(raw) == source:
+                address = raw.get("module_address")
+                count += (address if isinstance(address, str) else "") in chain
+        return count
 
     def _lookup(self, key: str, module: str) -> str | None:
         """The provider_config entry for a key; older releases wrote `<call name>:<provider>` keys that
@@ -411,7 +432,7 @@ def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
 def _check_format_version(data: Mapping[str, Any], path: str) -> None:
     version = data.get("format_version")
     if version is None:
-        return
+        fail(path, "", "is not `tofu show -json` / `terraform show -json` output: no format_version")
     if not isinstance(version, str):
         fail(path, "format_version", f"must be a string, not {json_type(version)}")
     if version.split(".", 1)[0] not in ("0", "1"):

@@ -16,10 +16,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import SMALL_CATALOG
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from souverain.catalog import (
     BUILTIN,
     Catalog,
+    Offer,
     builtin_catalog_file,
     host_matches,
     load_catalog,
@@ -436,6 +439,17 @@ def test_a_bad_overlay_fails_the_whole_load(tmp_path: Path) -> None:
     assert caught.value.file == str(bad)
 
 
+_INDEXED = Catalog(
+    Offer.model_validate(entry)
+    for entry in (
+        offer("exact", endpoints={"keystone": ["auth.sov.test"]}),
+        offer("star", endpoints={"domains": ["*.sov.test"]}),
+        offer("dot", endpoints={"domains": [".api.sov.test"]}),
+        offer("glob", endpoints={"domains": ["eu-?.api.sov.test"]}),
+        offer("other", endpoints={"domains": ["*.bigcloudapis.test", "x.test"]}),
+    )
+)
+
 # --- hosts, addresses and packages ------------------------------------------------------------------------
 
 
@@ -457,6 +471,23 @@ def test_a_bad_overlay_fails_the_whole_load(tmp_path: Path) -> None:
 )
 def test_host_matching(host: str, patterns: list[str], matches: bool) -> None:
     assert host_matches(host, patterns) is matches
+
+
+@given(
+    st.lists(
+        st.sampled_from(["sov", "test", "api", "eu-1", "eu-10", "x", "bigcloudapis", "auth"]),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_host_index_answers_what_host_matches_answers(labels: list[str]) -> None:
+    catalog = _INDEXED
+    host = ".".join(labels)
+    scanned = [
+        o.id for o in catalog.offers if host_matches(host, (*o.endpoints.keystone, *o.endpoints.domains))
+    ]
+    assert [o.id for o in catalog.offers_for_host(host)] == scanned
 
 
 def test_hosts_and_addresses_find_their_offers(tmp_path: Path) -> None:

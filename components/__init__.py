@@ -1,1 +1,37 @@
-"""Pulumi components for sovereign OpenStack environments, compliant by construction."""
+"""Pulumi components for sovereign OpenStack environments, compliant by construction.
+
+Each component validates its arguments (a pydantic model) against the sovereignty catalog before it
+registers anything, creates its children on a qualified region, and labels every child with its owner,
+data classification and project. See docs/components.md.
+"""
+
+from __future__ import annotations
+
+from ._common import Labels
+from .bastion import Bastion, BastionArgs
+from .keys import KeyManagement, KeyManagementArgs, KeySpec
+from .network import Flow, IsolatedNetwork, IsolatedNetworkArgs, Tier
+from .provider import SovereignProvider, SovereignProviderArgs
+from .research import ResearchProjectSpace, ResearchProjectSpaceArgs
+from .storage import EncryptedVolume, EncryptedVolumeArgs, ObjectStore, ObjectStoreArgs
+
+__all__ = [
+    "Bastion",
+    "BastionArgs",
+    "EncryptedVolume",
+    "EncryptedVolumeArgs",
+    "Flow",
+    "IsolatedNetwork",
+    "IsolatedNetworkArgs",
+    "KeyManagement",
+    "KeyManagementArgs",
+    "KeySpec",
+    "Labels",
+    "ObjectStore",
+    "ObjectStoreArgs",
+    "ResearchProjectSpace",
+    "ResearchProjectSpaceArgs",
+    "SovereignProvider",
+    "SovereignProviderArgs",
+    "Tier",
+]

@@ -1,0 +1,207 @@
+"""Bastion: the only SSH entry, on the admin tier, reachable from the admin ranges only.
+
+Every tier of the network then accepts SSH only from the bastion's security group (`remote_group_id`),
+never from an address range, so moving the bastion never opens a hole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_openstack as openstack
+from pydantic import Field, field_validator
+
+from souverain.catalog import Catalog
+
+from ._common import (
+    IPNetwork,
+    Placement,
+    ProviderArg,
+    ServerArgs,
+    default_catalog,
+    hardened_user_data,
+    resolve_provider,
+    validate_args,
+)
+from .network import SSH_PORT, IsolatedNetwork
+
+MIN_PREFIX = {4: 8, 6: 32}
+"""Broader ranges than these are the internet in all but name."""
+
+
+class BastionArgs(ServerArgs):
+    admin_ranges: tuple[IPNetwork, ...] = Field(min_length=1)
+    """Where administrators connect from (office, VPN egress): the only sources allowed to SSH in."""
+    external_network: str = Field(min_length=1)
+    """The offer's external network, for the floating IP."""
+
+    @field_validator("admin_ranges")
+    @classmethod
+    def _narrow(cls, ranges: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
+        for network in ranges:
+            if network.prefixlen == 0:
+                raise ValueError(f"{network} is the whole internet: list the administrators' own ranges")
+            if network.prefixlen < MIN_PREFIX[network.version]:
+                raise ValueError(
+                    f"{network} is broader than /{MIN_PREFIX[network.version]}: list narrower ranges"
+                )
+            if network.is_loopback or network.is_multicast or network.is_unspecified:
+                raise ValueError(f"{network} is not a range administrators connect from")
+        if len(set(ranges)) != len(ranges):
+            raise ValueError("a range is listed twice")
+        return ranges
+
+
+class Bastion(pulumi.ComponentResource):
+    """A hardened SSH jump host with a floating IP on the admin tier of an `IsolatedNetwork`."""
+
+    TYPE = "souverain:bastion:Bastion"
+
+    def __init__(
+        self,
+        name: str,
+        args: BastionArgs | Mapping[str, Any],
+        *,
+        network: IsolatedNetwork,
+        provider: ProviderArg = None,
+        catalog: Catalog | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not isinstance(network, IsolatedNetwork):
+            raise TypeError("network must be an IsolatedNetwork")
+        if "admin" not in network.edge_tiers:
+            raise ValueError(
+                "the bastion needs the network's admin tier, on the edge router (for its floating IP)"
+            )
+        catalog = catalog or default_catalog()
+        openstack_provider, provider_region = resolve_provider(provider)
+        valid = validate_args(
+            BastionArgs,
+            args,
+            catalog,
+            provider_region,
+            network_region=network.placement.region,
+        )
+        place = Placement(valid, catalog, openstack_provider or network.placement.provider)
+        super().__init__(self.TYPE, name, None, opts)
+        self.placement = place
+        self.network = network
+        tags = place.labels.tags()
+        region = place.region
+
+        self.security_group = openstack.networking.SecGroup(
+            f"{name}-sg",
+            name=f"{name}-sg",
+            description="bastion: SSH in from the admin ranges only, SSH out to the tiers only",
+            delete_default_rules=True,
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        self.security_group_id: pulumi.Output[str] = self.security_group.id
+        for index, admin_range in enumerate(valid.admin_ranges):
+            openstack.networking.SecGroupRule(
+                f"{name}-ssh-from-admin-{index}",
+                direction="ingress",
+                ethertype=f"IPv{admin_range.version}",
+                protocol="tcp",
+                port_range_min=SSH_PORT,
+                port_range_max=SSH_PORT,
+                remote_ip_prefix=str(admin_range),
+                security_group_id=self.security_group.id,
+                description="SSH from an admin range",
+                region=region,
+                opts=place.opts(self),
+            )
+        for tier, group in network.security_groups.items():
+            self.allow_ssh_to(f"{name}-{tier}", group)
+
+        key_pair: pulumi.Input[str]
+        if valid.public_key is not None:
+            keypair = openstack.compute.Keypair(
+                f"{name}-key",
+                name=f"{name}-key",
+                public_key=valid.public_key,
+                region=region,
+                opts=place.opts(self),
+            )
+            key_pair = keypair.name
+        else:
+            assert valid.key_pair is not None
+            key_pair = valid.key_pair
+
+        self.port = openstack.networking.Port(
+            f"{name}-port",
+            name=f"{name}-port",
+            network_id=network.networks["admin"].id,
+            fixed_ips=[{"subnet_id": network.subnets["admin"].id}],
+            port_security_enabled=True,
+            security_group_ids=[self.security_group.id, network.security_groups["admin"].id],
+            admin_state_up=True,
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        self.instance = openstack.compute.Instance(
+            name,
+            name=name,
+            flavor_name=valid.flavor_name,
+            image_name=valid.image_name,
+            image_id=valid.image_id,
+            key_pair=key_pair,
+            networks=[{"port": self.port.id}],
+            user_data=hardened_user_data("bastion", allow_forwarding=True),
+            config_drive=True,
+            metadata=place.labels.metadata(),
+            region=region,
+            opts=place.opts(self),
+        )
+        self.floating_ip = openstack.networking.FloatingIp(
+            f"{name}-fip",
+            pool=valid.external_network,
+            description=f"bastion {name}",
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        openstack.networking.FloatingIpAssociate(
+            f"{name}-fip",
+            floating_ip=self.floating_ip.address,
+            port_id=self.port.id,
+            region=region,
+            opts=place.opts(self),
+        )
+        self.public_ip: pulumi.Output[str] = self.floating_ip.address
+        self.register_outputs(
+            {
+                "public_ip": self.public_ip,
+                "security_group_id": self.security_group_id,
+                "instance_id": self.instance.id,
+                "admin_ranges": [str(r) for r in valid.admin_ranges],
+            }
+        )
+
+    def allow_ssh_to(
+        self, prefix: str, group: openstack.networking.SecGroup, parent: pulumi.Resource | None = None
+    ) -> None:
+        """SSH from the bastion into `group`: ingress there from the bastion's group, egress here to it."""
+        place = self.placement
+        for direction, owner, remote in (
+            ("ingress", group, self.security_group),
+            ("egress", self.security_group, group),
+        ):
+            openstack.networking.SecGroupRule(
+                f"{prefix}-ssh-{direction}",
+                direction=direction,
+                ethertype="IPv4",
+                protocol="tcp",
+                port_range_min=SSH_PORT,
+                port_range_max=SSH_PORT,
+                remote_group_id=remote.id,
+                security_group_id=owner.id,
+                description="SSH through the bastion only",
+                region=place.region,
+                opts=place.opts(parent or self),
+            )

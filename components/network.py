@@ -1,0 +1,442 @@
+"""IsolatedNetwork: admin, app and data tiers, each its own network, default-deny, no internet for data.
+
+Routing, and why two routers: tiers must reach each other (app -> data on 5432) but the data tier must
+have no route to the internet. The *edge* router has the external gateway and an interface only on edge
+tiers (admin by default: the bastion's floating IP needs it). The *internal* router has no gateway and an
+interface on every tier: it is the data tier's default gateway, so a packet from data to the internet has
+nowhere to go. Edge tiers keep the edge router as their gateway and reach the other tiers through subnet
+host routes to the internal router's port. Security groups then allow only the configured flows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import pulumi
+import pulumi_openstack as openstack
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+
+from souverain.catalog import Catalog
+
+from ._common import (
+    PlacedArgs,
+    Placement,
+    ProviderArg,
+    StrictModel,
+    context_catalog,
+    default_catalog,
+    resolve_provider,
+    validate_args,
+)
+
+TierName = Literal["admin", "app", "data"]
+TIER_NAMES: tuple[TierName, ...] = ("admin", "app", "data")
+RFC1918 = tuple(ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+SSH_PORT = 22
+DNS_PORT = 53
+
+
+def _strict_cidr(value: Any) -> Any:
+    """pydantic accepts `10.0.0.1/24` and drops the host bits; a typo in a CIDR must be an error."""
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Network(value.strip(), strict=True)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IPv4 network: {exc}") from None
+    return value
+
+
+def _private_subnet(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if not 16 <= cidr.prefixlen <= 28:
+        raise ValueError(f"{cidr} must be between /16 and /28")
+    if not any(cidr.subnet_of(block) for block in RFC1918):
+        raise ValueError(f"{cidr} is not a private (RFC 1918) range")
+    return cidr
+
+
+PrivateSubnet = Annotated[
+    ipaddress.IPv4Network, BeforeValidator(_strict_cidr), AfterValidator(_private_subnet)
+]
+"""A subnet for a tier or a research space: RFC 1918, /16 to /28, host bits clear."""
+
+
+class Tier(StrictModel):
+    cidr: PrivateSubnet
+    edge: bool | None = None
+    """Attached to the edge router (floating IPs, internet egress). Default: admin yes, app and data no."""
+    internet_egress_ports: tuple[int, ...] = ()
+    """TCP ports the tier may reach on the internet (443 for updates); needs `edge`. None by default."""
+
+    @field_validator("internet_egress_ports")
+    @classmethod
+    def _ports(cls, ports: tuple[int, ...]) -> tuple[int, ...]:
+        for port in ports:
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} is not between 1 and 65535")
+        if len(set(ports)) != len(ports):
+            raise ValueError("a port is listed twice")
+        return ports
+
+
+class Flow(StrictModel):
+    """Traffic allowed from one tier to another: an ingress rule on the destination, egress on the source."""
+
+    source: TierName
+    destination: TierName
+    protocol: Literal["tcp", "udp", "icmp"]
+    port_min: int | None = Field(default=None, ge=1, le=65535)
+    port_max: int | None = Field(default=None, ge=1, le=65535)
+
+    def ports(self) -> tuple[int | None, int | None]:
+        if self.protocol == "icmp":
+            return None, None
+        return self.port_min, self.port_max if self.port_max is not None else self.port_min
+
+    def label(self) -> str:
+        low, high = self.ports()
+        span = "" if low is None else f"-{low}" if low == high else f"-{low}-{high}"
+        return f"{self.source}-to-{self.destination}-{self.protocol}{span}"
+
+
+class IsolatedNetworkArgs(PlacedArgs):
+    tiers: dict[TierName, Tier] = Field(min_length=1)
+    flows: tuple[Flow, ...] = ()
+    dns_nameservers: tuple[ipaddress.IPv4Address, ...] = Field(min_length=1, max_length=5)
+    """Resolvers for every subnet. Required: no public resolver is ever chosen for you."""
+    external_network: str | None = Field(default=None, min_length=1, validate_default=True)
+    """Name of the offer's external network, for the edge router's gateway (needed if a tier is edge)."""
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, tiers: dict[TierName, Tier]) -> dict[TierName, Tier]:
+        names = list(tiers)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                if tiers[first].cidr.overlaps(tiers[second].cidr):
+                    raise ValueError(f"subnets of tiers {first} ({tiers[first].cidr}) and {second} overlap")
+        for name, tier in tiers.items():
+            edge = tier_is_edge(name, tier)
+            if name == "data" and edge:
+                raise ValueError(
+                    "the data tier cannot be on the edge router: it must have no route to the internet"
+                )
+            if tier.internet_egress_ports and not edge:
+                raise ValueError(f"tier {name} has internet_egress_ports but is not on the edge router")
+        return tiers
+
+    @field_validator("flows")
+    @classmethod
+    def _flows(cls, flows: tuple[Flow, ...], info: ValidationInfo) -> tuple[Flow, ...]:
+        if "tiers" not in info.data:
+            return flows  # the tiers failed validation; their error says why
+        tiers = info.data["tiers"]
+        seen: set[str] = set()
+        for index, flow in enumerate(flows):
+            for end in (flow.source, flow.destination):
+                if end not in tiers:
+                    raise ValueError(f"flows[{index}]: tier {end} is not one of the network's tiers")
+            low, high = flow.ports()
+            if flow.protocol != "icmp" and low is None:
+                raise ValueError(f"flows[{index}]: a {flow.protocol} flow needs port_min")
+            if flow.protocol == "icmp" and (flow.port_min is not None or flow.port_max is not None):
+                raise ValueError(f"flows[{index}]: an icmp flow has no ports")
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"flows[{index}]: port_min is above port_max")
+            if flow.protocol == "tcp" and low is not None and high is not None and low <= SSH_PORT <= high:
+                raise ValueError(
+                    f"flows[{index}]: SSH between tiers comes only from the bastion's security group"
+                )
+            if flow.label() in seen:
+                raise ValueError(f"flows[{index}]: the same flow is listed twice")
+            seen.add(flow.label())
+        return flows
+
+    @field_validator("dns_nameservers")
+    @classmethod
+    def _resolvers(
+        cls, resolvers: tuple[ipaddress.IPv4Address, ...], info: ValidationInfo
+    ) -> tuple[ipaddress.IPv4Address, ...]:
+        if len(set(resolvers)) != len(resolvers):
+            raise ValueError("a resolver is listed twice")
+        catalog = context_catalog(info)
+        for resolver in resolvers:
+            if resolver.is_unspecified or resolver.is_multicast or resolver.is_loopback:
+                raise ValueError(f"{resolver} is not a resolver address")
+            offer = catalog.us_controlled_host(str(resolver)) if catalog is not None else None
+            if offer is not None:
+                raise ValueError(
+                    f"{resolver} is a resolver of {offer.name}, operated by {offer.operator.entity} "
+                    f"({offer.operator.country}): DNS queries would leave EU jurisdiction"
+                )
+        return resolvers
+
+    @field_validator("external_network")
+    @classmethod
+    def _external_network(cls, value: str | None, info: ValidationInfo) -> str | None:
+        tiers = info.data.get("tiers", {})
+        if value is None and any(tier_is_edge(name, tier) for name, tier in tiers.items()):
+            raise ValueError("an edge tier needs the name of the offer's external network")
+        return value
+
+    def edge_tiers(self) -> list[TierName]:
+        return [name for name in TIER_NAMES if name in self.tiers and tier_is_edge(name, self.tiers[name])]
+
+
+def tier_is_edge(name: str, tier: Tier) -> bool:
+    return tier.edge if tier.edge is not None else name == "admin"
+
+
+def internal_router_address(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Address:
+    """The internal router's address on an edge tier: the last host, kept out of the DHCP pool."""
+    return cidr[-2]
+
+
+def allocation_pool(cidr: ipaddress.IPv4Network) -> openstack.networking.SubnetAllocationPoolArgs:
+    """DHCP pool: .2 up to the third-last address; .1 is the gateway, the last host the internal router."""
+    return openstack.networking.SubnetAllocationPoolArgs(start=str(cidr[2]), end=str(cidr[-3]))
+
+
+class IsolatedNetwork(pulumi.ComponentResource):
+    """Tiered networks with default-deny security groups and no internet route from the data tier."""
+
+    TYPE = "souverain:network:IsolatedNetwork"
+
+    def __init__(
+        self,
+        name: str,
+        args: IsolatedNetworkArgs | Mapping[str, Any],
+        *,
+        provider: ProviderArg = None,
+        catalog: Catalog | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        catalog = catalog or default_catalog()
+        openstack_provider, provider_region = resolve_provider(provider)
+        valid = validate_args(IsolatedNetworkArgs, args, catalog, provider_region)
+        self.args = valid
+        self.placement = Placement(valid, catalog, openstack_provider)
+        self._attached: list[ipaddress.IPv4Network] = []
+        super().__init__(self.TYPE, name, None, opts)
+        place = self.placement
+        tags = place.labels.tags()
+        region = place.region
+        resolvers = [str(ip) for ip in valid.dns_nameservers]
+        self.name = name
+        self.cidrs: dict[TierName, ipaddress.IPv4Network] = {t: spec.cidr for t, spec in valid.tiers.items()}
+        self.edge_tiers: list[TierName] = valid.edge_tiers()
+        self.networks: dict[TierName, openstack.networking.Network] = {}
+        self.subnets: dict[TierName, openstack.networking.Subnet] = {}
+        self.security_groups: dict[TierName, openstack.networking.SecGroup] = {}
+        self.dns_nameservers = tuple(valid.dns_nameservers)
+
+        for tier in TIER_NAMES:
+            if tier not in valid.tiers:
+                continue
+            cidr = self.cidrs[tier]
+            resource = f"{name}-{tier}"
+            self.networks[tier] = openstack.networking.Network(
+                f"{resource}-net",
+                name=f"{resource}-net",
+                description=f"{tier} tier",
+                admin_state_up=True,
+                port_security_enabled=True,
+                tags=tags,
+                region=region,
+                opts=place.opts(self),
+            )
+            self.subnets[tier] = openstack.networking.Subnet(
+                f"{resource}-subnet",
+                name=f"{resource}-subnet",
+                network_id=self.networks[tier].id,
+                cidr=str(cidr),
+                ip_version=4,
+                gateway_ip=str(cidr[1]),
+                allocation_pools=[allocation_pool(cidr)],
+                enable_dhcp=True,
+                dns_nameservers=resolvers,
+                tags=tags,
+                region=region,
+                opts=place.opts(self),
+            )
+            self.security_groups[tier] = openstack.networking.SecGroup(
+                f"{resource}-sg",
+                name=f"{resource}-sg",
+                description=f"{tier} tier: default deny, explicit flows only",
+                delete_default_rules=True,
+                tags=tags,
+                region=region,
+                opts=place.opts(self),
+            )
+
+        self.internal_router = openstack.networking.Router(
+            f"{name}-internal",
+            name=f"{name}-internal",
+            description="routes between tiers; no external gateway",
+            admin_state_up=True,
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        self.edge_router: openstack.networking.Router | None = None
+        if self.edge_tiers:
+            external = openstack.networking.get_network_output(
+                name=valid.external_network,
+                external=True,
+                region=region,
+                opts=pulumi.InvokeOutputOptions(parent=self, provider=place.provider),
+            )
+            self.edge_router = openstack.networking.Router(
+                f"{name}-edge",
+                name=f"{name}-edge",
+                description="external gateway for edge tiers only",
+                admin_state_up=True,
+                external_network_id=external.id,
+                tags=tags,
+                region=region,
+                opts=place.opts(self),
+            )
+        self._connect_tiers(name, tags, region)
+        self._rules(name, valid, region)
+
+        self.register_outputs(
+            {
+                "networks": {tier: net.id for tier, net in self.networks.items()},
+                "subnets": {tier: subnet.id for tier, subnet in self.subnets.items()},
+                "security_groups": {tier: sg.id for tier, sg in self.security_groups.items()},
+                "cidrs": {tier: str(cidr) for tier, cidr in self.cidrs.items()},
+                "internal_router": self.internal_router.id,
+                "edge_router": self.edge_router.id if self.edge_router is not None else None,
+            }
+        )
+
+    def _connect_tiers(self, name: str, tags: list[str], region: str) -> None:
+        place = self.placement
+        for tier, subnet in self.subnets.items():
+            if tier not in self.edge_tiers:
+                openstack.networking.RouterInterface(
+                    f"{name}-{tier}-internal-if",
+                    router_id=self.internal_router.id,
+                    subnet_id=subnet.id,
+                    region=region,
+                    opts=place.opts(self),
+                )
+                continue
+            assert self.edge_router is not None
+            openstack.networking.RouterInterface(
+                f"{name}-{tier}-edge-if",
+                router_id=self.edge_router.id,
+                subnet_id=subnet.id,
+                region=region,
+                opts=place.opts(self),
+            )
+            port = openstack.networking.Port(
+                f"{name}-{tier}-internal-port",
+                name=f"{name}-{tier}-internal-port",
+                description="internal router interface",
+                network_id=self.networks[tier].id,
+                fixed_ips=[
+                    {"subnet_id": subnet.id, "ip_address": str(internal_router_address(self.cidrs[tier]))}
+                ],
+                admin_state_up=True,
+                tags=tags,
+                region=region,
+                opts=place.opts(self),
+            )
+            openstack.networking.RouterInterface(
+                f"{name}-{tier}-internal-if",
+                router_id=self.internal_router.id,
+                port_id=port.id,
+                region=region,
+                opts=place.opts(self),
+            )
+            for other in self.subnets:
+                if other not in self.edge_tiers:
+                    self.route_to_internal(f"{name}-{tier}-to-{other}", tier, self.cidrs[other], self)
+
+    def route_to_internal(
+        self, resource_name: str, edge_tier: TierName, cidr: ipaddress.IPv4Network, parent: pulumi.Resource
+    ) -> openstack.networking.SubnetRoute:
+        """A host route on an edge tier's subnet sending `cidr` to the internal router."""
+        return openstack.networking.SubnetRoute(
+            resource_name,
+            subnet_id=self.subnets[edge_tier].id,
+            destination_cidr=str(cidr),
+            next_hop=str(internal_router_address(self.cidrs[edge_tier])),
+            region=self.placement.region,
+            opts=self.placement.opts(parent),
+        )
+
+    def _rules(self, name: str, valid: IsolatedNetworkArgs, region: str) -> None:
+        place = self.placement
+        groups = self.security_groups
+        for flow in valid.flows:
+            low, high = flow.ports()
+            common: dict[str, Any] = {
+                "ethertype": "IPv4",
+                "protocol": flow.protocol,
+                "port_range_min": low,
+                "port_range_max": high,
+                "region": region,
+            }
+            openstack.networking.SecGroupRule(
+                f"{name}-{flow.label()}-in",
+                direction="ingress",
+                security_group_id=groups[flow.destination].id,
+                remote_group_id=groups[flow.source].id,
+                description=f"from {flow.source} tier",
+                opts=place.opts(self),
+                **common,
+            )
+            openstack.networking.SecGroupRule(
+                f"{name}-{flow.label()}-out",
+                direction="egress",
+                security_group_id=groups[flow.source].id,
+                remote_group_id=groups[flow.destination].id,
+                description=f"to {flow.destination} tier",
+                opts=place.opts(self),
+                **common,
+            )
+        for tier, group in groups.items():
+            self.allow_dns(f"{name}-{tier}", group, self)
+            for port in valid.tiers[tier].internet_egress_ports:
+                openstack.networking.SecGroupRule(
+                    f"{name}-{tier}-internet-tcp-{port}",
+                    direction="egress",
+                    ethertype="IPv4",
+                    protocol="tcp",
+                    port_range_min=port,
+                    port_range_max=port,
+                    remote_ip_prefix="0.0.0.0/0",
+                    security_group_id=group.id,
+                    description="egress to the internet",
+                    region=region,
+                    opts=place.opts(self),
+                )
+
+    def allow_dns(self, prefix: str, group: openstack.networking.SecGroup, parent: pulumi.Resource) -> None:
+        """Egress to the configured resolvers only, UDP and TCP 53."""
+        for index, resolver in enumerate(self.dns_nameservers):
+            for protocol in ("udp", "tcp"):
+                openstack.networking.SecGroupRule(
+                    f"{prefix}-dns-{index}-{protocol}",
+                    direction="egress",
+                    ethertype="IPv4",
+                    protocol=protocol,
+                    port_range_min=DNS_PORT,
+                    port_range_max=DNS_PORT,
+                    remote_ip_prefix=f"{resolver}/32",
+                    security_group_id=group.id,
+                    description="DNS to the configured resolver",
+                    region=self.placement.region,
+                    opts=self.placement.opts(parent),
+                )
+
+    def reserved_cidrs(self) -> list[ipaddress.IPv4Network]:
+        """Every range in use on this network: the tiers and the research spaces attached so far."""
+        return [*self.cidrs.values(), *self._attached]
+
+    def claim(self, cidr: ipaddress.IPv4Network) -> None:
+        """Record a range a research space attached, so the next one cannot overlap it."""
+        self._attached.append(cidr)

@@ -1,0 +1,249 @@
+"""ResearchProjectSpace: one approved research project's isolated workspace, instantiable N times.
+
+Each space has its own network and subnet (on the network's internal router, so no internet route), its
+own default-deny security group (SSH from the bastion only, DNS to the configured resolvers), a hardened
+instance, an encrypted volume attached to it, a private versioned container, and its own key. Every
+child's name starts with the space's name, so spaces never clash; their ranges are checked against the
+network's tiers and the spaces attached before.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_openstack as openstack
+from pydantic import Field, ValidationInfo, field_validator
+
+from souverain.catalog import Catalog
+
+from ._common import (
+    SLUG,
+    Labels,
+    Placement,
+    ProviderArg,
+    ServerArgs,
+    context_catalog,
+    context_value,
+    default_catalog,
+    hardened_user_data,
+    qualified_offer,
+    resolve_provider,
+    validate_args,
+)
+from .bastion import Bastion
+from .keys import KeyManagement
+from .network import IsolatedNetwork, PrivateSubnet, allocation_pool
+from .storage import (
+    MAX_VOLUME_GIB,
+    EncryptedVolume,
+    ObjectStore,
+    encrypted_volume_type,
+    require_encrypted_object_storage,
+)
+
+
+class ResearchProjectSpaceArgs(ServerArgs):
+    cidr: PrivateSubnet
+    """The space's own subnet: private, /16 to /28, clear of the network's tiers and other spaces."""
+    volume_size: int = Field(ge=1, le=MAX_VOLUME_GIB)
+    volume_type: str | None = Field(default=None, validate_default=True)
+    readers: tuple[str, ...] = ()
+    """Keystone user ids of the project's members: read access to its key (Barbican ACL)."""
+    container_name: str | None = Field(default=None, pattern=SLUG)
+
+    @field_validator("region")
+    @classmethod
+    def _offer_holds_data(cls, region: str, info: ValidationInfo) -> str:
+        """The space stores data: the offer must encrypt objects, and have a key manager for health data."""
+        catalog = context_catalog(info)
+        labels = info.data.get("labels")
+        if catalog is not None and isinstance(labels, Labels):
+            offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
+            require_encrypted_object_storage(offer)
+            if offer.capabilities.key_manager == "none" and labels.health_data:
+                raise ValueError(
+                    f"{offer.name} has no key manager, and the data classification is health data"
+                )
+        return region
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_is_free(cls, cidr: ipaddress.IPv4Network, info: ValidationInfo) -> ipaddress.IPv4Network:
+        for used in context_value(info, "reserved_cidrs") or ():
+            if cidr.overlaps(used):
+                raise ValueError(f"{cidr} overlaps {used}, already used on the network")
+        return cidr
+
+    @field_validator("volume_type")
+    @classmethod
+    def _encrypted(cls, value: str | None, info: ValidationInfo) -> str | None:
+        catalog = context_catalog(info)
+        labels, region = info.data.get("labels"), info.data.get("region")
+        if catalog is None or not isinstance(labels, Labels) or not isinstance(region, str):
+            return value
+        offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
+        return encrypted_volume_type(offer, value)
+
+
+class ResearchProjectSpace(pulumi.ComponentResource):
+    """An isolated workspace for one research project, attached to an `IsolatedNetwork`."""
+
+    TYPE = "souverain:research:ResearchProjectSpace"
+
+    def __init__(
+        self,
+        name: str,
+        args: ResearchProjectSpaceArgs | Mapping[str, Any],
+        *,
+        network: IsolatedNetwork,
+        bastion: Bastion | None = None,
+        provider: ProviderArg = None,
+        catalog: Catalog | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not isinstance(network, IsolatedNetwork):
+            raise TypeError("network must be an IsolatedNetwork")
+        catalog = catalog or default_catalog()
+        openstack_provider, provider_region = resolve_provider(provider)
+        valid = validate_args(
+            ResearchProjectSpaceArgs,
+            args,
+            catalog,
+            provider_region,
+            network_region=network.placement.region,
+            reserved_cidrs=network.reserved_cidrs(),
+        )
+        container_name = valid.container_name or name
+        if not re.fullmatch(SLUG, container_name):
+            raise ValueError(f"space name {name!r} is not a valid container name: set container_name")
+        network.claim(valid.cidr)
+        place = Placement(valid, catalog, openstack_provider or network.placement.provider)
+        super().__init__(self.TYPE, name, None, opts)
+        self.placement = place
+        tags = place.labels.tags()
+        region = place.region
+        cidr = valid.cidr
+
+        self.network = openstack.networking.Network(
+            f"{name}-net",
+            name=f"{name}-net",
+            description=f"research project {place.labels.project}",
+            admin_state_up=True,
+            port_security_enabled=True,
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        self.subnet = openstack.networking.Subnet(
+            f"{name}-subnet",
+            name=f"{name}-subnet",
+            network_id=self.network.id,
+            cidr=str(cidr),
+            ip_version=4,
+            gateway_ip=str(cidr[1]),
+            allocation_pools=[allocation_pool(cidr)],
+            enable_dhcp=True,
+            dns_nameservers=[str(ip) for ip in network.dns_nameservers],
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        openstack.networking.RouterInterface(
+            f"{name}-internal-if",
+            router_id=network.internal_router.id,
+            subnet_id=self.subnet.id,
+            region=region,
+            opts=place.opts(self),
+        )
+        for tier in network.edge_tiers:
+            network.route_to_internal(f"{name}-from-{tier}", tier, cidr, self)
+
+        self.security_group = openstack.networking.SecGroup(
+            f"{name}-sg",
+            name=f"{name}-sg",
+            description=f"research project {place.labels.project}: default deny",
+            delete_default_rules=True,
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        network.allow_dns(name, self.security_group, self)
+        if bastion is not None:
+            bastion.allow_ssh_to(name, self.security_group, self)
+
+        key_pair: pulumi.Input[str]
+        if valid.public_key is not None:
+            key_pair = openstack.compute.Keypair(
+                f"{name}-key",
+                name=f"{name}-key",
+                public_key=valid.public_key,
+                region=region,
+                opts=place.opts(self),
+            ).name
+        else:
+            assert valid.key_pair is not None
+            key_pair = valid.key_pair
+        self.port = openstack.networking.Port(
+            f"{name}-port",
+            name=f"{name}-port",
+            network_id=self.network.id,
+            fixed_ips=[{"subnet_id": self.subnet.id}],
+            port_security_enabled=True,
+            security_group_ids=[self.security_group.id],
+            admin_state_up=True,
+            tags=tags,
+            region=region,
+            opts=place.opts(self),
+        )
+        self.instance = openstack.compute.Instance(
+            name,
+            name=name,
+            flavor_name=valid.flavor_name,
+            image_name=valid.image_name,
+            image_id=valid.image_id,
+            key_pair=key_pair,
+            networks=[{"port": self.port.id}],
+            user_data=hardened_user_data(f"research:{place.labels.project}", allow_forwarding=False),
+            config_drive=True,
+            metadata=place.labels.metadata(),
+            region=region,
+            opts=place.opts(self),
+        )
+        self.keys = KeyManagement(
+            f"{name}-keys",
+            place.child_args(keys=[{"name": "data"}], readers=valid.readers),
+            provider=place.provider,
+            catalog=catalog,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.volume = EncryptedVolume(
+            f"{name}-data",
+            place.child_args(size=valid.volume_size, volume_type=valid.volume_type),
+            instance=self.instance,
+            provider=place.provider,
+            catalog=catalog,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.store = ObjectStore(
+            f"{name}-objects",
+            place.child_args(container_name=container_name),
+            provider=place.provider,
+            catalog=catalog,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs(
+            {
+                "project": place.labels.project,
+                "cidr": str(cidr),
+                "network_id": self.network.id,
+                "security_group_id": self.security_group.id,
+                "instance_id": self.instance.id,
+                "volume_id": self.volume.volume.id,
+                "container": self.store.container_name,
+                "key_manager": self.keys.key_manager,
+            }
+        )

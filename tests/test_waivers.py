@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -216,53 +217,50 @@ def test_policy_config_governs_waiver_findings_like_any_policy(small_catalog: Ca
 # --- through `souverain check` ----------------------------------------------------------------------------
 
 PREVIEW = FIXTURES / "crossguard" / "preview.json"
-PREVIEW_PUBLIC_VOLUME = "urn:pulumi:dev::hdh::openstack:blockstorage/volume:Volume::legacy-export"
 
 
-def _check(tmp_path: Path, *entries: dict[str, object]) -> tuple[int, str, str]:
+def _check(tmp_path: Path, *entries: dict[str, object]) -> tuple[int, dict[str, Any], str]:
     from souverain.cli.main import main
 
     path = write(tmp_path, *entries)
-    config = tmp_path / "cfg.json"
-    # Declare the unknown bastion region advisory, so that the only mandatory finding left is the public one.
-    config.write_text(json.dumps({"qualified-region": {"unknowns": "advisory"}}), encoding="utf-8")
     args = [
         "check", str(PREVIEW), "--replace-catalog", "--catalog", str(SMALL_CATALOG),
-        "--policy-config", str(config), "--waivers", str(path), "--format", "json",
+        "--waivers", str(path), "--format", "json",
     ]  # fmt: skip
     result = CliRunner().invoke(main, args)
-    return result.exit_code, result.stdout, result.stderr
+    return result.exit_code, json.loads(result.stdout) if result.stdout else {}, result.stderr
 
 
-PREVIEW_PUBLIC_PROVIDER = "urn:pulumi:dev::hdh::pulumi:providers:openstack::public"
-
-
-def _cli_waivers(expires: date) -> list[dict[str, object]]:
-    """The preview's two mandatory findings on the old public platform: its volume and its provider."""
+def _waive_every_mandatory_finding(tmp_path: Path, expires: date) -> list[dict[str, object]]:
+    """One waiver per mandatory finding of the preview, whatever the policies find in it."""
+    code, report, err = _check(tmp_path)
+    assert code == 1, err
+    mandatory = [f for f in report["findings"] if f["enforcement"] == "mandatory" and not f["waived"]]
+    assert mandatory
     return [
-        waiver(resource=PREVIEW_PUBLIC_VOLUME, expires=expires),
-        waiver(policy="qualified-endpoint", resource="*::public", expires=expires, ticket="SEC-43"),
+        waiver(policy=f["policy"], resource=f["resource"], expires=expires, ticket=f"SEC-{i}")
+        for i, f in enumerate(mandatory)
     ]
 
 
 def test_check_exits_0_when_the_only_mandatory_findings_are_waived(tmp_path: Path) -> None:
-    code, out, err = _check(tmp_path, *_cli_waivers(date.today() + timedelta(days=30)))
+    waivers = _waive_every_mandatory_finding(tmp_path, date.today() + timedelta(days=30))
+    code, report, err = _check(tmp_path, *waivers)
     assert code == 0, err
-    report = json.loads(out)
-    text = json.dumps(report)
-    assert PREVIEW_PUBLIC_VOLUME in text  # still reported
-    assert PREVIEW_PUBLIC_PROVIDER in text
-    assert "SEC-42" in text
-    assert "SEC-43" in text
+    waived = {(f["policy"], f["resource"]) for f in report["findings"] if f["waived"]}
+    assert waived == {(w["policy"], w["resource"]) for w in waivers}  # every one still reported
+    assert report["summary"]["mandatory"] == 0
 
 
 def test_check_exits_1_when_a_waiver_expired(tmp_path: Path) -> None:
-    live, expired = _cli_waivers(date.today() + timedelta(days=30))
-    expired["expires"] = date.today() - timedelta(days=1)
-    code, out, err = _check(tmp_path, live, expired)
+    waivers = _waive_every_mandatory_finding(tmp_path, date.today() + timedelta(days=30))
+    waivers[0]["expires"] = date.today() - timedelta(days=1)
+    code, report, err = _check(tmp_path, *waivers)
     assert code == 1, err
-    assert WAIVER_INVALID_ID in out
-    assert PREVIEW_PUBLIC_PROVIDER in out
+    mandatory = {(f["policy"], f["resource"]) for f in report["findings"] if f["enforcement"] == "mandatory"
+                 and not f["waived"]}  # fmt: skip
+    assert (WAIVER_INVALID_ID, str(tmp_path / "waivers.yaml")) in mandatory
+    assert (waivers[0]["policy"], waivers[0]["resource"]) in mandatory  # no longer waived
 
 
 def test_check_exits_2_on_a_malformed_waivers_file(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from .engine import Evaluation
+from .model import Operation
 from .readers._common import (
     PULUMI_OUTPUT_SIG,
     PULUMI_REF_SIG,
@@ -81,7 +82,12 @@ def wire_value(value: Any) -> Any:
             return _secret(inner) if value.get("secret") is True else inner
         if signature == PULUMI_REF_SIG:
             return wire_value(value.get("id", value.get("urn")))
-        return {key: wire_value(item) for key, item in value.items()}
+        # The engine marshals with SkipInternalKeys: `__defaults` and other `__` keys never reach a pack.
+        return {
+            key: wire_value(item)
+            for key, item in value.items()
+            if not (isinstance(key, str) and key.startswith("__"))
+        }
     if isinstance(value, list):
         return [wire_value(item) for item in value]
     return value
@@ -210,11 +216,14 @@ Verdict = tuple[str, str, str]
 """(policy id, resource URN or "" for stack-wide, outcome: mandatory | advisory | waived)."""
 
 
-def pack_verdicts(diagnostics: Iterable[Diagnostic]) -> set[Verdict]:
+def pack_verdicts(diagnostics: Iterable[Diagnostic], exclude: Iterable[str] = ()) -> set[Verdict]:
     from .crossguard import waived_policy_of
 
+    excluded = set(exclude)
     verdicts = set()
     for diagnostic in diagnostics:
+        if diagnostic.urn in excluded:
+            continue
         if diagnostic.policy == WAIVED_FINDING_ID:
             verdicts.add((waived_policy_of(diagnostic.message), diagnostic.urn, "waived"))
         else:
@@ -222,10 +231,25 @@ def pack_verdicts(diagnostics: Iterable[Diagnostic]) -> set[Verdict]:
     return verdicts
 
 
-def check_verdicts(evaluation: Evaluation, analyzed: Iterable[str]) -> set[Verdict]:
+def protocol_blind(evaluation: Evaluation) -> set[str]:
+    """Resources whose verdicts may rest on what the Analyzer protocol does not carry to a pack.
+
+    An AnalyzeRequest has no operation (a replacement looks like any new state) and no `retainOnDelete`;
+    deletions are never analyzed at all. Policies about them hold in `souverain check` only.
+    """
+    return {
+        resource.address
+        for resource in evaluation.resources
+        if resource.retain_on_delete or resource.operation is Operation.REPLACE
+    }
+
+
+def check_verdicts(
+    evaluation: Evaluation, analyzed: Iterable[str], exclude: Iterable[str] = ()
+) -> set[Verdict]:
     """`souverain check`'s verdicts on what the engine analyzes: deleted or read resources never reach a
     pack; findings on the stack or the waivers file are stack-wide (empty URN) in a pack."""
-    analyzed = set(analyzed)
+    analyzed = set(analyzed) - set(exclude)
     addresses = {resource.address for resource in evaluation.resources}
     verdicts = set()
     for finding in evaluation.findings:
@@ -401,8 +425,11 @@ class PackProcess:
     def _stderr_tail(self) -> str:
         if self._stderr is None:
             return ""
-        if self.process is not None and self.process.poll() is None:
-            return ""
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=5)  # it closed stdout: let it finish writing its error
+            except subprocess.TimeoutExpired:
+                return ""
         self._stderr.seek(0)
         tail = self._stderr.read()[-4000:].decode("utf-8", "replace")
         return f"; stderr:\n{tail}" if tail else ""

@@ -61,20 +61,25 @@ def load_target(target: str, options: CheckOptions, catalog: Catalog) -> Plan:
     return read_plan(path, options.input_format)
 
 
-def with_project_catalogs(target: str, options: CheckOptions) -> CheckOptions:
-    """A Pulumi project's own catalog overlays (`souverain:catalogOverlays`) load before any --catalog."""
+def with_project_settings(target: str, options: CheckOptions) -> CheckOptions:
+    """What a Pulumi project declares for its own check: catalog overlays (`souverain:catalogOverlays`),
+    loaded before any --catalog, and a policy config (`souverain:policyConfig`), unless --policy-config."""
     path = Path(target)
     is_project = path.is_dir() and any((path / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml"))
     if not (options.stack and is_project):
         return options
-    from .project import declared_catalog_overlays
+    from .project import declared_catalog_overlays, declared_policy_config
 
     declared = tuple(str(overlay) for overlay in declared_catalog_overlays(path, options.stack))
-    return replace(options, catalogs=(*declared, *options.catalogs)) if declared else options
+    policy_config = options.policy_config
+    if policy_config is None:
+        found = declared_policy_config(path, options.stack)
+        policy_config = str(found) if found is not None else None
+    return replace(options, catalogs=(*declared, *options.catalogs), policy_config=policy_config)
 
 
 def check(target: str, options: CheckOptions) -> Evaluation:
-    options = with_project_catalogs(target, options)
+    options = with_project_settings(target, options)
     catalog, config = load_inputs(options)
     plan = load_target(target, options, catalog)
     settings = settings_from_config(config, plan, options.policy_config or "policy config")

@@ -18,9 +18,11 @@ What follows the Pulumi CLI (sdk/go/common/workspace: project.json, `mergeConfig
 - The program runs like Pulumi's Python host runs it: `runpy` of the program folder's `__main__.py` as
   `__main__`, working directory and `sys.path[0]` the program folder.
 
-souverain reads one key of its own: `souverain:catalogOverlays` (a list of paths relative to the project
-folder), usually a `value` in `Pulumi.yaml`, naming the catalog overlays that declare the contract's
-regions and endpoints. `souverain check` loads them before any `--catalog`.
+souverain reads two keys of its own, usually as `value`s in `Pulumi.yaml`, with paths relative to the
+project folder: `souverain:catalogOverlays` (a list), the catalog overlays that declare the contract's
+regions and endpoints, which `souverain check` loads before any `--catalog`; and `souverain:policyConfig`,
+the policy config (`--policy-pack-config` shape: admin ranges, enforcement levels) used when the command
+line gives none.
 """
 
 from __future__ import annotations
@@ -46,11 +48,11 @@ from .catalog import Catalog
 from .errors import InputError
 from .model import Plan, Resource, Secret
 from .offline import STACK_TYPE, OfflineRun, run_program
-from .stackconfig import StackConfigError, value_path
+from .stackconfig import CATALOG_KEY, StackConfigError, value_path
 
 SECURE_PLACEHOLDER = "souverain-offline-placeholder"
 """What a program receives for a `secure:` config value: offline, ciphertext cannot be decrypted."""
-CATALOG_KEY = "souverain:catalogOverlays"
+POLICY_CONFIG_KEY = "souverain:policyConfig"
 BACKEND_ENV = "PULUMI_BACKEND_URL"
 VAULT_ENV = ("VAULT_SERVER_URL", "VAULT_ADDR")
 """Where the `hashivault://` secrets provider finds its server (gocloud.dev reads `VAULT_SERVER_URL`)."""
@@ -470,28 +472,41 @@ def backend_url(project: ProjectFile) -> str | None:
     return without_password(url) if url else None
 
 
-def declared_catalog_overlays(folder: Path, stack: str) -> list[Path]:
-    """The catalog overlays the project (or stack) declares under `souverain:catalogOverlays`."""
+def _declared_paths(folder: Path, stack: str, key: str, what: str) -> list[Path]:
+    """Files a project (or stack) names under a `souverain:` config key, relative to the project folder."""
     project = load_project(folder)
     stack_file = load_stack(project, stack)
     config = merge_config(project, stack_file)
-    raw = config.values.get(CATALOG_KEY)
+    raw = config.values.get(key)
     if raw is None:
         return []
-    origin = str(stack_file.path) if CATALOG_KEY in stack_file.config else str(project.path)
+    origin = str(stack_file.path) if key in stack_file.config else str(project.path)
     try:
         paths = json.loads(raw) if raw.startswith("[") else [raw]
     except ValueError:
         paths = None
     if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
-        raise InputError(origin, "expected a list of catalog overlay paths", field=CATALOG_KEY)
-    overlays = []
+        raise InputError(origin, f"expected a list of {what} paths", field=key)
+    found = []
     for entry in paths:
-        overlay = (project.folder / entry).resolve()
-        if not overlay.is_file():
-            raise InputError(origin, f"catalog overlay {entry!r} does not exist", field=CATALOG_KEY)
-        overlays.append(overlay)
-    return overlays
+        target = (project.folder / entry).resolve()
+        if not target.is_file():
+            raise InputError(origin, f"{what} {entry!r} does not exist", field=key)
+        found.append(target)
+    return found
+
+
+def declared_catalog_overlays(folder: Path, stack: str) -> list[Path]:
+    """The catalog overlays the project (or stack) declares under `souverain:catalogOverlays`."""
+    return _declared_paths(folder, stack, CATALOG_KEY, "catalog overlay")
+
+
+def declared_policy_config(folder: Path, stack: str) -> Path | None:
+    """The policy config (`--policy-config` shape) the project declares under `souverain:policyConfig`."""
+    found = _declared_paths(folder, stack, POLICY_CONFIG_KEY, "policy config")
+    if len(found) > 1:
+        raise InputError(str(folder), "name one policy config file", field=POLICY_CONFIG_KEY)
+    return found[0] if found else None
 
 
 @contextmanager
@@ -561,6 +576,7 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
     config = merge_config(project, stack_file)
     program_dir, entry = _program_entry(project)
     main_file = entry / "__main__.py" if entry.is_dir() else entry
+    root = str(project.folder.resolve())  # before the program's chdir: the folder may be relative
 
     def program() -> None:
         runpy.run_path(str(entry), run_name="__main__")
@@ -573,7 +589,7 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
                 stack=stack_file.name,
                 config=config.values,
                 secret_keys=config.secret_keys,
-                root_directory=str(project.folder.resolve()),
+                root_directory=root,
             )
     except StackConfigError as exc:
         raise InputError(str(stack_file.path), exc.message, field=exc.key) from None

@@ -13,13 +13,21 @@ never plain strings in a model where they could reach a resource input in clear.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ValidationError
 
+from .catalog import Catalog, load_catalog
+from .errors import InputError
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+CATALOG_KEY = "souverain:catalogOverlays"
+"""Config key naming the catalog overlays (paths relative to the project folder) a stack relies on."""
 
 
 class StackConfigError(ValueError):
@@ -63,8 +71,13 @@ def config_error(exc: ValidationError, project: str) -> StackConfigError:
     return StackConfigError(key + value_path(loc[1:]), message)
 
 
-def load_config(model: type[ModelT], project: str | None = None) -> ModelT:
-    """Read every field of `model` from Pulumi config (field alias = config key) and validate it."""
+def load_config(
+    model: type[ModelT], project: str | None = None, context: Mapping[str, Any] | None = None
+) -> ModelT:
+    """Read every field of `model` from Pulumi config (field alias = config key) and validate it.
+
+    `context` is pydantic's validation context (validators read the catalog from it, for one).
+    """
     project = project or pulumi.get_project()
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -78,6 +91,27 @@ def load_config(model: type[ModelT], project: str | None = None) -> ModelT:
         if raw is not None:
             data[key] = _decoded(raw)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=dict(context or {}))
     except ValidationError as exc:
         raise config_error(exc, project) from None
+
+
+def stack_catalog() -> Catalog:
+    """The shipped catalog plus the overlays the stack declares in `souverain:catalogOverlays`.
+
+    Paths are relative to the project folder (Pulumi's root directory), so `pulumi up` and `souverain
+    check` read the same files. Components validate against this catalog, the checker's policies too.
+    """
+    raw = runtime_config.get_config(CATALOG_KEY)
+    if raw is None:
+        return load_catalog()
+    entries = _decoded(raw)
+    if isinstance(entries, str):
+        entries = [entries]
+    if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
+        raise StackConfigError(CATALOG_KEY, "expected a list of catalog overlay paths")
+    root = Path(pulumi.get_root_directory())
+    try:
+        return load_catalog([root / entry for entry in entries])
+    except InputError as exc:
+        raise StackConfigError(CATALOG_KEY, exc.line()) from None

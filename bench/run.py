@@ -1,0 +1,486 @@
+"""Benchmarks, run by hand: souverain against Checkov and the CrossGuard pack, and against its targets.
+
+Every measurement is repeated (`--runs`, at least 5) in fresh processes; the results keep every sample
+and report the median with min/max and the interquartile range. Nothing here is a test: no timing is
+asserted anywhere. Inputs come from `bench/generate.py` (run it first); results go to
+`bench/out/results.json` (merged per measurement, so groups can be re-run one at a time) and a Markdown
+summary is printed for `docs/benchmarks.md`.
+
+    python bench/generate.py
+    python bench/run.py                          # everything
+    python bench/run.py e2e split coldstart      # some groups
+    python bench/run.py checkov --sizes 1k 10k   # Checkov needs its own venv, see requirements-checkov.txt
+
+Groups:
+- `e2e`: `souverain check FILE --catalog bench/catalog.yaml --format json` as a subprocess, wall time and
+  peak RSS (from `wait4`), for each size and format; peak memory over input size;
+- `split`: `bench/split.py` per size and format: parse / normalize / evaluate / report;
+- `checkov`: `checkov -f plan.json --framework terraform_plan` on the same OpenTofu plan, network off;
+- `crossguard`: the CrossGuard pack over gRPC (`souverain.crossguard_harness`), one Analyze per resource
+  and AnalyzeStack, on the same resources (the preview);
+- `preview`: `souverain preview` of the HDH prod stack with 1, 10 and 100 research project spaces;
+- `coldstart`: `souverain --help`, and `souverain check` of a 10-resource plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+RESULTS = OUT / "results.json"
+BENCH_CATALOG = HERE / "catalog.yaml"
+PYTHON = sys.executable
+SOUVERAIN = str(Path(PYTHON).with_name("souverain"))
+CHECKOV = os.environ.get("BENCH_CHECKOV", "/tmp/bench-checkov/bin/checkov")  # noqa: S108 - a venv path
+FORMATS = {"plan": "terraform-plan", "preview": "pulumi-preview", "state": "pulumi-state"}
+
+CHECKOV_ENV = {
+    # No platform download (guidelines, mappings, run config) and no PyPI version check: Checkov then makes
+    # no network call at all (checked with `strace -f -e trace=connect`).
+    "BC_SKIP_MAPPING": "TRUE",
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+    # Checkov skips files over 50 MB by default; the 100k plan is larger and must be scanned, not skipped.
+    "CHECKOV_MAX_IAC_FILE_SIZE": str(2**31),
+    "LOG_LEVEL": "WARNING",
+}
+CHECKOV_ARGS = ["--framework", "terraform_plan", "--skip-download", "--compact", "--quiet", "-o", "json"]
+
+
+# --- measuring ----------------------------------------------------------------------------------------
+
+
+class RunError(RuntimeError):
+    pass
+
+
+def run_once(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    ok: Sequence[int] = (0, 1),
+    stdout: Path | None = None,
+) -> dict[str, Any]:
+    """One run: wall seconds, peak RSS of the process (MB), exit code; a time-out kills its process group."""
+    with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd),
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        if timer:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if timed_out.is_set():
+            return {"seconds": wall, "timed_out": True, "rc": None, "peak_rss_mb": usage.ru_maxrss / 1024}
+        if proc.returncode not in ok:
+            err.seek(0)
+            tail = err.read()[-2000:].decode(errors="replace")
+            raise RunError(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+        return {"seconds": wall, "rc": proc.returncode, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def summarize(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    quartiles = (
+        statistics.quantiles(ordered, n=4, method="inclusive") if len(ordered) > 1 else [ordered[0]] * 3
+    )
+    return {
+        "median": statistics.median(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "q1": quartiles[0],
+        "q3": quartiles[2],
+        "n": len(ordered),
+    }
+
+
+def repeat(measure: Callable[[], dict[str, Any]], runs: int, warmup: int = 1) -> dict[str, Any]:
+    """`warmup` unrecorded runs (page cache, .pyc), then `runs` recorded ones."""
+    for _ in range(warmup):
+        measure()
+    samples = [measure() for _ in range(runs)]
+    result: dict[str, Any] = {"samples": samples}
+    for key in ("seconds", "peak_rss_mb"):
+        values = [s[key] for s in samples if key in s and not s.get("timed_out")]
+        if values:
+            result[key] = summarize(values)
+    return result
+
+
+def input_file(kind: str, size: str) -> Path:
+    path = OUT / f"{kind}-{size}.json"
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run `python bench/generate.py --sizes {size}` first")
+    return path
+
+
+def resources_in(size: str) -> int:
+    manifest = json.loads((OUT / f"manifest-{size}.json").read_text())
+    return int(manifest["counts"]["resources"])
+
+
+def souverain_env(path: Path) -> dict[str, str]:
+    """Inputs above the default size cap need it raised; the docs say which runs did."""
+    cap = 512 * 1024 * 1024
+    return {"SOUVERAIN_MAX_INPUT_BYTES": str(2**33)} if path.stat().st_size > cap else {}
+
+
+# --- groups -------------------------------------------------------------------------------------------
+
+
+def bench_e2e(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for size in args.sizes:
+        for kind in FORMATS:
+            path = input_file(kind, size)
+            cmd = [SOUVERAIN, "check", str(path), "--catalog", str(BENCH_CATALOG), "--format", "json"]
+            env = souverain_env(path)
+            print(f"e2e {kind}-{size} ...", flush=True)
+            result = repeat(lambda cmd=cmd, env=env: run_once(cmd, env=env), args.runs)
+            result["bytes"] = path.stat().st_size
+            result["resources"] = resources_in(size)
+            result["command"] = " ".join(["souverain", *cmd[1:]]).replace(str(ROOT) + "/", "")
+            result["env"] = env
+            result["memory_over_input"] = result["peak_rss_mb"]["median"] * 1024 * 1024 / result["bytes"]
+            results[f"{kind}-{size}"] = result
+    return results
+
+
+def bench_split(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for size in args.sizes:
+        for kind in FORMATS:
+            path = input_file(kind, size)
+            print(f"split {kind}-{size} ...", flush=True)
+            samples = []
+            env = {**os.environ, **souverain_env(path)}
+            for index in range(args.runs + 1):
+                out = subprocess.run(
+                    [PYTHON, str(HERE / "split.py"), str(path)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                if index:  # the first run warms the page cache and .pyc files
+                    samples.append(json.loads(out))
+            phases = list(samples[0]["seconds"])
+            results[f"{kind}-{size}"] = {
+                "samples": samples,
+                "seconds": {phase: summarize([s["seconds"][phase] for s in samples]) for phase in phases},
+                "resources": samples[0]["resources"],
+                "findings": samples[0]["findings"],
+                "bytes": samples[0]["bytes"],
+            }
+    return results
+
+
+def bench_checkov(args: argparse.Namespace) -> dict[str, Any]:
+    if not Path(CHECKOV).exists():
+        raise SystemExit(f"{CHECKOV} not found: see bench/requirements-checkov.txt (or set BENCH_CHECKOV)")
+    version = subprocess.run(
+        [CHECKOV, "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    results: dict[str, Any] = {"version": version, "env": CHECKOV_ENV, "args": CHECKOV_ARGS}
+    for size in args.sizes:
+        path = input_file("plan", size)
+        runs = args.runs if resources_in(size) <= args.checkov_full_runs_upto else 1
+        print(f"checkov plan-{size} x{runs} (time-out {args.checkov_timeout:.0f} s) ...", flush=True)
+        report = OUT / f"checkov-{size}.json"
+        cmd = [CHECKOV, "-f", str(path), *CHECKOV_ARGS]
+        first = run_once(cmd, env=CHECKOV_ENV, timeout=args.checkov_timeout, stdout=report)
+        if first.get("timed_out"):
+            results[size] = {"timed_out_after": args.checkov_timeout, "samples": [first], "runs": 1}
+            print(f"  timed out after {args.checkov_timeout:.0f} s", flush=True)
+            continue
+        samples = [first]  # Checkov's first run is as cold as any: it has no cache between runs here
+        samples += [run_once(cmd, env=CHECKOV_ENV, timeout=args.checkov_timeout) for _ in range(runs - 1)]
+        result: dict[str, Any] = {"samples": samples, "runs": len(samples)}
+        for key in ("seconds", "peak_rss_mb"):
+            values = [s[key] for s in samples if not s.get("timed_out")]
+            result[key] = summarize(values)
+        result["summary"] = _checkov_summary(report)
+        result["command"] = f"checkov -f bench/out/plan-{size}.json {' '.join(CHECKOV_ARGS)}"
+        results[size] = result
+    return results
+
+
+def _checkov_summary(report: Path) -> dict[str, Any]:
+    data = json.loads(report.read_text() or "{}")
+    data = data[0] if isinstance(data, list) else data
+    failed: dict[str, int] = {}
+    for check in data.get("results", {}).get("failed_checks", []):
+        failed[check["check_id"]] = failed.get(check["check_id"], 0) + 1
+    return {"summary": data.get("summary", {}), "failed_by_check": failed}
+
+
+def bench_crossguard(args: argparse.Namespace) -> dict[str, Any]:
+    """The pack as `pulumi preview --policy-pack` drives it: start, configure, Analyze each, AnalyzeStack."""
+    from souverain import crossguard_harness as harness
+
+    results: dict[str, Any] = {}
+    for size in args.sizes:
+        path = input_file("preview", size)
+        document = json.loads(path.read_bytes())
+        wire = harness.wire_resources(document)
+        del document
+        runs = args.runs if len(wire) <= args.crossguard_full_runs_upto else 1
+        print(f"crossguard preview-{size}: {len(wire)} Analyze calls x{runs} ...", flush=True)
+        samples = []
+        for index in range(runs + 1):
+            started = time.perf_counter()
+            with harness.PackProcess(env=_pack_env(), stack="prod", project="hdh", call_timeout=600) as pack:
+                ready = time.perf_counter()
+                diagnostics = pack.run(wire)
+                finished = time.perf_counter()
+                peak = _peak_rss_mb(pack.process.pid if pack.process else None)
+            if index:  # the first start compiles the pack's .pyc files
+                samples.append(
+                    {
+                        "seconds": finished - started,
+                        "start_seconds": ready - started,
+                        "rpc_seconds": finished - ready,
+                        "peak_rss_mb": peak,
+                        "diagnostics": len(diagnostics),
+                    }
+                )
+        results[size] = {
+            "samples": samples,
+            "analyze_calls": len(wire),
+            "seconds": summarize([s["seconds"] for s in samples]),
+            "start_seconds": summarize([s["start_seconds"] for s in samples]),
+            "rpc_seconds": summarize([s["rpc_seconds"] for s in samples]),
+            "peak_rss_mb": summarize([s["peak_rss_mb"] for s in samples]),
+            "per_call_ms": 1000 * statistics.median(s["rpc_seconds"] for s in samples) / (len(wire) + 1),
+        }
+    return results
+
+
+def _pack_env() -> dict[str, str]:
+    """The pack runs with the benchmark catalog overlay, as `souverain check --catalog` does."""
+    return {"SOUVERAIN_CATALOG": str(BENCH_CATALOG)}
+
+
+def _peak_rss_mb(pid: int | None) -> float:
+    """VmHWM of a live process (the pack is still running when this is read)."""
+    if pid is None:
+        return float("nan")
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_preview(args: argparse.Namespace) -> dict[str, Any]:
+    """`souverain preview` of prod, the project copied to a temp folder with N project spaces configured."""
+    stack_dir = ROOT / "stacks" / "health-data-hub"
+    if not stack_dir.is_dir():
+        raise SystemExit(f"{stack_dir} is missing")
+    results: dict[str, Any] = {"config_key": args.spaces_key}
+    for spaces in args.spaces:
+        with tempfile.TemporaryDirectory(prefix="bench-hdh-") as tmp:
+            project = Path(tmp) / "health-data-hub"
+            shutil.copytree(stack_dir, project, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            _set_project_spaces(project / "Pulumi.prod.yaml", args.spaces_key, spaces)
+            cmd = [SOUVERAIN, "preview", str(project), "--stack", "prod", "--format", "json"]
+            print(f"preview prod with {spaces} project spaces ...", flush=True)
+            result = repeat(lambda cmd=cmd, cwd=project: run_once(cmd, cwd=cwd, ok=(0,)), args.runs)
+            out = subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=True).stdout
+            result["resources"] = _count_preview_resources(out)
+            result["command"] = (
+                "souverain preview <copy of stacks/health-data-hub> --stack prod --format json"
+            )
+            results[str(spaces)] = result
+    return results
+
+
+def _set_project_spaces(stack_file: Path, key: str, spaces: int) -> None:
+    """Write `key` into the stack's config as a list of N spaces, the shape the stack reads."""
+    import yaml
+
+    data = yaml.safe_load(stack_file.read_text()) or {}
+    config = data.setdefault("config", {})
+    existing = config.get(key)
+    template = existing[0] if isinstance(existing, list) and existing else None
+    config[key] = [_space_entry(template, i) for i in range(1, spaces + 1)]
+    stack_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _space_entry(template: Any, index: int) -> Any:
+    if isinstance(template, Mapping):
+        entry = dict(template)
+        for field in ("name", "id"):
+            if field in entry:
+                entry[field] = f"bench-{index:03d}"
+        return entry
+    if isinstance(template, str) or template is None:
+        return f"bench-{index:03d}"
+    return template
+
+
+def _count_preview_resources(text: str) -> int | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    for key in ("resources", "total"):
+        value = data.get(key) if isinstance(data, Mapping) else None
+        if isinstance(value, list):
+            return len(value)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def bench_coldstart(args: argparse.Namespace) -> dict[str, Any]:
+    tiny = input_file("plan", "10")
+    cases = {
+        "python -c pass (interpreter floor)": ([PYTHON, "-c", "pass"], (0,)),
+        "souverain --help": ([SOUVERAIN, "--help"], (0,)),
+        "souverain check plan-10.json": (
+            [SOUVERAIN, "check", str(tiny), "--catalog", str(BENCH_CATALOG)],
+            (0, 1),
+        ),
+    }
+    results: dict[str, Any] = {}
+    for name, (cmd, ok) in cases.items():
+        print(f"coldstart {name} ...", flush=True)
+        result = repeat(lambda cmd=cmd, ok=ok: run_once(cmd, ok=ok), max(args.runs, 20), warmup=2)
+        result["command"] = " ".join(["souverain" if c == SOUVERAIN else c for c in cmd]).replace(
+            str(ROOT) + "/", ""
+        )
+        results[name] = result
+    results["help_imports"] = _import_profile([SOUVERAIN, "--help"])
+    return results
+
+
+def _import_profile(cmd: Sequence[str]) -> dict[str, Any]:
+    """What `-X importtime` says the command imports: the heaviest top-level packages, cumulative."""
+    proc = subprocess.run([PYTHON, "-X", "importtime", *cmd], capture_output=True, text=True, check=False)
+    heavy: dict[str, int] = {}
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+        if not cumulative.isdigit():
+            continue
+        top = name.strip().split(".")[0]
+        if name == name.lstrip() or not name.startswith(" "):
+            heavy[top] = max(heavy.get(top, 0), int(cumulative))
+    modules = [
+        line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")
+    ]
+    flagged = sorted({m.split(".")[0] for m in modules} & {"pulumi", "pydantic", "rich", "yaml", "grpc"})
+    return {
+        "top_level_us": dict(sorted(heavy.items(), key=lambda kv: -kv[1])[:12]),
+        "modules": len(modules),
+        "heavy_packages_imported": flagged,
+    }
+
+
+GROUPS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "e2e": bench_e2e,
+    "split": bench_split,
+    "checkov": bench_checkov,
+    "crossguard": bench_crossguard,
+    "preview": bench_preview,
+    "coldstart": bench_coldstart,
+}
+
+
+def machine() -> dict[str, Any]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+            if line.startswith("Model name")
+        ),
+        "?",
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+        "souverain_commit": subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
+        "date": time.strftime("%Y-%m-%d %H:%M", time.localtime()),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
+    parser.add_argument("--sizes", nargs="+", default=["1k", "10k", "100k"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--checkov-timeout", type=float, default=3600.0)
+    parser.add_argument(
+        "--checkov-full-runs-upto", type=int, default=10_000, help="larger plans get a single Checkov run"
+    )
+    parser.add_argument(
+        "--crossguard-full-runs-upto", type=int, default=20_000, help="larger inputs get a single pack run"
+    )
+    parser.add_argument("--spaces", nargs="+", type=int, default=[1, 10, 100])
+    parser.add_argument(
+        "--spaces-key", default="hdh:researchProjects", help="stack config key for the spaces"
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.runs < 5:
+        parser.error("--runs must be at least 5")
+    stored = json.loads(args.results.read_text()) if args.results.exists() else {}
+    for group in args.groups:
+        started = time.perf_counter()
+        stored.setdefault(group, {}).update(GROUPS[group](args))
+        stored.setdefault("machine", {})[group] = machine()
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(stored, indent=1) + "\n")
+        print(f"{group}: done in {time.perf_counter() - started:.0f} s", flush=True)
+    from report import render_markdown  # bench/report.py, beside this file
+
+    print(render_markdown(stored))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    main()

@@ -61,21 +61,24 @@ def names_a_secret(key: str) -> bool:
 
 _CLOUD_INIT_PASSWORD_KEYS = frozenset({"password", "passwd", "plain_text_passwd", "hashed_passwd"})
 
-_CLOUD_INIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
+_CLOUD_INIT_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("a PEM private key", ("private key",), re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
     (
         "a password entry",
+        ("passw",),
         re.compile(
             r"(?im)(?:^|[\s{,])-?[ \t]*(?:plain_text_passwd|hashed_passwd|passwd|password)[ \t]*:[ \t]*"
             r"(?![\"']{2})(?![\"']?(?:RANDOM|R)\b)[^\s#,}]"
         ),
     ),
-    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("an AWS access key", ("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
 )
-"""What gives a secret away in cloud-init `user_data`, each pattern compiled once."""
+"""What gives a secret away in cloud-init `user_data`: a description, lowercase substrings one of which
+must be present (a cheap test before the pattern), and the pattern, compiled once."""
 
+_ASSIGNMENT_HINTS = ("pass", "pwd", "secret", "token", "key", "psk")
 _ASSIGNMENT = re.compile(
-    r"(?i)(?P<key>\b[a-z0-9_.-]*(?:pass|pwd|secret|token|key|psk)[a-z0-9_.-]*)"
+    r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]+)"
     r"(?:[ \t]*=[ \t]*|[ \t]*:[ \t]+)[\"']?(?P<value>(?![\"'$\s{<])[^\s\"'#]{6,})"
 )
 """`DB_PASSWORD=...`, `--token=...`, `client_secret: ...` in scripts and config files written by cloud-init;
@@ -86,22 +89,33 @@ _CHPASSWD_ENTRY = re.compile(
 )
 """A `user:password` line of cloud-init's `chpasswd: {list: ...}` (legacy form)."""
 
+_SCALARS = frozenset({int, float, bool})
+
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 
-def secrets_in_user_data(text: str) -> list[str]:
-    """What kinds of secret a cloud-init document holds in clear (never the values)."""
-    found = [what for what, pattern in _CLOUD_INIT_PATTERNS if pattern.search(text)]
-    if "chpasswd" in text and _CHPASSWD_ENTRY.search(text):
+@lru_cache(maxsize=2048)
+def secrets_in_user_data(text: str) -> tuple[str, ...]:
+    """What kinds of secret a cloud-init document holds in clear (never the values).
+
+    Cached: instances of one tier share their cloud-init document.
+    """
+    lower = text.casefold()
+    found = [
+        what
+        for what, hints, pattern in _CLOUD_INIT_PATTERNS
+        if any(hint in lower for hint in hints) and pattern.search(text)
+    ]
+    if "chpasswd" in lower and _CHPASSWD_ENTRY.search(text):
         found.append("a chpasswd entry")
-    if any(
+    if any(hint in lower for hint in _ASSIGNMENT_HINTS) and any(
         names_a_secret(match["key"])
         and match["value"] != "RANDOM"
         and match["key"].casefold() not in _CLOUD_INIT_PASSWORD_KEYS  # already "a password entry"
         for match in _ASSIGNMENT.finditer(text)
     ):
         found.append("a password, token or key assignment")
-    return found
+    return tuple(found)
 
 
 def _decoded(text: str) -> str:
@@ -119,19 +133,26 @@ def _is_clear(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
-def _named_secrets(value: Any, path: str, key: str) -> Iterator[str]:
-    """Paths under `value` whose own key names a secret and whose value is a non-empty clear string."""
-    if isinstance(value, Secret):
-        return
-    if isinstance(value, Mapping):
+def _named_secrets(value: Any, path: str, key: str, out: list[str]) -> list[str]:
+    """Add to `out` the paths under `value` whose own key names a secret and whose value is a non-empty
+    string in clear (secrets are skipped). Plain loops: it runs on every property of every resource."""
+    kind = type(value)
+    if kind is str:
+        if value and names_a_secret(key):
+            out.append(path)
+    elif kind is dict or (kind is not list and kind is not tuple and isinstance(value, Mapping)):
         for child_key, item in value.items():
-            child = str(child_key)
-            yield from _named_secrets(item, f"{path}.{child}" if path else child, child)
-    elif isinstance(value, list | tuple):
+            item_kind = type(item)
+            if item_kind is str:
+                if item and names_a_secret(str(child_key)):
+                    out.append(f"{path}.{child_key}")
+            elif item is not None and item_kind not in _SCALARS and item_kind is not Secret:
+                _named_secrets(item, f"{path}.{child_key}", str(child_key), out)
+    elif kind is list or kind is tuple:
         for index, item in enumerate(value):
-            yield from _named_secrets(item, f"{path}[{index}]", key)
-    elif _is_clear(value) and names_a_secret(key):
-        yield path
+            if item is not None and type(item) not in _SCALARS:
+                _named_secrets(item, f"{path}[{index}]", key, out)
+    return out
 
 
 def _resource_findings(resource: Resource) -> Iterator[Violation]:
@@ -164,7 +185,9 @@ def _resource_findings(resource: Resource) -> Iterator[Violation]:
     for key, value in props.items():
         if key in skip:
             continue
-        for path in _named_secrets(value, key, key):
+        if value is None or type(value) in _SCALARS:
+            continue
+        for path in _named_secrets(value, key, key, []):
             yield Violation(f"{path} holds a secret in clear", resource=resource, path=path)
 
 
@@ -176,7 +199,7 @@ def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation
         for key, value in use.properties.items():
             if value is UNKNOWN:
                 continue
-            for path in _named_secrets(value, key, key):
+            for path in _named_secrets(value, key, key, []):
                 yield Violation(
                     f"the provider's {path} is in clear in its configuration: set it as a secret",
                     resource=use.subject,

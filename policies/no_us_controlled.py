@@ -20,14 +20,15 @@ from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import catalog_memo
 
-_CANDIDATES = re.compile(
-    r"(?<![\w.-])(?P<ip4>(?:\d{1,3}\.){3}\d{1,3})(?![\w.])"
-    r"|\[(?P<ip6>[0-9a-f:.]+)\]"
-    r"|(?<![\w.-])(?P<host>(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)(?![\w-])",
-    re.IGNORECASE,
-)
-"""Hosts in free text: dotted IPv4, bracketed IPv6 (in URLs), and DNS names. A registry reference such as
-`ghcr.io/org/image:tag` has no scheme but its first segment is a DNS name, so it is found the same way."""
+_DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
+"""Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
+(`ghcr.io/org/image:tag`: the first segment is the host), e-mail addresses and free text. Anchored at the
+start of a run, so a long run is read once."""
+_IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
+_BRACKETED = re.compile(r"\[([0-9A-Fa-f:.]+)\]")
+"""An IPv6 literal in a URL (`http://[2001:db8::1]:8080/`)."""
+
+_SCALARS = frozenset({int, float, bool})
 
 SKIPPED_KEYS = frozenset({"description"})
 """Prose for people: a domain named in a description is not a service the resource reaches."""
@@ -35,80 +36,117 @@ SKIPPED_KEYS = frozenset({"description"})
 _NOT_IN_CATALOG = "unknown"
 
 
-def _address_offer(catalog: Catalog, text: str) -> Offer | None:
-    """The US-controlled offer listing an IP address among its `endpoints.ip_addresses`, if any."""
-    lookup = getattr(catalog, "us_controlled_address", None) or catalog.us_controlled_host
-    offer: Offer | None = lookup(text)
-    return offer
+class _Lookups:
+    """Verdicts for one catalog, cached: checks run 10k-100k times and strings, hosts and packages repeat."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.address_lookup = getattr(catalog, "us_controlled_address", None) or catalog.us_controlled_host
+        self.hosts: dict[str, Offer | None] = {}
+        self.packages: dict[str, Offer | str | None] = {}
+        self.strings: dict[str, tuple[str, Offer] | None] = {}
+
+    def host(self, host: str, is_address: bool) -> Offer | None:
+        key = host.casefold().rstrip(".")
+        if key in self.hosts:
+            return self.hosts[key]
+        offer: Offer | None = self.address_lookup(key) if is_address else self.catalog.us_controlled_host(key)
+        self.hosts[key] = offer
+        return offer
+
+    def package(self, package: str) -> Offer | str | None:
+        """The US offer a package reaches; `_NOT_IN_CATALOG` if the catalog does not know it; else None."""
+        if package in self.packages:
+            return self.packages[package]
+        verdict: Offer | str | None = None
+        if not is_local_only_package(package):
+            offer = self.catalog.us_controlled_package(package)
+            if offer is not None:
+                verdict = offer
+            elif not self.catalog.offers_for_package(package):
+                verdict = _NOT_IN_CATALOG
+        self.packages[package] = verdict
+        return verdict
+
+    def string(self, text: str) -> tuple[str, Offer] | None:
+        """The first US-controlled host or address in `text`, with its offer."""
+        if "." not in text and ":" not in text:
+            return None
+        if text in self.strings:
+            return self.strings[text]
+        found = self._scan(text)
+        self.strings[text] = found
+        return found
+
+    def _scan(self, text: str) -> tuple[str, Offer] | None:
+        stripped = text.strip()
+        if ":" in stripped and "/" not in stripped and " " not in stripped:
+            try:  # a bare IPv6 address (a DNS resolver), which the text patterns do not find
+                address = str(ipaddress.IPv6Address(stripped))
+            except ValueError:
+                pass
+            else:
+                offer = self.host(address, True)
+                if offer is not None:
+                    return address, offer
+        if "[" in text:
+            for match in _BRACKETED.finditer(text):
+                offer = self.host(match.group(1), True)
+                if offer is not None:
+                    return match.group(1), offer
+        for token in _DOTTED.findall(text):
+            token = token.strip(".-_")
+            if "." not in token:
+                continue
+            if _IPV4.fullmatch(token):
+                offer = self.host(token, True)
+            elif token.rsplit(".", 1)[1][:1].isalpha():
+                offer = self.host(token, False)
+            else:
+                continue  # a version number, a decimal
+            if offer is not None:
+                return token, offer
+        return None
+
+    def hits(self, value: Any) -> bool:
+        """Whether any string under `value` (secrets included) names a US-controlled host: the fast pass."""
+        kind = type(value)
+        if kind is str:
+            return self.string(value) is not None
+        if kind is Secret:
+            return self.hits(value.reveal())
+        if kind is dict:
+            value = value.values()
+        elif kind is not list and kind is not tuple:
+            if value is None or kind in _SCALARS or not isinstance(value, Mapping):
+                return False
+            value = value.values()
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str:
+                if ("." in item or ":" in item) and self.string(item) is not None:
+                    return True
+            elif item_kind is not int and item_kind is not bool and item is not None and self.hits(item):
+                return True
+        return False
 
 
-def _host_verdicts(catalog: Catalog) -> dict[str, Offer | None]:
-    return {}
-
-
-def _us_host(catalog: Catalog, host: str, is_address: bool) -> Offer | None:
-    verdicts = catalog_memo(catalog, "us-hosts", _host_verdicts)
-    key = host.casefold().rstrip(".")
-    if key in verdicts:
-        return verdicts[key]
-    offer = _address_offer(catalog, key) if is_address else catalog.us_controlled_host(key)
-    verdicts[key] = offer
-    return offer
-
-
-def _package_verdicts(catalog: Catalog) -> dict[str, Offer | str | None]:
-    return {}
-
-
-def _package_verdict(catalog: Catalog, package: str) -> Offer | str | None:
-    """The US offer a package reaches; `_NOT_IN_CATALOG` if the catalog does not know it; else None."""
-    verdicts = catalog_memo(catalog, "us-packages", _package_verdicts)
-    if package in verdicts:
-        return verdicts[package]
-    verdict: Offer | str | None = None
-    if not is_local_only_package(package):
-        offer = catalog.us_controlled_package(package)
-        if offer is not None:
-            verdict = offer
-        elif not catalog.offers_for_package(package):
-            verdict = _NOT_IN_CATALOG
-    verdicts[package] = verdict
-    return verdict
+def _lookups(catalog: Catalog) -> _Lookups:
+    return catalog_memo(catalog, "no-us-controlled", _Lookups)
 
 
 def us_host_in(text: str, catalog: Catalog) -> tuple[str, Offer] | None:
     """The first host or address in `text` that belongs to a US-controlled offer, with that offer."""
-    if "." not in text and ":" not in text:
-        return None
-    stripped = text.strip()
-    if ":" in stripped and "/" not in stripped and " " not in stripped:
-        try:  # a bare IPv6 address (a DNS resolver), which the text patterns do not find
-            address = str(ipaddress.IPv6Address(stripped))
-        except ValueError:
-            pass
-        else:
-            offer = _us_host(catalog, address, True)
-            if offer is not None:
-                return address, offer
-    for match in _CANDIDATES.finditer(text):
-        host = match.group("host")
-        if host is not None:
-            offer = _us_host(catalog, host, False)
-        else:
-            host = match.group("ip4") or match.group("ip6")
-            offer = _us_host(catalog, host, True)
-        if offer is not None:
-            return host, offer
-    return None
+    return _lookups(catalog).string(text)
 
 
 def _owner(offer: Offer) -> str:
     return f"{offer.name}, operated by {offer.operator.entity} ({offer.operator.country})"
 
 
-def _property_findings(properties: Mapping[str, Any], catalog: Catalog) -> Iterator[Violation]:
+def _property_findings(properties: Mapping[str, Any], lookups: _Lookups) -> Iterator[Violation]:
     for key, value in properties.items():
-        if key in SKIPPED_KEYS:
+        if key in SKIPPED_KEYS or not lookups.hits(value):
             continue
         for path, leaf in walk_values(value, str(key)):
             secret = isinstance(leaf, Secret)
@@ -116,7 +154,7 @@ def _property_findings(properties: Mapping[str, Any], catalog: Catalog) -> Itera
             for leaf_path, item in leaves:
                 if not isinstance(item, str):
                     continue
-                found = us_host_in(item, catalog)
+                found = lookups.string(item)
                 if found is None:
                     continue
                 host, offer = found
@@ -132,7 +170,7 @@ def _property_findings(properties: Mapping[str, Any], catalog: Catalog) -> Itera
 def check(resource: Resource, context: Context) -> Iterator[Violation]:
     if not resource.custom:
         return
-    catalog = context.catalog
+    lookups = _lookups(context.catalog)
     what = "provider" if resource.is_provider else "resource"
     package = resource.package
     if not package:
@@ -141,7 +179,7 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
             "shown to be non-US"
         )
     else:
-        verdict = _package_verdict(catalog, package)
+        verdict = lookups.package(package)
         if verdict == _NOT_IN_CATALOG:
             yield Violation(
                 f"provider {package!r} is not in the catalog, so its operator cannot be shown to be non-US"
@@ -150,7 +188,7 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
             yield Violation(
                 f"{what} of package {package!r}, which reaches only {_owner(verdict)}: US-controlled"
             )
-    yield from _property_findings(resource.properties, catalog)
+    yield from _property_findings(resource.properties, lookups)
 
 
 POLICY = Policy(

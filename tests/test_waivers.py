@@ -150,6 +150,30 @@ def test_unreadable_or_non_mapping_file_is_an_input_error(tmp_path: Path, text: 
     assert caught.value.file == str(path)
 
 
+@pytest.mark.parametrize("expires", ["2026-13-01", "2026-02-30", "tomorrow", "2026-1-5x"])
+def test_impossible_unquoted_date_is_an_input_error_naming_the_field(tmp_path: Path, expires: str) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(
+        "schema_version: 1\nwaivers:\n  - policy: qualified-region\n    resource: '*'\n"
+        f"    justification: reviewed\n    owner: someone\n    expires: {expires}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_waivers(path, POLICY_IDS, TODAY)
+    assert caught.value.field == "waivers[0].expires"
+
+
+def test_unquoted_date_is_read_as_a_date(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(
+        "schema_version: 1\nwaivers:\n  - policy: qualified-region\n    resource: '*'\n"
+        "    justification: reviewed\n    owner: someone\n    expires: 2026-03-01\n",
+        encoding="utf-8",
+    )
+    waivers = load_waivers(path, POLICY_IDS, TODAY)
+    assert waivers.match("qualified-region", "anything") is not None  # valid through its expiry day
+
+
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         load_waivers(tmp_path / "nope.yaml", POLICY_IDS, TODAY)

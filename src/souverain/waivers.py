@@ -167,9 +167,24 @@ def load_waivers(path: str | Path, policy_ids: Iterable[str], today: date) -> Fi
     except UnicodeDecodeError:
         raise InputError(source, "waivers file is not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(source, f"waivers file is not valid YAML{where}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(source, f"waivers file is not valid YAML: {exc}") from None
     return parse_waivers(data, source, policy_ids, today)
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so that pydantic judges them and names the field.
+
+    (PyYAML turns `expires: 2026-13-01` into a ValueError with no position.)
+    """
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}

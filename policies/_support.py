@@ -76,6 +76,8 @@ def provider_uses(resources: Iterable[Resource]) -> list[ProviderUse]:
         address = provider.address or f"{provider.package} (default)"
         if address in seen or _reference_target(address) in seen:
             continue
+        if ", " in address and all(part in seen for part in address.split(", ")):
+            continue  # a resource that may use any of several configurations, each judged on its own
         seen.add(address)
         stand_in = Resource(
             address=address,

@@ -6,12 +6,13 @@ import base64
 from typing import Any
 
 import pytest
-from conftest import context, pulumi_provider, pulumi_resource, terraform_resource
+from conftest import FIXTURES, context, pulumi_provider, pulumi_resource, terraform_resource
 from souverain.policies.no_plaintext_secret import POLICY, names_a_secret
 
 from souverain.catalog import Catalog
 from souverain.model import Resource
 from souverain.policy import Violation
+from souverain.readers import read_plan
 
 INSTANCE = "openstack:compute/instance:Instance"
 TF_INSTANCE = "openstack_compute_instance_v2"
@@ -175,3 +176,15 @@ def test_provider_credentials_once_per_provider(small_catalog: Catalog) -> None:
     assert violation.resource.address == "openstack"
     token = terraform_resource("openstack_blockstorage_volume_v3", {}, provider_expressions={"token": CLEAR})
     assert _paths([token], small_catalog) == ["token"]
+
+
+def test_terraform_plan_provider_configurations_once_each(small_catalog: Catalog) -> None:
+    """Through the real reader: each provider block is judged once, whatever uses it."""
+    plan = read_plan(FIXTURES / "plans" / "tofu-plan-modules.json")
+    provider_findings = [
+        (v.resource.address, v.path)
+        for v in _violations(plan.resources, small_catalog)
+        if v.resource is not None and v.resource.is_provider
+    ]
+    # `openstack.lyon` writes its password in the code; `openstack` takes it from a sensitive variable.
+    assert provider_findings == [("openstack.lyon", "password")]

@@ -135,3 +135,25 @@ def test_secret_auth_url_is_checked_but_never_quoted(small_catalog: Catalog) -> 
 def test_providers_of_other_packages_are_not_keystone_providers(small_catalog: Catalog) -> None:
     stack = [pulumi_provider("random", {}), pulumi_provider("openstack", {"authUrl": QUALIFIED})]
     assert _violations(stack, small_catalog) == []
+
+
+def test_a_resource_that_may_use_several_configurations_adds_none(small_catalog: Catalog) -> None:
+    """The Terraform reader names `a, b` when a resource may use either alias: each is judged itself."""
+    providers = _terraform_stack({"auth_url": QUALIFIED}, "a")
+    assert providers[0].provider is not None
+    stand_ins = [
+        Resource(
+            address=address,
+            type="provider.openstack",
+            name=address,
+            package="terraform-provider-openstack/openstack",
+            properties={"auth_url": QUALIFIED},
+            is_provider=True,
+        )
+        for address in ("openstack", "openstack.lyon")
+    ]
+    either = providers[0]
+    either.provider = type(either.provider)(either.provider.package, "openstack, openstack.lyon", UNKNOWN, {})
+    assert _violations([*stand_ins, either], small_catalog) == []
+    # Without the provider resources, the ambiguous configuration cannot be shown qualified.
+    assert len(_violations([either], small_catalog)) == 1

@@ -21,6 +21,7 @@ from souverain.crossguard import (
     ENV_CATALOG,
     ENV_REPLACE_CATALOG,
     ENV_WAIVERS,
+    WAIVERS_PROPERTY,
     compliance_framework,
     normalized_resource,
 )
@@ -231,6 +232,8 @@ def parity(
     tmp_path: Path,
     config: Mapping[str, Any] | None = None,
     waivers: list[dict[str, Any]] | None = None,
+    *,
+    waivers_in_config: bool = False,
 ) -> tuple[set[Verdict], set[Verdict]]:
     """The pack's verdicts and `souverain check`'s, on the same document, config and waivers.
 
@@ -240,15 +243,18 @@ def parity(
     document = json.loads(document_path.read_text(encoding="utf-8"))
     options: dict[str, Any] = {"catalogs": (str(SMALL_CATALOG),), "replace_catalog": True}
     env = dict(ENV)
-    if config is not None:
-        config_path = tmp_path / "policy-config.json"
-        config_path.write_text(json.dumps(config), encoding="utf-8")
-        options["policy_config"] = str(config_path)
     if waivers is not None:
         waivers_path = tmp_path / "waivers.yaml"
         waivers_path.write_text(yaml.safe_dump({"schema_version": 1, "waivers": waivers}), encoding="utf-8")
         options["waivers"] = str(waivers_path)
-        env[ENV_WAIVERS] = str(waivers_path)
+        if waivers_in_config:  # the pack's config property; souverain check accepts and ignores it
+            config = {**(config or {}), WAIVER_INVALID_ID: {WAIVERS_PROPERTY: str(waivers_path)}}
+        else:
+            env[ENV_WAIVERS] = str(waivers_path)
+    if config is not None:
+        config_path = tmp_path / "policy-config.json"
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+        options["policy_config"] = str(config_path)
     evaluation = check(str(document_path), CheckOptions(**options))
     stack = evaluation.plan.stack if evaluation.plan is not None and evaluation.plan.stack else "dev"
     diagnostics, analyzed = run_pack(document, config, env=env, stack=stack)
@@ -293,7 +299,8 @@ def test_unknown_values_fail_closed_by_default(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_parity_holds_with_waivers_valid_and_invalid(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_config", [False, True], ids=["SOUVERAIN_WAIVERS", "waiversFile"])
+def test_parity_holds_with_waivers_valid_and_invalid(tmp_path: Path, in_config: bool) -> None:
     live = (date.today() + timedelta(days=30)).isoformat()
     waivers = [
         {
@@ -312,7 +319,7 @@ def test_parity_holds_with_waivers_valid_and_invalid(tmp_path: Path) -> None:
             "expires": live,
         },
     ]
-    pack, checked = parity(PREVIEW, tmp_path, waivers=waivers)
+    pack, checked = parity(PREVIEW, tmp_path, waivers=waivers, waivers_in_config=in_config)
     assert pack == checked
     assert ("qualified-region", _urn("openstack:blockstorage/volume:Volume::legacy-export"), "waived") in pack
     assert (WAIVER_INVALID_ID, "", "mandatory") in pack

@@ -67,7 +67,9 @@ def config_error(exc: ValidationError, project: str) -> StackConfigError:
     if not loc:
         return StackConfigError(f"{project}:<config>", first["msg"])
     key = full_key(str(loc[0]), project)
-    message = "missing: set it in the stack config" if first["type"] == "missing" else first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        message = "missing: set it in the stack config"
     return StackConfigError(key + value_path(loc[1:]), message)
 
 

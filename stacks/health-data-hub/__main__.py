@@ -78,9 +78,19 @@ bastion = Bastion(
     catalog=catalog,
 )
 
+# The platform's data keys, generated inside Barbican; and, when the stack sets it (`pulumi config set
+# --secret pseudonymisationSecret`), the SNDS pseudonymisation secret, kept there as a Barbican secret.
+pseudonymisation = pulumi.Config().get_secret("pseudonymisationSecret")
+secret_values = {"pseudonymisation": pseudonymisation} if pseudonymisation is not None else {}
 keys = KeyManagement(
     "hdh-keys",
-    placed(config.region, keys=[{"name": "snds"}, {"name": "exports"}], readers=config.key_readers),
+    placed(
+        config.region,
+        keys=[{"name": "snds"}, {"name": "exports"}],
+        secrets=list(secret_values),
+        readers=config.key_readers,
+    ),
+    secret_values=secret_values,
     provider=primary,
     catalog=catalog,
 )

@@ -16,6 +16,7 @@ from souverain.catalog import Catalog
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$"
 PACKAGE = "openstack"
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class _Model(BaseModel):
@@ -88,9 +89,7 @@ class HdhConfig(_Model):
     """The second qualified region that backups are replicated to."""
     backup_auth_url: str | None = Field(default=None, alias="backupAuthUrl", pattern=r"^https://")
     """Keystone of the backup region, when it is not the primary's."""
-    admin_ranges: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = Field(
-        alias="adminRanges", min_length=1
-    )
+    admin_ranges: tuple[IPNetwork, ...] = Field(alias="adminRanges", min_length=1)
     """Where administrators connect from: the only sources of SSH to the bastion."""
     dns_nameservers: tuple[ipaddress.IPv4Address, ...] = Field(
         alias="dnsNameservers", min_length=1, max_length=5
@@ -121,6 +120,14 @@ class HdhConfig(_Model):
         ):
             raise ValueError("must differ from openstack:region: a backup in the same region is no backup")
         return region
+
+    @field_validator("admin_ranges")
+    @classmethod
+    def _not_the_internet(cls, ranges: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
+        for network in ranges:
+            if network.prefixlen == 0:
+                raise ValueError(f"{network} is the whole internet: list the administrators' own ranges")
+        return ranges
 
     @field_validator("snds_extracts", "research_projects")
     @classmethod

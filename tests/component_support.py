@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -134,30 +135,19 @@ def types_without_labels() -> set[str]:
         "openstack:keymanager/orderV1:OrderV1": openstack.keymanager.OrderV1,
         "openstack:keymanager/containerV1:ContainerV1": openstack.keymanager.ContainerV1,
     }
-    import inspect
-
     for token, cls in classes.items():
         params = set(inspect.signature(cls._internal_init).parameters)
         assert not params & LABEL_FIELDS, f"{token} does take labels: label it"
     return set(classes)
 
 
-def assert_labelled(run: Run, labels: dict[str, str] = HEALTH) -> None:
+def assert_labelled(resources: Iterable[Resource], labels: dict[str, str] = HEALTH) -> None:
     """Every cloud resource whose API takes tags or metadata carries owner, classification and project."""
     exempt = types_without_labels()
-    for resource in run.cloud():
+    for resource in resources:
+        if not resource.is_cloud_resource:
+            continue
         if resource.type in exempt:
             continue
         for key, value in labels.items():
             assert resource.tags.get(key) == value, (resource.address, resource.tags)
-
-
-def assert_parented(run: Run, component_type: str) -> str:
-    """Every resource besides the stack and providers has a parent; returns the component's URN."""
-    components = run.of_type(component_type)
-    assert len(components) == 1
-    return components[0].address
-
-
-def no_registrations(run: Run) -> bool:
-    return not run.registered()

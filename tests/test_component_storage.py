@@ -84,7 +84,7 @@ def test_container_private_versioned_protected(stores: Run) -> None:
 
 
 def test_labels_and_policies(stores: Run) -> None:
-    assert_labelled(stores)
+    assert_labelled(stores.resources)
     assert mandatory(stores.resources) == []
 
 

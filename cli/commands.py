@@ -46,7 +46,8 @@ def check(
 
     Exit 0: no mandatory finding; 1: at least one; 2: bad input or usage.
     """
-    from souverain.checker import CheckOptions, check as run_check, write_atomically
+    from souverain.checker import CheckOptions, write_atomically
+    from souverain.checker import check as run_check
     from souverain.reports import render
 
     options = CheckOptions(

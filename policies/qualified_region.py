@@ -1,4 +1,4 @@
-"""qualified-region: every cloud resource lands in a SecNumCloud-qualified region (and HDS for health data)."""
+"""qualified-region: every cloud resource is in a SecNumCloud-qualified region (HDS too for health data)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
     if context.settings.health_data and not catalog.region_qualified(
         region, "hds", resource.package or None, today
     ):
-        yield Violation(f"region {region!r} is not HDS-certified, and the stack holds health data", path="region")
+        yield Violation(
+            f"region {region!r} is not HDS-certified, and the stack holds health data", path="region"
+        )
 
 
 POLICY = Policy(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from conftest import context, pulumi_resource, terraform_resource
+from souverain.policies.protected_data_store import POLICY
 
 from souverain.catalog import Catalog
 from souverain.model import Operation
-from souverain.policies.protected_data_store import POLICY
 from souverain.policy import Settings
 
 PROD = Settings(production=True)

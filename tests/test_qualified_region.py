@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from conftest import context, pulumi_resource, terraform_resource
+from souverain.policies.qualified_region import POLICY
 
 from souverain.catalog import Catalog
-from souverain.policies.qualified_region import POLICY
 from souverain.policy import Settings
 
 VOLUME = "openstack:blockstorage/volume:Volume"

@@ -70,7 +70,7 @@ def _enforcement(value: Any, path: str, key: str) -> Enforcement:
 
 
 def parse_policy_config(data: Any, path: str, known: Iterable[str]) -> PolicyConfig:
-    """Validate a policy-config document; unknown policy names are errors (a typo must not disable nothing)."""
+    """Validate a policy-config document; an unknown policy id is an error (a typo must not pass silently)."""
     if not isinstance(data, Mapping):
         raise InputError(path, "policy config must be a JSON object keyed by policy id")
     known_ids = set(known)
@@ -108,7 +108,9 @@ def load_policy_config(path: str | Path, known: Iterable[str]) -> PolicyConfig:
     return parse_policy_config(data, str(path), known)
 
 
-def settings_from_config(config: PolicyConfig, plan: Plan | None = None, path: str = "policy config") -> Settings:
+def settings_from_config(
+    config: PolicyConfig, plan: Plan | None = None, path: str = "policy config"
+) -> Settings:
     """Stack-wide settings: from the policy config's `settings`-bearing policies and the stack itself."""
     ingress = config.properties_for("no-public-ingress")
     ranges = []
@@ -118,7 +120,9 @@ def settings_from_config(config: PolicyConfig, plan: Plan | None = None, path: s
         except ValueError:
             raise InputError(path, f"{raw!r} is not a CIDR", field="no-public-ingress.adminRanges") from None
         if network.prefixlen == 0:
-            raise InputError(path, "an admin range cannot be the whole internet", field="no-public-ingress.adminRanges")
+            raise InputError(
+                path, "an admin range cannot be the whole internet", field="no-public-ingress.adminRanges"
+            )
         ranges.append(network)
     region_props = config.properties_for("qualified-region")
     health = bool(region_props.get("healthData", False))

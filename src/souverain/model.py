@@ -80,10 +80,10 @@ class ProviderConfig:
     """The provider a resource is managed by, as far as the input shows it."""
 
     package: str
-    """Pulumi package (`openstack`, `aws`) or Terraform provider source (`terraform-provider-openstack/openstack`)."""
+    """Pulumi package (`openstack`) or Terraform provider (`terraform-provider-openstack/openstack`)."""
     address: str | None = None
     """URN of the Pulumi provider resource, or Terraform `provider_config_key` (`openstack.backup`)."""
-    region: str | None | _Unknown = None
+    region: str | _Unknown | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
     """Provider configuration (`auth_url`, `region`, `password`...), snake_case, secrets wrapped."""
 
@@ -95,15 +95,15 @@ class Resource:
     address: str
     """Pulumi URN or Terraform address: what reports name."""
     type: str
-    """The source's own type token: `openstack:blockstorage/volume:Volume` or `openstack_blockstorage_volume_v3`."""
+    """Type token: `openstack:blockstorage/volume:Volume` or `openstack_blockstorage_volume_v3`."""
     name: str
     kind: str | None = None
-    """Provider-neutral kind (`volume`, `security_group_rule`, ...) from `souverain.kinds`; None if unmapped."""
+    """Provider-neutral kind (`volume`, `security_group_rule`...) from `souverain.kinds`; None if unmapped."""
     package: str = ""
     """Pulumi package or Terraform provider source that owns the type (`openstack`, `hashicorp/aws`)."""
     properties: dict[str, Any] = field(default_factory=dict)
     provider: ProviderConfig | None = None
-    region: str | None | _Unknown = None
+    region: str | _Unknown | None = None
     """The *effective* region, worked out by `effective_region`; None means not known (fails closed)."""
     region_source: str | None = None
     """Where the effective region came from: `resource`, `provider`, or None."""
@@ -117,7 +117,7 @@ class Resource:
     is_provider: bool = False
     """True for provider resources (`pulumi:providers:openstack`)."""
     source: str = ""
-    """The input format it was read from (`pulumi-preview`, `pulumi-state`, `terraform-plan`, `pulumi-mock`)."""
+    """The input format read (`pulumi-preview`, `pulumi-state`, `terraform-plan`, `pulumi-mock`)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Owner, classification and project labels, from `tags`/`metadata` (lists of `k=v` are split)."""
 
@@ -132,7 +132,7 @@ class Resource:
         return self.custom and not self.is_provider and not self.type.startswith("pulumi:")
 
 
-def effective_region(resource: Resource) -> tuple[str | None | _Unknown, str | None]:
+def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | None]:
     """The region a resource really lands in: its own `region`, else its provider's, else None.
 
     Returns the region and where it came from. A region set on the resource but unknown until apply

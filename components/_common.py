@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 import pulumi
 import pulumi_openstack as openstack
@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from souverain.catalog import Catalog, Offer, load_catalog
 
-LABEL_KEYS = ("owner", "data_classification", "project")
-"""The tag (networking) or metadata (compute, storage) keys every resource carries."""
+if TYPE_CHECKING:
+    from .provider import SovereignProvider
 
 PACKAGE = "openstack"
 """The Pulumi package the components create resources with: offers must be reached by it."""
@@ -167,18 +167,18 @@ def default_catalog() -> Catalog:
     return load_catalog()
 
 
-ProviderArg = Any
+ProviderArg = Union["SovereignProvider", openstack.Provider, None]
 """A `SovereignProvider`, an `openstack.Provider`, or None (the default provider, or one from `opts`)."""
 
 
 def resolve_provider(provider: ProviderArg) -> tuple[openstack.Provider | None, str | None]:
     """The openstack.Provider to give children, and its region when the component knows it."""
+    from .provider import SovereignProvider
+
     if provider is None:
         return None, None
-    inner = getattr(provider, "provider", None)
-    region = getattr(provider, "region", None)
-    if isinstance(inner, openstack.Provider) and isinstance(region, str):
-        return inner, region
+    if isinstance(provider, SovereignProvider):
+        return provider.provider, provider.region
     if isinstance(provider, openstack.Provider):
         return provider, None
     raise TypeError("provider must be a SovereignProvider or an openstack.Provider")

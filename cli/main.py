@@ -6,6 +6,7 @@ and exit code 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -36,6 +37,13 @@ def input_errors(func: F) -> F:
             fail(exc.line())
         except MemoryError:
             fail("input too large to check in the memory available")
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            # A bug must still fail the check (never pass it) and stay one line in a CI log.
+            if os.environ.get("SOUVERAIN_DEBUG"):
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (set SOUVERAIN_DEBUG=1 for a traceback)")
 
     return wrapper  # type: ignore[return-value]
 

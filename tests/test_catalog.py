@@ -736,3 +736,14 @@ def test_the_documented_contract_overlay_loads_and_qualifies_its_region(tmp_path
     region = entry.regions[0].name
     assert catalog.region_qualified(region, "secnumcloud", "openstack", date(2026, 12, 3))
     assert catalog.offers_for_host(entry.endpoints.keystone[0]) == [entry]
+
+
+def test_an_impossible_date_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad-date.yaml"
+    bad.write_text("schema_version: 1\nas_of: 2026-13-01\noffers: []\n", encoding="utf-8")
+    from souverain.cli.main import main
+
+    result = CliRunner().invoke(main, ["catalog", "--catalog", str(bad)])
+    assert result.exit_code == 2
+    assert str(bad) in result.output
+    assert "Traceback" not in result.output

@@ -562,6 +562,8 @@ def parse_yaml(text: str, path: str) -> Any:
         raise InputError(path, f"catalog is not valid YAML{where}{detail}") from None
     except RecursionError:
         raise InputError(path, "catalog YAML is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible date such as 2026-13-01
+        raise InputError(path, f"catalog YAML holds an invalid value: {exc}") from None
 
 
 def _read_yaml(path: Path) -> Any:

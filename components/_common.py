@@ -56,13 +56,20 @@ class Labels(StrictModel):
         """Health data needs an HDS-certified region and a key manager (the engine reads the same tag)."""
         return self.data_classification.startswith("health")
 
-    def tags(self) -> list[str]:
+    def tags(self, tier: str | None = None) -> list[str]:
         """Neutron tags (`key=value` strings; Neutron limits a tag to 60 characters)."""
-        return [f"{key}={value}" for key, value in self.metadata().items()]
+        return [f"{key}={value}" for key, value in self.metadata(tier).items()]
 
-    def metadata(self) -> dict[str, str]:
-        """Nova, Cinder and Swift metadata."""
-        return {"owner": self.owner, "data_classification": self.data_classification, "project": self.project}
+    def metadata(self, tier: str | None = None) -> dict[str, str]:
+        """Nova, Cinder and Swift metadata; a `tier` (admin, app, data, research) groups previews."""
+        labels = {
+            "owner": self.owner,
+            "data_classification": self.data_classification,
+            "project": self.project,
+        }
+        if tier is not None:
+            labels["tier"] = tier
+        return labels
 
     def for_project(self, project: str) -> Labels:
         return self.model_copy(update={"project": project})

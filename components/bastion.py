@@ -88,7 +88,7 @@ class Bastion(pulumi.ComponentResource):
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
         self.network = network
-        tags = place.labels.tags()
+        tags = place.labels.tags("admin")
         region = place.region
 
         self.security_group = openstack.networking.SecGroup(
@@ -154,7 +154,7 @@ class Bastion(pulumi.ComponentResource):
             networks=[{"port": self.port.id}],
             user_data=hardened_user_data("bastion", allow_forwarding=True),
             config_drive=True,
-            metadata=place.labels.metadata(),
+            metadata=place.labels.metadata("admin"),
             region=region,
             opts=place.opts(self),
         )

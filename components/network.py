@@ -242,7 +242,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 description=f"{tier} tier",
                 admin_state_up=True,
                 port_security_enabled=True,
-                tags=tags,
+                tags=place.labels.tags(tier),
                 region=region,
                 opts=place.opts(self),
             )
@@ -256,7 +256,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 allocation_pools=[allocation_pool(cidr)],
                 enable_dhcp=True,
                 dns_nameservers=resolvers,
-                tags=tags,
+                tags=place.labels.tags(tier),
                 region=region,
                 opts=place.opts(self),
             )
@@ -265,7 +265,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 name=f"{resource}-sg",
                 description=f"{tier} tier: default deny, explicit flows only",
                 delete_default_rules=True,
-                tags=tags,
+                tags=place.labels.tags(tier),
                 region=region,
                 opts=place.opts(self),
             )
@@ -340,7 +340,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                     {"subnet_id": subnet.id, "ip_address": str(internal_router_address(self.cidrs[tier]))}
                 ],
                 admin_state_up=True,
-                tags=tags,
+                tags=place.labels.tags(tier),
                 region=region,
                 opts=place.opts(self),
             )

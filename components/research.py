@@ -124,7 +124,7 @@ class ResearchProjectSpace(pulumi.ComponentResource):
         place = Placement(valid, catalog, openstack_provider or network.placement.provider)
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
-        tags = place.labels.tags()
+        tags = place.labels.tags("research")
         region = place.region
         cidr = valid.cidr
 
@@ -209,7 +209,7 @@ class ResearchProjectSpace(pulumi.ComponentResource):
             networks=[{"port": self.port.id}],
             user_data=hardened_user_data(f"research:{place.labels.project}", allow_forwarding=False),
             config_drive=True,
-            metadata=place.labels.metadata(),
+            metadata=place.labels.metadata("research"),
             region=region,
             opts=place.opts(self),
         )

@@ -67,6 +67,7 @@ def test_each_tier_has_its_network_subnet_and_group(run: Run) -> None:
         assert subnet.properties["allocation_pools"] == [{"start": f"{prefix}.2", "end": f"{prefix}.253"}]
         group = run.one(GROUP, f"hdh-{tier}-sg")
         assert group.properties["delete_default_rules"] is True
+        assert net.tags["tier"] == subnet.tags["tier"] == group.tags["tier"] == tier  # previews count by tier
     assert_labelled(run.resources)
 
 

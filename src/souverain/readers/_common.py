@@ -90,7 +90,8 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
     """A Terraform `after` value with `after_unknown` leaves as UNKNOWN and `after_sensitive` as Secret.
 
     Terraform omits unknown attributes from `after` (and writes null for unknown list elements), so
-    the unknown mask is walked too, not only the value.
+    the unknown mask is walked too, not only the value. Parts of the value that no mask marks are
+    shared with the input document, not copied: plans are large and these parts are most of them.
     """
     if depth > MAX_DEPTH:
         raise RecursionError
@@ -98,26 +99,32 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
         return Secret(terraform_value(value, unknown, None, depth + 1))
     if unknown is True:
         return UNKNOWN
-    if isinstance(value, dict):
-        unknown_map = unknown if isinstance(unknown, dict) else None
-        sensitive_map = sensitive if isinstance(sensitive, dict) else None
-        if not unknown_map and not sensitive_map:
-            return {key: _plain_terraform(item, depth + 1) for key, item in value.items()}
-        unknown_map = unknown_map or {}
-        sensitive_map = sensitive_map or {}
-        out = {
-            key: terraform_value(item, unknown_map.get(key), sensitive_map.get(key), depth + 1)
-            for key, item in value.items()
-        }
-        for key, flag in unknown_map.items():
-            if key not in out or (out[key] is None and flag is not False):
-                out[key] = terraform_value(None, flag, sensitive_map.get(key), depth + 1)
+    if isinstance(value, dict) or (value is None and isinstance(unknown, dict) and unknown):
+        unknown_map: dict[str, Any] = unknown if isinstance(unknown, dict) else {}
+        sensitive_map: dict[str, Any] = sensitive if isinstance(sensitive, dict) else {}
+        marked = [k for k, m in unknown_map.items() if m is True or (m and _marks(m))]
+        seen = set(marked)
+        marked += [k for k, m in sensitive_map.items() if (m is True or (m and _marks(m))) and k not in seen]
+        if not marked:
+            return value
+        source: dict[str, Any] = value if isinstance(value, dict) else {}
+        out = dict(source)
+        for key in marked:
+            mark_u = unknown_map.get(key)
+            mark_s = sensitive_map.get(key)
+            if mark_u is True:
+                out[key] = Secret(UNKNOWN) if mark_s is True else UNKNOWN
+            elif mark_s is True:
+                out[key] = Secret(terraform_value(source.get(key), mark_u, None, depth + 1))
+            else:
+                out[key] = terraform_value(source.get(key), mark_u, mark_s, depth + 1)
         return out
-    if isinstance(value, list):
-        unknown_list = unknown if isinstance(unknown, list) else []
-        sensitive_list = sensitive if isinstance(sensitive, list) else []
-        if not unknown_list and not sensitive_list:
-            return [_plain_terraform(item, depth + 1) for item in value]
+    if isinstance(value, list) or (value is None and isinstance(unknown, list) and unknown):
+        unknown_list = unknown if isinstance(unknown, list) else ()
+        sensitive_list = sensitive if isinstance(sensitive, list) else ()
+        if not any(map(_marks, unknown_list)) and not any(map(_marks, sensitive_list)):
+            return value
+        items: list[Any] = value if isinstance(value, list) else [None] * len(unknown_list)
         return [
             terraform_value(
                 item,
@@ -125,22 +132,20 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
                 sensitive_list[i] if i < len(sensitive_list) else None,
                 depth + 1,
             )
-            for i, item in enumerate(value)
+            for i, item in enumerate(items)
         ]
-    if value is None and isinstance(unknown, dict | list) and unknown:
-        return terraform_value({} if isinstance(unknown, dict) else [], unknown, sensitive, depth + 1)
     return value
 
 
-def _plain_terraform(value: Any, depth: int) -> Any:
-    """A value with no unknown or sensitive marks below it: copied as is (the fast path)."""
-    if depth > MAX_DEPTH:
-        raise RecursionError
-    if isinstance(value, dict):
-        return {key: _plain_terraform(item, depth + 1) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain_terraform(item, depth + 1) for item in value]
-    return value
+def _marks(mask: Any) -> bool:
+    """Whether an unknown/sensitive mask marks anything (`true` somewhere inside)."""
+    if mask is True:
+        return True
+    if isinstance(mask, dict):
+        return any(map(_marks, mask.values()))
+    if isinstance(mask, list):
+        return any(map(_marks, mask))
+    return False
 
 
 def region_value(value: Any) -> str | _Unknown | None:

@@ -418,7 +418,7 @@ def _properties(value: Any, unknown: Any, sensitive: Any, file: str, field: str)
         result = terraform_value(value, unknown, sensitive)
     except RecursionError:
         fail(file, field, "nested too deeply to check safely")
-    return result if isinstance(result, dict) else {}
+    return dict(result) if isinstance(result, dict) else {}  # its own top level: the reader may edit it
 
 
 def _unset(declared: Mapping[str, Any], attribute: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from souverain.errors import InputError
 from souverain.model import UNKNOWN, Operation, Plan, Resource, Secret
 from souverain.readers import parse_plan, read_plan
-from souverain.readers._common import PULUMI_UNKNOWN
+from souverain.readers._common import PULUMI_UNKNOWN, pulumi_value
 
 FIXTURE = Path(__file__).parent / "fixtures" / "plans" / "pulumi-preview-small.json"
 P = "urn:pulumi:prod::hdh-platform::"
@@ -284,3 +284,27 @@ def test_nesting_too_deep_is_an_input_error_not_a_crash() -> None:
         deep = {"k": deep}
     step_for(data, WEB)["newState"]["inputs"]["metadata"] = deep
     assert "nested too deeply" in _error(data).message
+
+
+# -- pulumi_value: Pulumi's wire markers --------------------------------------------------------------------
+
+SIG = "4dabf18193072939515e22adb298388d"
+
+
+def test_pulumi_value_markers() -> None:
+    value = pulumi_value(
+        {
+            "adminPass": {SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "p"},
+            "networkId": {SIG: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "dependencies": []},
+            "token": {SIG: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": "t", "secret": True},
+            "subnetId": {SIG: "5cf8f73096256a8f31e491e813e4eb8e", "urn": "urn:pulumi:a::b::c::d", "id": "42"},
+            "valueSpecs": {"HTTPProxy": "x"},
+            "fixedIps": [{"ipAddress": PULUMI_UNKNOWN}],
+        }
+    )
+    assert value["admin_pass"].reveal() == "p"
+    assert value["network_id"] is UNKNOWN
+    assert value["token"].reveal() == "t"
+    assert value["subnet_id"] == "42"
+    assert value["value_specs"] == {"HTTPProxy": "x"}  # a user map keeps its keys
+    assert value["fixed_ips"] == [{"ip_address": UNKNOWN}]

@@ -11,6 +11,7 @@ import pytest
 from souverain.errors import InputError
 from souverain.model import UNKNOWN, Operation, Plan, Resource, Secret
 from souverain.readers import parse_plan, read_plan
+from souverain.readers._common import terraform_value
 from souverain.readers.terraform_plan import module_path, provider_source
 
 FIXTURE = Path(__file__).parent / "fixtures" / "plans" / "tofu-plan-modules.json"
@@ -374,3 +375,33 @@ def test_malformed_fields_name_the_file_and_the_field(mutate: Any, field: str, m
 
 def test_a_document_without_format_version_is_refused_when_forced() -> None:
     assert "no format_version" in _error({"steps": []}).message
+
+
+# -- terraform_value: how `after` and its masks combine ----------------------------------------------------
+
+
+def test_terraform_value_marks_and_shares_unmarked_parts() -> None:
+    after = {"name": "a", "block": [{"x": 1}, None], "tags": {"k": "v"}, "password": "p"}
+    unknown = {"id": True, "block": [{}, True], "nested": {"deep": [True]}, "tags": {}}
+    sensitive = {"password": True, "block": [{"x": True}, False]}
+    value = terraform_value(after, unknown, sensitive)
+    assert value["name"] == "a"
+    assert value["id"] is UNKNOWN  # absent from `after`
+    assert value["block"][0]["x"].reveal() == 1
+    assert value["block"][1] is UNKNOWN  # null in `after`, unknown in the mask
+    assert value["nested"] == {"deep": [UNKNOWN]}
+    assert value["password"].reveal() == "p"
+    assert value["tags"] is after["tags"]  # nothing marked inside: shared, not copied
+    assert after["block"] == [{"x": 1}, None]  # the input is not modified
+
+
+def test_terraform_value_unknown_and_sensitive_at_once() -> None:
+    value = terraform_value({}, {"token": True}, {"token": True})
+    assert isinstance(value["token"], Secret)
+    assert value["token"].reveal() is UNKNOWN
+
+
+def test_terraform_value_without_marks_is_the_value() -> None:
+    after = {"a": [1, {"b": None}]}
+    assert terraform_value(after, {"a": [False, {}]}, {}) is after
+    assert terraform_value(None, False, False) is None

@@ -323,3 +323,28 @@ def test_dry_run_flag_reaches_the_program() -> None:
         lambda: seen.append(pulumi.runtime.is_dry_run()), project="p", stack="s", config={}, preview=False
     )
     assert seen == [True, False]
+
+
+def test_read_resources_and_logged_warnings() -> None:
+    def program() -> None:
+        existing = openstack.networking.Network.get("shared", "net-0042")
+        pulumi.log.warn("tier app has no egress")
+        pulumi.export("existing", existing.id)
+
+    run = run_program(program, project="p", stack="s", config=CONFIG)
+    shared = by_name(run.plan.resources, "shared")
+    assert shared.operation is Operation.READ
+    assert shared.region == "SNC-PAR-1"
+    assert run.outputs["existing"] == "net-0042"
+    assert ("warning", "tier app has no egress") in run.messages
+    assert all(severity != "debug" for severity, _ in run.messages)
+
+
+def test_provider_region_unknown_until_apply_stays_unknown() -> None:
+    def program() -> None:
+        net = openstack.networking.Network("n")
+        provider = openstack.Provider("late", region=net.region)  # the mock returns no `region` output
+        openstack.networking.Network("m", opts=pulumi.ResourceOptions(provider=provider))
+
+    plan = run_offline(program, project="p", stack="s", config=CONFIG)
+    assert by_name(plan.resources, "m").region is UNKNOWN

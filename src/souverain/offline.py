@@ -49,7 +49,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from .model import Operation, Plan, ProviderConfig, Resource, Secret, snake_case
+from .model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret, snake_case
 from .readers._common import finish, pulumi_package, pulumi_value
 
 SOURCE = "pulumi-mock"
@@ -151,8 +151,8 @@ class OfflineMocks(pulumi_mocks.Mocks):
         return rid
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        if not args.custom and not args.typ.startswith(PROVIDER_PREFIX):
-            return "", {}
+        if args.custom is False and not args.typ.startswith(PROVIDER_PREFIX):
+            return "", {}  # a component (reads pass custom=None: they are always custom)
         rid = args.resource_id or self._unique_id(args.typ, args.name)
         state = dict(args.inputs)
         state.update(_computed_outputs(args.typ, args.name, rid, args.inputs))
@@ -265,7 +265,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 operation=Operation.READ,
             )
         )
-        return super().ReadResource(request)  # type: ignore[no-untyped-call]
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        # Pulumi's mock leaves the response id empty, which the SDK reads as "unknown" in preview; the
+        # engine returns the id that was read, so a `Resource.get` id is known in a real preview.
+        registered = self.resources.get(response.urn)
+        if registered is not None and registered.id:
+            response.id = registered.id
+        return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - Pulumi's gRPC method name
         with self._lock:
@@ -330,7 +336,7 @@ def _provider_config(resource: Resource) -> ProviderConfig:
     return ProviderConfig(
         package=resource.type.removeprefix(PROVIDER_PREFIX),
         address=resource.address,
-        region=region if isinstance(region, str) or region is None else None,
+        region=region if isinstance(region, str) or region is None or region is UNKNOWN else None,
         properties=resource.properties,
     )
 

@@ -328,27 +328,23 @@ def bench_preview(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _set_project_spaces(stack_file: Path, key: str, spaces: int) -> None:
-    """Write `key` into the stack's config as a list of N spaces, the shape the stack reads."""
+    """Write `key` into the stack's config as N research projects shaped like the first one there."""
     import yaml
 
     data = yaml.safe_load(stack_file.read_text()) or {}
     config = data.setdefault("config", {})
     existing = config.get(key)
-    template = existing[0] if isinstance(existing, list) and existing else None
-    config[key] = [_space_entry(template, i) for i in range(1, spaces + 1)]
+    if not (isinstance(existing, list) and existing and isinstance(existing[0], Mapping)):
+        raise SystemExit(f"{stack_file}: {key} is not a list of project objects to copy")
+    template = dict(existing[0])
+    projects = []
+    for index in range(1, spaces + 1):
+        project = {**template, "name": f"bench-{index:03d}"}
+        if "cidr" in template:  # one /24 each, as the stack's own projects have
+            project["cidr"] = f"10.{20 + index // 250}.{index % 250}.0/24"
+        projects.append(project)
+    config[key] = projects
     stack_file.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def _space_entry(template: Any, index: int) -> Any:
-    if isinstance(template, Mapping):
-        entry = dict(template)
-        for field in ("name", "id"):
-            if field in entry:
-                entry[field] = f"bench-{index:03d}"
-        return entry
-    if isinstance(template, str) or template is None:
-        return f"bench-{index:03d}"
-    return template
 
 
 def _count_preview_resources(text: str) -> int | None:

@@ -146,12 +146,18 @@ def test_no_key_manager_is_fine_only_without_health_data() -> None:
     assert run.outputs[component.address]["key_manager"] == "none"
 
 
-def refused(exception: type[Exception], **kwargs: Any) -> tuple[Exception, Run]:
+def refused(
+    exception: type[Exception], args: dict[str, Any], secret_values: dict[str, Any] | None = None
+) -> tuple[Exception, Run]:
+    """Outputs can only exist inside a program: `secret_values` None means an Output per named secret."""
     seen: list[Exception] = []
 
     def program() -> None:
+        values = secret_values
+        if values is None:
+            values = {name: pulumi.Output.from_input("x") for name in args.get("secrets", [])}
         with pytest.raises(exception) as info:
-            KeyManagement("k", catalog=CATALOG, **kwargs)
+            KeyManagement("k", args, secret_values=values, catalog=CATALOG)
         seen.append(info.value)
 
     run = Run(program)
@@ -174,8 +180,7 @@ def refused(exception: type[Exception], **kwargs: Any) -> tuple[Exception, Run]:
 def test_refused_before_anything_is_registered(
     args: dict[str, Any], loc: tuple[Any, ...], message: str
 ) -> None:
-    values = {name: pulumi.Output.from_input("x") for name in args.get("secrets", [])}
-    error, run = refused(ValidationError, args=args, secret_values=values)
+    error, run = refused(ValidationError, args)
     assert isinstance(error, ValidationError)
     assert loc in [tuple(e["loc"]) for e in error.errors()], error
     assert message in str(error)
@@ -183,9 +188,9 @@ def test_refused_before_anything_is_registered(
 
 
 def test_secret_values_must_be_outputs_and_match_the_names() -> None:
-    error, run = refused(TypeError, args=key_args(), secret_values={"db-passphrase": "plain"})
+    error, run = refused(TypeError, key_args(), {"db-passphrase": "plain"})
     assert "never plain" in str(error)
     assert run.registered() == []
-    error, run = refused(ValueError, args=key_args(), secret_values={})
+    error, run = refused(ValueError, key_args(), {})
     assert "db-passphrase" in str(error)
     assert run.registered() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from typing import Any
 
 import pulumi
@@ -305,15 +306,24 @@ def test_secret_keys_must_be_config_keys() -> None:
 
 
 def test_callers_event_loop_is_left_alone() -> None:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        run_offline(lambda: openstack.networking.Network("n") and None, project="p", stack="s", config=CONFIG)
-        assert asyncio.get_event_loop() is loop
-        assert not loop.is_closed()
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    """Checked on a thread of its own, so the test does not change the main thread's loop either."""
+    seen: list[bool] = []
+
+    def caller() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            run_offline(
+                lambda: openstack.networking.Network("n") and None, project="p", stack="s", config=CONFIG
+            )
+            seen.append(asyncio.get_event_loop() is loop and not loop.is_closed())
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    thread.join()
+    assert seen == [True]
 
 
 def test_dry_run_flag_reaches_the_program() -> None:

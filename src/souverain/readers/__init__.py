@@ -60,7 +60,8 @@ def parse_plan(data: Any, path: str, input_format: str | None = None) -> Plan:
     if not isinstance(data, Mapping):
         raise InputError(path, f"a {fmt} document must be a JSON object")
     try:
-        plan = _parsers()[fmt](data, path)
+        with _json.gc_paused():
+            plan = _parsers()[fmt](data, path)
     except RecursionError:
         raise InputError(path, "nested too deeply to check safely") from None
     plan.source = fmt

@@ -113,6 +113,13 @@ def checkov_table(checkov: Mapping[str, Any], e2e: Mapping[str, Any]) -> str:
         if not isinstance(result, Mapping) or size in ("env", "args"):
             continue
         ours = e2e.get(f"plan-{size}", {}).get("seconds")
+        if result.get("crashed"):
+            tail = result["samples"][0].get("stderr_tail", "").strip().splitlines()
+            why = tail[-1][:80] if tail else "no report"
+            lines.append(
+                f"| `plan-{size}` | failed after {result['samples'][0]['seconds']:.0f} s: `{why}` | 1 | - | {_s(ours)} | - |"
+            )
+            continue
         if result.get("timed_out_after"):
             lines.append(
                 f"| `plan-{size}` | timed out after {result['timed_out_after']:.0f} s | 1 | — | {_s(ours)} "

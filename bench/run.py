@@ -76,6 +76,7 @@ def run_once(
     timeout: float | None = None,
     ok: Sequence[int] = (0, 1),
     stdout: Path | None = None,
+    memory_limit_gb: float | None = None,
 ) -> dict[str, Any]:
     """One run: wall seconds, peak RSS of the process (MB), exit code; a time-out kills its process group."""
     with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out:
@@ -88,6 +89,7 @@ def run_once(
             stdout=out,
             stderr=err,
             start_new_session=True,
+            preexec_fn=_limit_memory(memory_limit_gb) if memory_limit_gb else None,
         )
         timed_out = threading.Event()
 
@@ -103,13 +105,34 @@ def run_once(
         if timer:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime  # the process's own CPU: less sensitive to a busy machine
         if timed_out.is_set():
             return {"seconds": wall, "timed_out": True, "rc": None, "peak_rss_mb": usage.ru_maxrss / 1024}
         if proc.returncode not in ok:
             err.seek(0)
             tail = err.read()[-2000:].decode(errors="replace")
             raise RunError(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
-        return {"seconds": wall, "rc": proc.returncode, "peak_rss_mb": usage.ru_maxrss / 1024}
+        err.seek(0)
+        return {
+            "seconds": wall,
+            "cpu_seconds": cpu,
+            "rc": proc.returncode,
+            "stderr_tail": err.read()[-600:].decode(errors="replace"),
+            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "load_average": os.getloadavg()[0],
+        }
+
+
+def _limit_memory(gigabytes: float) -> Callable[[], None]:
+    """An address-space cap for the child, so a tool that blows up fails alone instead of the machine."""
+
+    def apply() -> None:
+        import resource
+
+        limit = int(gigabytes * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
@@ -133,7 +156,7 @@ def repeat(measure: Callable[[], dict[str, Any]], runs: int, warmup: int = 1) ->
         measure()
     samples = [measure() for _ in range(runs)]
     result: dict[str, Any] = {"samples": samples}
-    for key in ("seconds", "peak_rss_mb"):
+    for key in ("seconds", "cpu_seconds", "peak_rss_mb", "load_average"):
         values = [s[key] for s in samples if key in s and not s.get("timed_out")]
         if values:
             result[key] = summarize(values)
@@ -221,26 +244,42 @@ def bench_checkov(args: argparse.Namespace) -> dict[str, Any]:
         print(f"checkov plan-{size} x{runs} (time-out {args.checkov_timeout:.0f} s) ...", flush=True)
         report = OUT / f"checkov-{size}.json"
         cmd = [CHECKOV, "-f", str(path), *CHECKOV_ARGS]
-        first = run_once(cmd, env=CHECKOV_ENV, timeout=args.checkov_timeout, stdout=report)
+        limit = args.checkov_memory_gb
+        first = run_once(
+            cmd,
+            env=CHECKOV_ENV,
+            timeout=args.checkov_timeout,
+            stdout=report,
+            memory_limit_gb=limit,
+            ok=(0, 1, 2),
+        )
         if first.get("timed_out"):
             results[size] = {"timed_out_after": args.checkov_timeout, "samples": [first], "runs": 1}
             print(f"  timed out after {args.checkov_timeout:.0f} s", flush=True)
             continue
+        try:
+            summary = _checkov_summary(report)
+        except (ValueError, KeyError, IndexError):
+            results[size] = {"crashed": True, "samples": [first], "runs": 1}
+            print(f"  no report: {first.get('stderr_tail', '')[-300:]}", flush=True)
+            continue
         samples = [first]  # Checkov's first run is as cold as any: it has no cache between runs here
         samples += [run_once(cmd, env=CHECKOV_ENV, timeout=args.checkov_timeout) for _ in range(runs - 1)]
         result: dict[str, Any] = {"samples": samples, "runs": len(samples)}
-        for key in ("seconds", "peak_rss_mb"):
+        for key in ("seconds", "cpu_seconds", "peak_rss_mb", "load_average"):
             values = [s[key] for s in samples if not s.get("timed_out")]
             result[key] = summarize(values)
-        result["summary"] = _checkov_summary(report)
+        result["summary"] = summary
         result["command"] = f"checkov -f bench/out/plan-{size}.json {' '.join(CHECKOV_ARGS)}"
         results[size] = result
     return results
 
 
 def _checkov_summary(report: Path) -> dict[str, Any]:
-    data = json.loads(report.read_text() or "{}")
+    data = json.loads(report.read_text())
     data = data[0] if isinstance(data, list) else data
+    if "summary" not in data:
+        raise KeyError("summary")
     failed: dict[str, int] = {}
     for check in data.get("results", {}).get("failed_checks", []):
         failed[check["check_id"]] = failed.get(check["check_id"], 0) + 1
@@ -266,7 +305,8 @@ def bench_crossguard(args: argparse.Namespace) -> dict[str, Any]:
                 ready = time.perf_counter()
                 diagnostics = pack.run(wire)
                 finished = time.perf_counter()
-                peak = _peak_rss_mb(pack.process.pid if pack.process else None)
+                pid = pack.process.pid if pack.process else None
+                peak, cpu = _peak_rss_mb(pid), _cpu_seconds(pid)
             if index:  # the first start compiles the pack's .pyc files
                 samples.append(
                     {
@@ -274,6 +314,8 @@ def bench_crossguard(args: argparse.Namespace) -> dict[str, Any]:
                         "start_seconds": ready - started,
                         "rpc_seconds": finished - ready,
                         "peak_rss_mb": peak,
+                        "pack_cpu_seconds": cpu,
+                        "load_average": os.getloadavg()[0],
                         "diagnostics": len(diagnostics),
                     }
                 )
@@ -284,6 +326,8 @@ def bench_crossguard(args: argparse.Namespace) -> dict[str, Any]:
             "start_seconds": summarize([s["start_seconds"] for s in samples]),
             "rpc_seconds": summarize([s["rpc_seconds"] for s in samples]),
             "peak_rss_mb": summarize([s["peak_rss_mb"] for s in samples]),
+            "pack_cpu_seconds": summarize([s["pack_cpu_seconds"] for s in samples]),
+            "load_average": summarize([s["load_average"] for s in samples]),
             "per_call_ms": 1000 * statistics.median(s["rpc_seconds"] for s in samples) / (len(wire) + 1),
         }
     return results
@@ -302,6 +346,15 @@ def _peak_rss_mb(pid: int | None) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a live process so far, from /proc/PID/stat."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def bench_preview(args: argparse.Namespace) -> dict[str, Any]:
@@ -450,6 +503,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", nargs="+", default=["1k", "10k", "100k"])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--checkov-timeout", type=float, default=3600.0)
+    parser.add_argument(
+        "--checkov-memory-gb", type=float, default=14.0, help="address-space cap for each Checkov run"
+    )
     parser.add_argument(
         "--checkov-full-runs-upto", type=int, default=10_000, help="larger plans get a single Checkov run"
     )

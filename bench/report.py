@@ -117,7 +117,8 @@ def checkov_table(checkov: Mapping[str, Any], e2e: Mapping[str, Any]) -> str:
             tail = result["samples"][0].get("stderr_tail", "").strip().splitlines()
             why = tail[-1][:80] if tail else "no report"
             lines.append(
-                f"| `plan-{size}` | failed after {result['samples'][0]['seconds']:.0f} s: `{why}` | 1 | - | {_s(ours)} | - |"
+                f"| `plan-{size}` | failed after {result['samples'][0]['seconds']:.0f} s: `{why}` | 1 | - "
+                f"| {_s(ours)} | - |"
             )
             continue
         if result.get("timed_out_after"):

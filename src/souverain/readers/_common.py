@@ -142,10 +142,10 @@ def _marks(mask: Any) -> bool:
     if mask is True:
         return True
     if isinstance(mask, dict):
-        return any(map(_marks, mask.values()))
-    if isinstance(mask, list):
-        return any(map(_marks, mask))
-    return False
+        mask = mask.values()
+    elif not isinstance(mask, list):
+        return False
+    return any(item is True or (item and isinstance(item, dict | list) and _marks(item)) for item in mask)
 
 
 def region_value(value: Any) -> str | _Unknown | None:
@@ -216,7 +216,7 @@ def fail(file: str, field: str, message: str) -> NoReturn:
 
 def expect_mapping(value: Any, file: str, field: str) -> Mapping[str, Any]:
     """An object; null or absent counts as empty."""
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         return value
     if value is None:
         return {}

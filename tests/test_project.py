@@ -15,7 +15,8 @@ from souverain.cli.main import main
 
 from souverain.catalog import load_catalog
 from souverain.errors import InputError
-from souverain.model import Secret
+from souverain.model import Resource, Secret
+from souverain.preview_view import tiers_of
 from souverain.project import (
     SECURE_PLACEHOLDER,
     declared_catalog_overlays,
@@ -268,3 +269,40 @@ def test_preview_bad_input_is_one_line_exit_2(project: Path) -> None:
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
     assert "Pulumi.dev.yaml: minimal:volumeSize:" in result.output
+
+
+def test_tiers_come_from_tags_then_dependencies_then_components() -> None:
+    def res(
+        name: str, type_: str, parent: str | None, tier: str | None = None, deps: tuple[str, ...] = ()
+    ) -> Resource:
+        return Resource(
+            address=name,
+            type=type_,
+            name=name,
+            parent=parent,
+            dependencies=deps,
+            custom=not type_.startswith("souverain:"),
+            tags={"tier": tier} if tier else {},
+        )
+
+    resources = [
+        res("net", "souverain:network:IsolatedNetwork", None),
+        res("sg-app", "openstack:networking/secGroup:SecGroup", "net", "app"),
+        res("sg-data", "openstack:networking/secGroup:SecGroup", "net", "data"),
+        res("rule-app", "openstack:networking/secGroupRule:SecGroupRule", "net", deps=("sg-app",)),
+        res(
+            "rule-between",
+            "openstack:networking/secGroupRule:SecGroupRule",
+            "net",
+            deps=("sg-app", "sg-data"),
+        ),
+        res("loose", "openstack:blockstorage/volume:Volume", None),
+    ]
+    assert tiers_of(resources) == {
+        "net": "(none)",
+        "sg-app": "app",
+        "sg-data": "data",
+        "rule-app": "app",
+        "rule-between": "IsolatedNetwork",
+        "loose": "(none)",
+    }

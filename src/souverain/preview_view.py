@@ -1,8 +1,9 @@
 """`souverain preview`: what a stack would create, run offline, as a tree with counts per type and tier.
 
-The tier of a resource is its own `tier` tag (OpenStack `tags` or `metadata`), else the nearest
-ancestor's, else the nearest enclosing component's type name; resources outside any component and
-untagged have no tier. Secrets print as `[secret]`; unknowns as `<unknown>`.
+The tier of a resource is its own `tier` tag (OpenStack `tags` or `metadata`), else the one tier of the
+tagged resources it depends on, else its parent's, else the nearest enclosing component's type name;
+resources outside any component and untagged have no tier. Secrets print as `[secret]`; unknowns as
+`<unknown>`.
 """
 
 from __future__ import annotations
@@ -55,16 +56,21 @@ def component_label(type_token: str) -> str:
 
 
 def tiers_of(resources: list[Resource]) -> dict[str, str]:
+    """Each resource's tier: its `tier` tag; else the one tier of the tagged resources it depends on
+    (a rule takes its security group's); else its parent's; else its enclosing component's type name."""
     by_address = {r.address: r for r in resources}
+    tagged = {r.address: r.tags["tier"] for r in resources if r.tags.get("tier")}
     tiers: dict[str, str] = {}
+
+    def from_dependencies(resource: Resource) -> str | None:
+        found = {tagged[d] for d in resource.dependencies if d in tagged}
+        return found.pop() if len(found) == 1 else None
 
     def tier(resource: Resource) -> str:
         if resource.address in tiers:
             return tiers[resource.address]
-        tagged = resource.tags.get("tier")
-        if tagged:
-            found = tagged
-        else:
+        found = tagged.get(resource.address) or from_dependencies(resource)
+        if found is None:
             parent = by_address.get(resource.parent or "")
             if parent is None or parent.type == STACK_TYPE:
                 found = NO_TIER

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from unittest.mock import patch
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 from conftest import pulumi_resource, terraform_resource
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
 
 from souverain.catalog import Catalog
@@ -22,6 +25,7 @@ from souverain.model import Plan, Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 from souverain.readers._common import PULUMI_SECRET_SIG, PULUMI_SIG_KEY
 from souverain.reports import FORMATS, render
+from souverain.reports._redact import DIRECT_LIMIT, MIN_SECRET_LENGTH, SecretMatcher
 
 PULUMI_PROPERTY_SECRET = "pulumi-admin-pass-Zq8&<xy>"
 PROVIDER_SECRET = 'keystone-pw-"été"-42'
@@ -124,3 +128,50 @@ def test_no_secret_in_any_format(evaluation: Evaluation, fmt: str) -> None:
         for form in _encodings(secret):
             assert form not in out, f"{fmt} leaks {secret!r} as {form!r}"
     assert "[secret]" in out  # the findings are still there, with the value masked
+
+
+# --- the matcher behind redaction: the same answer as a plain search, however many secrets ------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    secrets=st.lists(st.text(alphabet='ab&<"é1-', min_size=1, max_size=30), max_size=40),
+    filler=st.text(alphabet='ab&<"é1- x', max_size=60),
+    picks=st.lists(st.integers(min_value=0, max_value=10_000), max_size=6),
+    direct_limit=st.sampled_from([0, DIRECT_LIMIT]),
+)
+def test_secret_matcher_finds_what_a_plain_search_finds(
+    secrets: list[str], filler: str, picks: list[int], direct_limit: int
+) -> None:
+    text = filler
+    for pick in picks:
+        if secrets:
+            text += secrets[pick % len(secrets)] + filler[: pick % 7]
+    # A limit of 0 sends every secret through the 4-gram index rather than a plain search.
+    with patch("souverain.reports._redact.DIRECT_LIMIT", direct_limit):
+        matcher = SecretMatcher(secrets)
+    expected = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH and s in text}
+    assert set(matcher.find(text)) == expected
+    masked = matcher.sub(text)
+    assert not any(s in masked for s in expected)
+
+
+def test_secret_matcher_finds_every_length_at_every_alignment() -> None:
+    """The sampling argument, checked exhaustively: any length, any position relative to the stride."""
+    with patch("souverain.reports._redact.DIRECT_LIMIT", 0):
+        for length in range(MIN_SECRET_LENGTH, 41):
+            secret = "".join(chr(ord("A") + (i * 7 + length) % 26) for i in range(length))
+            matcher = SecretMatcher([secret, "x" * length])
+            for shift in range(17):
+                text = "-" * shift + secret + "-" * 3
+                assert matcher.find(text) == [secret], (length, shift)
+                assert matcher.find(text[:-4] + "-") == [], (length, shift)
+
+
+def test_secret_matcher_on_thousands_of_secrets() -> None:
+    secrets = [f"generated-password-{i:05d}" for i in range(5000)] + [
+        f"{i:06d}" for i in range(100_000, 100_500)
+    ]
+    text = "x" * 100_000 + secrets[4321] + " and " + secrets[-1] + "y" * 1000
+    found = SecretMatcher(secrets).find(text)
+    assert found == [secrets[4321], secrets[-1]]

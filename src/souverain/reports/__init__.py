@@ -1,21 +1,21 @@
 """Report writers. Each format is a public interface, documented in docs/reports.md and versioned.
 
 `render(evaluation, fmt)` returns the report as text. No writer prints a property value: messages come
-from policies, which never quote secrets, and `redact` scrubs any secret string that slipped through.
+from policies, which never quote secrets; each writer scrubs every string of its report of secret values
+before encoding it (escaping would hide a secret from a search of the encoded text), and the finished text
+is searched once more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..engine import Evaluation
-from ._redact import redact
+from ._common import Scrubber, Writer
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab")
 REPORT_VERSION = "1.0"
 
 
-def _writers() -> dict[str, Callable[[Evaluation], str]]:
+def _writers() -> dict[str, Writer]:
     from . import gitlab, json_report, junit, sarif, text
 
     return {
@@ -30,7 +30,9 @@ def _writers() -> dict[str, Callable[[Evaluation], str]]:
 def render(evaluation: Evaluation, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
-    return redact(_writers()[fmt](evaluation), evaluation.resources, evaluation.plan)
+    scrub = Scrubber(evaluation)
+    # Writers scrub every string before encoding it; this pass over the finished text is the last line.
+    return scrub.text(_writers()[fmt](evaluation, scrub=scrub))
 
 
 __all__ = ["FORMATS", "REPORT_VERSION", "render"]

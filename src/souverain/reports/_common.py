@@ -13,15 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Protocol
 
 from ..engine import Evaluation, Finding
 from ..model import UNKNOWN, Resource, Secret
 from ..policy import Enforcement, Policy
-from ._redact import REDACTED, secret_strings
+from ._redact import REDACTED, SecretMatcher, secret_strings
 
 TOOL_NAME = "souverain"
 STACK_RESOURCE = "stack"
+
+
+class Writer(Protocol):
+    """A report writer. `scrub` lets the caller share one secret matcher; each writer makes one otherwise."""
+
+    def __call__(self, evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str: ...
 
 
 def tool_version() -> str:
@@ -56,13 +62,21 @@ class Scrubber:
     """
 
     def __init__(self, evaluation: Evaluation) -> None:
-        self._secrets = sorted(secret_strings(evaluation.resources, evaluation.plan), key=len, reverse=True)
+        self.matcher = SecretMatcher(secret_strings(evaluation.resources, evaluation.plan))
+        self._seen: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        """One string of the report, memoized: reports repeat types, providers and messages."""
+        if not self.matcher:
+            return text
+        done = self._seen.get(text)
+        if done is None:
+            done = self._seen[text] = self.matcher.sub(text)
+        return done
+
+    def text(self, text: str) -> str:
+        """A whole finished report (not memoized)."""
+        return self.matcher.sub(text) if self.matcher else text
 
     def deep(self, value: Any) -> Any:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked."""
@@ -133,6 +147,8 @@ class Pair:
     @property
     def outcome(self) -> str:
         """`failed` (an unwaived mandatory finding), `advisory`, `waived`, or `passed`."""
+        if not self.findings:
+            return "passed"
         statuses = {status(f) for f in self.findings}
         if "mandatory" in statuses:
             return "failed"

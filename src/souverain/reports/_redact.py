@@ -33,8 +33,77 @@ def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> s
     return found
 
 
-def redact(text: str, resources: Iterable[Resource], plan: Plan | None = None) -> str:
-    for secret in sorted(secret_strings(resources, plan), key=len, reverse=True):
-        if secret in text:
+DIRECT_LIMIT = 64
+"""Up to this many secrets in one shape class, a plain substring search per secret is the fastest."""
+
+# (minimum secret length, gram length, stride): longer secrets are indexed by longer substrings, which
+# few unrelated texts share, so a report mentioning "[secret]" does not make every "secret-…" a candidate.
+_SHAPES: tuple[tuple[int, int, int], ...] = ((23, 16, 8), (15, 8, 8), (11, 8, 4))
+_SHORT_GRAM = 4
+"""The shortest secrets (MIN_SECRET_LENGTH and up) use 4-grams, at a stride of length - 3."""
+
+
+def _shape(length: int) -> tuple[int, int]:
+    for minimum, gram, stride in _SHAPES:
+        if length >= minimum:
+            return gram, stride
+    return _SHORT_GRAM, min(8, length - _SHORT_GRAM + 1)
+
+
+class SecretMatcher:
+    """Finds which of many secret strings occur in a text, in time that does not grow with their number.
+
+    A plan can hold thousands of secret values (a generated password per instance), and searching a
+    multi-megabyte report once per secret takes seconds. Instead a secret of length m is indexed by its
+    g-character substrings at offsets 0..k-1 (k + g - 1 <= m), and the text is sampled every k characters:
+    an occurrence of the secret covers a sampled position, whose g-gram is then in the index. Each hit is
+    confirmed where it stands, so a common substring costs a few comparisons, not a search per secret.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        ordered = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=lambda s: (-len(s), s))
+        self.secrets: tuple[str, ...] = tuple(ordered)
+        groups: dict[tuple[int, int], list[str]] = {}
+        for secret in ordered:
+            groups.setdefault(_shape(len(secret)), []).append(secret)
+        self._direct: list[str] = []
+        self._indexes: list[tuple[int, int, dict[str, list[tuple[str, int]]]]] = []
+        for (gram, stride), group in sorted(groups.items()):
+            if len(group) <= DIRECT_LIMIT:
+                self._direct.extend(group)
+                continue
+            index: dict[str, list[tuple[str, int]]] = {}
+            for secret in group:
+                for offset in range(stride):
+                    index.setdefault(secret[offset : offset + gram], []).append((secret, offset))
+            self._indexes.append((gram, stride, index))
+
+    def __bool__(self) -> bool:
+        return bool(self.secrets)
+
+    def find(self, text: str) -> list[str]:
+        """The secrets that occur in `text`, longest first."""
+        found = {secret for secret in self._direct if secret in text}
+        for gram, stride, index in self._indexes:
+            sampled = {text[i : i + gram] for i in range(0, len(text) - gram + 1, stride)}
+            for hit in sampled:
+                candidates = index.get(hit)
+                if candidates is None:
+                    continue
+                position = text.find(hit)
+                while position >= 0:
+                    for secret, offset in candidates:
+                        start = position - offset
+                        if start >= 0 and secret not in found and text.startswith(secret, start):
+                            found.add(secret)
+                    position = text.find(hit, position + 1)
+        return sorted(found, key=lambda s: (-len(s), s))
+
+    def sub(self, text: str) -> str:
+        for secret in self.find(text):
             text = text.replace(secret, REDACTED)
-    return text
+        return text
+
+
+def redact(text: str, resources: Iterable[Resource], plan: Plan | None = None) -> str:
+    return SecretMatcher(secret_strings(resources, plan)).sub(text)

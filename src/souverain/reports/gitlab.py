@@ -41,8 +41,8 @@ def _description(finding: Finding) -> str:
     return text
 
 
-def issues(evaluation: Evaluation) -> list[dict[str, Any]]:
-    scrub = Scrubber(evaluation)
+def issues(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> list[dict[str, Any]]:
+    scrub = scrub or Scrubber(evaluation)
     path = input_path(evaluation) or FALLBACK_PATH
     out: list[dict[str, Any]] = [
         {
@@ -58,5 +58,5 @@ def issues(evaluation: Evaluation) -> list[dict[str, Any]]:
     return scrubbed
 
 
-def render(evaluation: Evaluation) -> str:
-    return json.dumps(issues(evaluation), indent=2, ensure_ascii=False) + "\n"
+def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
+    return json.dumps(issues(evaluation, scrub=scrub), indent=2, ensure_ascii=False) + "\n"

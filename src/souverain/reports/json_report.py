@@ -21,9 +21,9 @@ from ._common import (
 )
 
 
-def report(evaluation: Evaluation) -> dict[str, Any]:
+def report(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[str, Any]:
     """The report as a JSON-ready dict, every string already scrubbed of secret values."""
-    scrub = Scrubber(evaluation)
+    scrub = scrub or Scrubber(evaluation)
     plan = evaluation.plan
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
@@ -47,8 +47,8 @@ def report(evaluation: Evaluation) -> dict[str, Any]:
     return scrubbed
 
 
-def render(evaluation: Evaluation) -> str:
-    return json.dumps(report(evaluation), indent=2, ensure_ascii=False) + "\n"
+def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
+    return json.dumps(report(evaluation, scrub=scrub), indent=2, ensure_ascii=False) + "\n"
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

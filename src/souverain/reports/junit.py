@@ -39,11 +39,16 @@ def _clean(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
 
-def render(evaluation: Evaluation) -> str:
-    scrub = Scrubber(evaluation)
+def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
+    scrub = scrub or Scrubber(evaluation)
+
+    cleaned: dict[str, str] = {}
 
     def text(value: str) -> str:
-        return _clean(scrub(value))
+        done = cleaned.get(value)
+        if done is None:
+            done = cleaned[value] = _clean(scrub(value))
+        return done
 
     policies = policies_by_id(evaluation)
     path = input_path(evaluation)

@@ -45,12 +45,12 @@ DEFAULT_LEVELS = {
 }
 
 
-def render(evaluation: Evaluation) -> str:
-    return json.dumps(sarif_log(evaluation), indent=2, ensure_ascii=False) + "\n"
+def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
+    return json.dumps(sarif_log(evaluation, scrub=scrub), indent=2, ensure_ascii=False) + "\n"
 
 
-def sarif_log(evaluation: Evaluation) -> dict[str, Any]:
-    scrub = Scrubber(evaluation)
+def sarif_log(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[str, Any]:
+    scrub = scrub or Scrubber(evaluation)
     findings = sorted_findings(evaluation)
     rules, rule_index = _rules(evaluation, findings)
     path = input_path(evaluation)

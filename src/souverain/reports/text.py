@@ -21,8 +21,8 @@ from ._common import (
 LABELS = {"mandatory": "MANDATORY", "advisory": "ADVISORY", "waived": "WAIVED"}
 
 
-def render(evaluation: Evaluation) -> str:
-    scrub = Scrubber(evaluation)
+def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
+    scrub = scrub or Scrubber(evaluation)
     lines: list[str] = [_heading(evaluation)]
     policies = policies_by_id(evaluation)
     findings = sorted_findings(evaluation)
@@ -35,7 +35,7 @@ def render(evaluation: Evaluation) -> str:
         lines.append(f"{policy_id} [{severity}]{title}")
         width = max(len(LABELS[status(f)]) for f in items)
         for finding in items:
-            lines.append(scrub(_finding_line(finding, width)))
+            lines.append(_finding_line(finding, width))
         if policy is not None and any(status(f) != "waived" for f in items):
             lines.append(f"  fix: {policy.remediation}")
     summary = count_summary(evaluation)
@@ -47,7 +47,7 @@ def render(evaluation: Evaluation) -> str:
         + (f" ({summary['unknown']} decided on values unknown at plan time)" if summary["unknown"] else "")
     )
     lines.append(_verdict(evaluation))
-    return "\n".join(lines) + "\n"
+    return scrub.text("\n".join(lines) + "\n")
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:

@@ -498,3 +498,18 @@ def test_only_waived_mandatory_findings_pass_in_every_format(small_catalog: Cata
     assert [r["level"] for r in sarif(evaluation)["runs"][0]["results"]] == ["note"]
     assert parse_xml(render(evaluation, "junit")).get("failures") == "0"
     assert [i["severity"] for i in json.loads(render(evaluation, "gitlab"))] == ["info"]
+
+
+def test_lone_surrogates_are_replaced_so_every_report_encodes(small_catalog: Catalog) -> None:
+    """`"\\ud800"` is valid JSON, so a plan can carry it in a URN; no report may fail to be written."""
+    from conftest import pulumi_resource
+    from report_scenario import VOLUME
+
+    resource = pulumi_resource(VOLUME, {"size": 1}, name="v\ud800", provider_region="US-EAST-1")
+    evaluation = evaluate(
+        [resource], small_catalog, list(POLICIES), plan=Plan([resource], "x", path="p.json")
+    )
+    for fmt in FORMATS:
+        out = render(evaluation, fmt)
+        assert "\ufffd" in out.encode("utf-8").decode("utf-8"), fmt
+    sarif(evaluation)

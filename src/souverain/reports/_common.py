@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from ..policy import Enforcement, Policy
 from ._redact import REDACTED, SecretMatcher, secret_strings
 
 TOOL_NAME = "souverain"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 STACK_RESOURCE = "stack"
 
 
@@ -67,16 +69,17 @@ class Scrubber:
 
     def __call__(self, text: str) -> str:
         """One string of the report, memoized: reports repeat types, providers and messages."""
-        if not self.matcher:
-            return text
         done = self._seen.get(text)
         if done is None:
-            done = self._seen[text] = self.matcher.sub(text)
+            done = self._seen[text] = self.text(text)
         return done
 
     def text(self, text: str) -> str:
-        """A whole finished report (not memoized)."""
-        return self.matcher.sub(text) if self.matcher else text
+        """A whole finished report (not memoized). Also replaces lone surrogates (valid in JSON input as
+        `\\ud800`, but not encodable) with U+FFFD, so that the report can always be written as UTF-8."""
+        if self.matcher:
+            text = self.matcher.sub(text)
+        return _LONE_SURROGATE.sub("\ufffd", text)
 
     def deep(self, value: Any) -> Any:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked."""
@@ -223,7 +226,7 @@ def fingerprints(findings: Sequence[Finding]) -> Iterator[tuple[Finding, str]]:
         key = (finding.policy, finding.resource, finding.path or "")
         index = seen.get(key, 0)
         seen[key] = index + 1
-        digest = hashlib.sha256("\0".join((*key, str(index))).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256("\0".join((*key, str(index))).encode("utf-8", "surrogatepass")).hexdigest()
         yield finding, digest
 
 

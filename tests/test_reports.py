@@ -513,3 +513,42 @@ def test_lone_surrogates_are_replaced_so_every_report_encodes(small_catalog: Cat
         out = render(evaluation, fmt)
         assert "\ufffd" in out.encode("utf-8").decode("utf-8"), fmt
     sarif(evaluation)
+
+
+def test_sarif_names_the_project_home_page_when_the_package_declares_one(
+    run: Evaluation, monkeypatch
+) -> None:
+    from souverain.reports import sarif as sarif_writer
+
+    monkeypatch.setattr(sarif_writer, "information_uri", lambda: "https://example.test/souverain")
+    assert sarif(run)["runs"][0]["tool"]["driver"]["informationUri"] == "https://example.test/souverain"
+    monkeypatch.setattr(sarif_writer, "information_uri", lambda: None)
+    assert "informationUri" not in sarif(run)["runs"][0]["tool"]["driver"]
+
+
+@pytest.mark.slow
+def test_cli_writes_each_format_to_output_and_prints_the_text_verdict(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from souverain.cli.main import main
+
+    plan = FIXTURES / "crossguard" / "preview.json"
+    catalog = FIXTURES / "catalogs" / "small.yaml"
+    for fmt in FORMATS:
+        target = tmp_path / f"report.{fmt}"
+        args = ["check", str(plan), "--replace-catalog", "--catalog", str(catalog), "--format", fmt]
+        result = CliRunner().invoke(main, [*args, "--output", str(target)])
+        assert result.exit_code in (0, 1), result.output
+        written = target.read_text(encoding="utf-8")
+        # The text report is the file itself; for the others the CLI prints it so the CI log stays readable.
+        text = written if fmt == "text" else result.stdout
+        assert text.splitlines()[-1].startswith("PASS: " if result.exit_code == 0 else "FAIL: ")
+        if fmt == "junit":
+            failures = int(parse_xml(written).get("failures", "-1"))
+            assert (failures > 0) == (result.exit_code == 1)
+        elif fmt != "text":
+            data = json.loads(written)
+            if fmt == "sarif":
+                errors = list(_sarif_validator().iter_errors(data))
+                assert not errors
+            if fmt == "json":
+                assert data["summary"]["passed"] == (result.exit_code == 0)

@@ -49,7 +49,7 @@ def _ssh_only(protocol: Any, low: Any, high: Any) -> bool | None:
         return False
     try:
         return int(low) == SSH_PORT and int(high) == SSH_PORT
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         return False
 
 

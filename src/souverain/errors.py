@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""Line breaks, control characters and lone surrogates: a key or value quoted from a hostile file must not
+split the error over several lines, forge a second one, or fail to encode on stderr."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
+
 
 class InputError(Exception):
     """Bad input: a malformed plan, catalog, config or waiver. Names the file and, when known, the field."""
@@ -13,5 +23,6 @@ class InputError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
+        """The error on one printable line: `file: field: message`."""
         where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message}"
+        return _UNPRINTABLE.sub(_escape, f"{where}: {self.message}")

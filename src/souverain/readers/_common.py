@@ -83,7 +83,8 @@ def _pulumi_signed(value: dict[str, Any], signature: Any, depth: int, convert_ke
         return Secret(inner) if value.get("secret") is True else inner
     if signature == PULUMI_REF_SIG:
         return pulumi_value(value.get("id", value.get("urn")), depth + 1, convert_keys)
-    return {k: v for k, v in value.items() if k != PULUMI_SIG_KEY}  # assets and archives
+    # Assets and archives (and signatures this reader does not know) are kept as written.
+    return bound_nesting({k: v for k, v in value.items() if k != PULUMI_SIG_KEY}, depth + 1)
 
 
 def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) -> Any:
@@ -146,6 +147,31 @@ def _marks(mask: Any) -> bool:
     elif not isinstance(mask, list):
         return False
     return any(item is True or (item and isinstance(item, dict | list) and _marks(item)) for item in mask)
+
+
+def bound_nesting(value: Any, depth: int = 0) -> Any:
+    """`value` itself, once shown to nest no deeper than MAX_DEPTH below `depth` (RecursionError otherwise).
+
+    Readers share parts of the document with the model rather than copy them, and a JSON decoder accepts
+    about a thousand levels (more on Python 3.12+); policies and reports walk values recursively, so what
+    is shared is bounded here as a copy would have been. Scalars are skipped without a call.
+    """
+    if depth > MAX_DEPTH:
+        raise RecursionError
+    kind = type(value)
+    if kind is dict:
+        items: Iterable[Any] = value.values()
+    elif kind is list:
+        items = value
+    elif kind is Secret:
+        bound_nesting(value.reveal(), depth + 1)
+        return value
+    else:
+        return value
+    for item in items:
+        if type(item) is dict or type(item) is list or type(item) is Secret:
+            bound_nesting(item, depth + 1)
+    return value
 
 
 def region_value(value: Any) -> str | _Unknown | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a float (`1e400`) would become infinity: refused."""
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise ValueError(f"number {shown} is too large")
+    return value
+
+
 def decode_json(raw: bytes, path: str) -> Any:
     if len(raw) > MAX_INPUT_BYTES:
         raise InputError(path, f"input is {len(raw)} bytes, over the {MAX_INPUT_BYTES}-byte limit")
@@ -52,21 +62,33 @@ def decode_json(raw: bytes, path: str) -> Any:
         raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
     try:
         with gc_paused():
-            return json.loads(text, parse_constant=_reject_constant)
+            return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
-        raise InputError(path, f"JSON nested deeper than {MAX_DEPTH} levels") from None
+        raise InputError(path, "JSON nested too deeply to check safely") from None
     except ValueError as exc:
         raise InputError(path, f"not valid JSON: {exc}") from None
 
 
-def load_json_file(path: Path, display: str) -> Any:
+def read_bounded(path: Path, display: str, what: str = "plan file") -> bytes:
+    """A file's bytes, refused past MAX_INPUT_BYTES before it is read whole.
+
+    The size on disk is checked first; the read itself is capped too, because a pipe or a device
+    (`/dev/zero`, a FIFO) reports no size and would otherwise be read until memory runs out.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
             raise InputError(display, f"input is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
     except IsADirectoryError:
-        raise InputError(display, "is a directory, not a plan file") from None
+        raise InputError(display, f"is a directory, not a {what}") from None
     except OSError as exc:
         raise InputError(display, f"cannot read: {exc.strerror or exc}") from None
-    return decode_json(raw, display)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(display, f"input is over the {MAX_INPUT_BYTES}-byte limit")
+    return raw
+
+
+def load_json_file(path: Path, display: str) -> Any:
+    return decode_json(read_bounded(path, display), display)

@@ -33,10 +33,13 @@ def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], 
     if "deployment" not in data and "checkpoint" not in data:
         fail(path, "", "is not `pulumi stack export` output: no deployment")
     version = data.get("version")
+    if isinstance(version, float):
+        fail(path, "version", f"must be a whole number, not {version!r}")
     if isinstance(version, bool) or not isinstance(version, int):
         fail(path, "version", f"must be a number, not {json_type(version)}")
     if version not in SUPPORTED_VERSIONS:
-        fail(path, "version", f"deployment version {version} is not supported (this reader knows 1 to 3)")
+        shown = version if abs(version) < 10**9 else "out of range"
+        fail(path, "version", f"deployment version {shown} is not supported (this reader knows 1 to 3)")
     if "deployment" in data:
         return expect_mapping(data.get("deployment"), path, "deployment"), "deployment"
     checkpoint = expect_mapping(data.get("checkpoint"), path, "checkpoint")

@@ -29,6 +29,7 @@ from typing import Any
 from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
     MAX_DEPTH,
+    bound_nesting,
     expect_list,
     expect_mapping,
     expect_str,
@@ -279,7 +280,7 @@ class _Configuration:
         if isinstance(raw, Mapping):
             if raw and raw.keys() <= {"constant_value", "references"}:
                 if "constant_value" in raw:
-                    return raw["constant_value"]
+                    return self.bounded(raw["constant_value"], field, depth)
                 refs = str_tuple(raw.get("references"), self.file, f"{field}.references")
                 return self.reference(refs, module, depth)
             return self.expressions(raw, module, field, depth)  # a nested block
@@ -312,15 +313,30 @@ class _Configuration:
             attr, number, quoted = step.groups()
             if attr is not None and isinstance(plain, Mapping):
                 plain = plain.get(attr, UNKNOWN)
-            elif number is not None and isinstance(plain, list) and int(number) < len(plain):
+            elif number is not None and isinstance(plain, list) and len(number) <= 9:  # no list is longer
+                if int(number) >= len(plain):
+                    return UNKNOWN
                 plain = plain[int(number)]
             elif quoted is not None and isinstance(plain, Mapping):
-                plain = plain.get(json.loads(quoted), UNKNOWN)
+                try:
+                    key = json.loads(quoted)
+                except ValueError:  # not a valid string literal: no such key
+                    return UNKNOWN
+                plain = plain.get(key, UNKNOWN)
             else:
                 return UNKNOWN
         if plain is None or plain is UNKNOWN:
             return plain
+        plain = self.bounded(plain, f"variables.{head.group()}", depth)
         return Secret(plain) if isinstance(value, Secret) else plain
+
+    def bounded(self, value: Any, field: str, depth: int) -> Any:
+        """A value taken whole from the document (a constant, a variable's value): its nesting is bounded
+        here, as the normalizers bound every other value, so that no policy walks an unbounded depth."""
+        try:
+            return bound_nesting(value, depth)
+        except RecursionError:
+            fail(self.file, field, "nested too deeply to check safely")
 
     def variable(self, name: str, module: str, depth: int) -> Any:
         """An input variable's value in a module: the plan's `variables` at the root, the call's argument
@@ -415,7 +431,7 @@ def _properties(value: Any, unknown: Any, sensitive: Any, file: str, field: str)
     if value is not None and not isinstance(value, Mapping):
         fail(file, field, f"must be an object, not {json_type(value)}")
     try:
-        result = terraform_value(value, unknown, sensitive)
+        result = bound_nesting(terraform_value(value, unknown, sensitive))
     except RecursionError:
         fail(file, field, "nested too deeply to check safely")
     return dict(result) if isinstance(result, dict) else {}  # its own top level: the reader may edit it

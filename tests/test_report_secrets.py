@@ -175,3 +175,15 @@ def test_secret_matcher_on_thousands_of_secrets() -> None:
     text = "x" * 100_000 + secrets[4321] + " and " + secrets[-1] + "y" * 1000
     found = SecretMatcher(secrets).find(text)
     assert found == [secrets[4321], secrets[-1]]
+
+
+def test_secret_strings_reach_every_value_inside_a_secret(small_catalog: Catalog) -> None:
+    from souverain.reports._redact import secret_strings
+
+    resource = pulumi_resource("openstack:compute/instance:Instance", {"name": "vm"}, name="vm")
+    resource.properties["nested"] = Secret({"users": [{"password": "inner-pw-1"}, Secret("double-wrapped")]})
+    resource.properties["port"] = Secret(1234567)
+    resource.properties["flag"] = Secret(True)
+    resource.properties["short"] = Secret("abc")
+    resource.properties["plain"] = "not-a-secret"
+    assert secret_strings([resource]) == {"inner-pw-1", "double-wrapped", "1234567"}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..model import Plan, Resource, Secret, walk_values
+from ..model import Plan, Resource, Secret
 
 REDACTED = "[secret]"
 MIN_SECRET_LENGTH = 4
@@ -13,21 +13,35 @@ MIN_SECRET_LENGTH = 4
 
 
 def _secret_strings(value: Any) -> Iterator[str]:
-    for _, leaf in walk_values(value):
-        if isinstance(leaf, Secret):
-            for _, inner in walk_values(leaf.reveal()):
-                if isinstance(inner, str) and len(inner) >= MIN_SECRET_LENGTH:
-                    yield inner
-                elif isinstance(inner, int | float) and not isinstance(inner, bool) and len(str(inner)) >= 6:
-                    yield str(inner)
+    """Every string (and long number) held inside a `Secret` anywhere under `value`, nested secrets too."""
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, secret = stack.pop()
+        if isinstance(item, Secret):
+            stack.append((item.reveal(), True))
+        elif isinstance(item, Mapping):
+            stack.extend((inner, secret) for inner in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((inner, secret) for inner in item)
+        elif not secret:
+            continue
+        elif isinstance(item, str):
+            if len(item) >= MIN_SECRET_LENGTH:
+                yield item
+        elif isinstance(item, int | float) and not isinstance(item, bool) and len(str(item)) >= 6:
+            yield str(item)
 
 
 def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> set[str]:
     found: set[str] = set()
+    providers_seen: set[int] = set()
     for resource in resources:
         found.update(_secret_strings(resource.properties))
-        if resource.provider is not None:
-            found.update(_secret_strings(dict(resource.provider.properties)))
+        provider = resource.provider
+        if provider is not None and id(provider.properties) not in providers_seen:
+            # Readers share one provider configuration among the resources that use it: walk it once.
+            providers_seen.add(id(provider.properties))
+            found.update(_secret_strings(dict(provider.properties)))
     if plan is not None:
         found.update(_secret_strings(plan.config))
     return found

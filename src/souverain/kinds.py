@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources as importlib_resources
+from typing import Any
 
 import yaml
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it: about 8x faster than the pure-Python one, on every run."""
+
+
+@cache
+def _data() -> dict[str, Any]:
+    """`data/kinds.yaml`, parsed once per process (every `souverain check` reads it)."""
+    text = importlib_resources.files("souverain").joinpath("data/kinds.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    return data
 
 
 @cache
 def _tables() -> tuple[dict[str, str], frozenset[str]]:
-    text = importlib_resources.files("souverain").joinpath("data/kinds.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = _data()
     by_type: dict[str, str] = {}
     for kind, sources in data["kinds"].items():
         for token in [*sources.get("pulumi", []), *sources.get("terraform", [])]:
@@ -31,8 +42,7 @@ def is_data_store(kind: str | None) -> bool:
 
 @cache
 def _local_only() -> frozenset[str]:
-    text = importlib_resources.files("souverain").joinpath("data/kinds.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text).get("local_only_packages") or {}
+    data = _data().get("local_only_packages") or {}
     return frozenset(name.casefold() for name in [*data.get("pulumi", []), *data.get("terraform", [])])
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from souverain.policies import ALL_POLICIES
 
 from souverain.catalog import Catalog, load_catalog
-from souverain.engine import Evaluation, PolicyConfig, evaluate, settings_from_config
+from souverain.engine import Evaluation, PolicyConfig, WaiverMatcher, evaluate, settings_from_config
 from souverain.errors import InputError
 from souverain.readers import parse_plan
 from souverain.readers._common import (
@@ -276,7 +276,15 @@ def small_catalog() -> Catalog:
     return _CATALOG[0]
 
 
-def outcome(document: Any, fmt: str | None, path: str = "hostile.json") -> Outcome:
+def outcome(
+    document: Any,
+    fmt: str | None,
+    path: str = "hostile.json",
+    *,
+    catalog: Catalog | None = None,
+    config: PolicyConfig | None = None,
+    waivers: WaiverMatcher | None = None,
+) -> Outcome:
     """Read, evaluate and render in every report format, as `souverain check` does; an `InputError` is
     the only exception allowed, and it must name the file on one line."""
     try:
@@ -284,14 +292,16 @@ def outcome(document: Any, fmt: str | None, path: str = "hostile.json") -> Outco
     except InputError as exc:
         assert_one_line_error(exc, path)
         return Outcome(error=exc)
+    config = config or PolicyConfig()
     evaluation = evaluate(
         plan.resources,
-        small_catalog(),
+        catalog or small_catalog(),
         ALL_POLICIES,
-        PolicyConfig(),
-        settings_from_config(PolicyConfig(), plan),
+        config,
+        settings_from_config(config, plan),
         plan=plan,
         stack_name=plan.stack or path,
+        waivers=waivers,
     )
     for report_format in REPORT_FORMATS:
         report = render(evaluation, report_format)

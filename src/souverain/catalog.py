@@ -567,10 +567,10 @@ def parse_yaml(text: str, path: str) -> Any:
 
 
 def _read_yaml(path: Path) -> Any:
+    from .readers._json import read_bounded
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read catalog: {exc.strerror or exc}") from None
+        text = read_bounded(path, str(path), "catalog").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(str(path), "catalog is not UTF-8 text") from None
     return parse_yaml(text, str(path))

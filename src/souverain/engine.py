@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,13 +97,11 @@ def parse_policy_config(data: Any, path: str, known: Iterable[str]) -> PolicyCon
 
 
 def load_policy_config(path: str | Path, known: Iterable[str]) -> PolicyConfig:
+    """Read a policy-config file with the plan files' guards: size cap, strict UTF-8, no NaN."""
+    from .readers._json import decode_json, read_bounded
+
     path = Path(path)
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read policy config: {exc.strerror or exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(str(path), f"policy config is not valid JSON: {exc}") from None
+    data = decode_json(read_bounded(path, str(path), "policy config"), str(path))
     return parse_policy_config(data, str(path), known)
 
 
@@ -114,7 +111,10 @@ def settings_from_config(
     """Stack-wide settings: from the policy config's `settings`-bearing policies and the stack itself."""
     ingress = config.properties_for("no-public-ingress")
     ranges = []
-    for raw in ingress.get("adminRanges", []) or []:
+    admin_ranges = ingress.get("adminRanges") or []
+    if not isinstance(admin_ranges, list):
+        raise InputError(path, "must be a list of CIDRs", field="no-public-ingress.adminRanges")
+    for raw in admin_ranges:
         try:
             network = ipaddress.ip_network(str(raw), strict=False)
         except ValueError:

@@ -157,13 +157,11 @@ def parse_waivers(data: Any, source: str, policy_ids: Iterable[str], today: date
 
 def load_waivers(path: str | Path, policy_ids: Iterable[str], today: date) -> FileWaivers:
     """Read and validate a waivers file. A malformed file is an `InputError` naming the field."""
+    from .readers._json import read_bounded
+
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except IsADirectoryError:
-        raise InputError(source, "is a directory, not a waivers file") from None
-    except OSError as exc:
-        raise InputError(source, f"cannot read waivers file: {exc.strerror or exc}") from None
+        text = read_bounded(Path(path), source, "waivers file").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(source, "waivers file is not UTF-8 text") from None
     try:

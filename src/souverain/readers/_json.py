@@ -70,7 +70,7 @@ def decode_json(raw: bytes, path: str) -> Any:
 
 
 def read_bounded(path: Path, display: str, what: str = "plan file") -> bytes:
-    """A file's bytes, refused past MAX_INPUT_BYTES before it is read whole.
+    """A file's bytes (a plan, a catalog, waivers, a policy config), refused past MAX_INPUT_BYTES.
 
     The size on disk is checked first; the read itself is capped too, because a pipe or a device
     (`/dev/zero`, a FIFO) reports no size and would otherwise be read until memory runs out.
@@ -84,7 +84,7 @@ def read_bounded(path: Path, display: str, what: str = "plan file") -> bytes:
     except IsADirectoryError:
         raise InputError(display, f"is a directory, not a {what}") from None
     except OSError as exc:
-        raise InputError(display, f"cannot read: {exc.strerror or exc}") from None
+        raise InputError(display, f"cannot read {what}: {exc.strerror or exc}") from None
     if len(raw) > MAX_INPUT_BYTES:
         raise InputError(display, f"input is over the {MAX_INPUT_BYTES}-byte limit")
     return raw

@@ -9,7 +9,8 @@ check instead of silently keeping an exception alive.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -92,12 +93,29 @@ class FileWaivers(WaiverMatcher):
     def __init__(self, source: str, waivers: Iterable[Waiver]) -> None:
         self.source = source
         self.waivers = tuple(waivers)
+        # Indexed once: every finding asks, so a scan of every waiver per finding would make a long waivers
+        # file (which a pull request can write) cost findings x waivers. Exact addresses are a dict lookup;
+        # globs are compiled once and only those of the finding's policy are tried, in file order.
+        self._exact: dict[tuple[str, str], Waiver] = {}
+        self._globs: dict[str, list[tuple[Callable[[str], Any], Waiver]]] = {}
+        for waiver in self.waivers:
+            if not waiver.valid:
+                continue
+            policy, pattern = waiver.entry.policy, waiver.entry.resource
+            self._exact.setdefault((policy, pattern), waiver)
+            if any(char in pattern for char in "*?["):
+                matcher = re.compile(fnmatch.translate(pattern)).match
+                self._globs.setdefault(policy, []).append((matcher, waiver))
 
     def match(self, policy_id: str, resource: str) -> Mapping[str, Any] | None:
-        for waiver in self.waivers:
-            if waiver.valid and waiver.matches(policy_id, resource):
+        """The first valid waiver in the file (exact address or glob) that covers this finding."""
+        exact = self._exact.get((policy_id, resource))
+        for matcher, waiver in self._globs.get(policy_id, ()):
+            if exact is not None and waiver.index > exact.index:
+                break
+            if matcher(resource):
                 return waiver.as_mapping(self.source)
-        return None
+        return exact.as_mapping(self.source) if exact is not None else None
 
     def findings(self) -> Iterator[Finding]:
         for waiver in self.waivers:

@@ -141,6 +141,9 @@ class _Configuration:
         self._walk(configuration.get("root_module"), "", "configuration.root_module", 0)
         self._providers: dict[str, ProviderConfig] = {}
         self._unaliased: dict[tuple[str, str], str] = {}
+        self._configs_per_module: dict[tuple[str, str], int] = {}
+        """How many configurations of each provider source each module declares (an index, so that a
+        resource's possible providers are counted without scanning every configuration)."""
         for key, raw in self.provider_configs.items():
             config = expect_mapping(raw, file, key_path("configuration.provider_config", key))
             source = self._source_of(config)
@@ -148,6 +151,9 @@ class _Configuration:
             module = optional_str(config.get("module_address"), file, module_field) or ""
             if not config.get("alias"):
                 self._unaliased.setdefault((module, source), key)
+            if isinstance(raw, Mapping):
+                counted = (module, source)
+                self._configs_per_module[counted] = self._configs_per_module.get(counted, 0) + 1
 
     def _walk(self, raw: Any, path: str, field: str, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -219,13 +225,7 @@ class _Configuration:
 
     def _alternatives(self, source: str, module: str) -> int:
         """How many configurations of a provider a module could be using (its own and its ancestors')."""
-        chain = set(module_chain(module))
-        count = 0
-        for raw in self.provider_configs.values():
-            if isinstance(raw, Mapping) and self._source_of(raw) == source:
-                address = raw.get("module_address")
-                count += (address if isinstance(address, str) else "") in chain
-        return count
+        return sum(self._configs_per_module.get((path, source), 0) for path in set(module_chain(module)))
 
     def _lookup(self, key: str, module: str) -> str | None:
         """The provider_config entry for a key; older releases wrote `<call name>:<provider>` keys that

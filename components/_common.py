@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
@@ -132,6 +132,21 @@ def context_value(info: ValidationInfo, key: str) -> Any:
     return info.context.get(key) if isinstance(info.context, Mapping) else None
 
 
+def validated_offer(info: ValidationInfo, region: str | None = None) -> Offer | None:
+    """The qualified offer of the model being validated, once `labels`, `offer` and `region` are valid.
+
+    None without a catalog in context (shape-only validation) or when an earlier field failed. A
+    `region` validator passes the region it is validating (not yet in `info.data`).
+    """
+    catalog = context_catalog(info)
+    labels = info.data.get("labels")
+    if region is None:
+        region = info.data.get("region")
+    if catalog is None or not isinstance(labels, Labels) or not isinstance(region, str):
+        return None
+    return qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
+
+
 class PlacedArgs(StrictModel):
     """Labels and the region every child is created in; the region must be qualified in the catalog.
 
@@ -232,6 +247,59 @@ class Placement:
     def child_args(self, **values: Any) -> dict[str, Any]:
         """Arguments for a child component on the same placement."""
         return {"labels": self.labels, "offer": self.offer.id, "region": self.region, **values}
+
+
+def place_component(
+    model: type[ArgsT],
+    args: ArgsT | Mapping[str, Any],
+    catalog: Catalog | None,
+    provider: ProviderArg,
+    *,
+    inherited_provider: openstack.Provider | None = None,
+    **context: Any,
+) -> tuple[ArgsT, Placement]:
+    """Every component constructor's preamble: the catalog, the provider, the validated args, the placement.
+
+    Registers nothing, so a bad configuration creates nothing. `inherited_provider` is used when no
+    `provider` is given (a component attached to a network takes the network's); `context` goes to
+    the validators (see `validate_args`).
+    """
+    catalog = catalog or default_catalog()
+    openstack_provider, provider_region = resolve_provider(provider)
+    valid = validate_args(model, args, catalog, provider_region, **context)
+    return valid, Placement(valid, catalog, openstack_provider or inherited_provider)
+
+
+def security_rule(
+    resource_name: str,
+    place: Placement,
+    parent: pulumi.Resource,
+    *,
+    direction: str,
+    group: openstack.networking.SecGroup,
+    protocol: str,
+    ports: tuple[int | None, int | None],
+    description: str,
+    remote_group: openstack.networking.SecGroup | None = None,
+    remote_ip_prefix: str | None = None,
+    ethertype: str = "IPv4",
+) -> openstack.networking.SecGroupRule:
+    """One rule of `group`, towards `remote_group` or `remote_ip_prefix`, on the component's placement."""
+    low, high = ports
+    return openstack.networking.SecGroupRule(
+        resource_name,
+        direction=direction,
+        ethertype=ethertype,
+        protocol=protocol,
+        port_range_min=low,
+        port_range_max=high,
+        remote_group_id=remote_group.id if remote_group is not None else None,
+        remote_ip_prefix=remote_ip_prefix,
+        security_group_id=group.id,
+        description=description,
+        region=place.region,
+        opts=place.opts(parent),
+    )
 
 
 _KEY_TYPES = frozenset(
@@ -379,3 +447,61 @@ def hardened_user_data(role: str, *, allow_forwarding: bool) -> str:
         ],
     }
     return "#cloud-config\n" + yaml.safe_dump(document, sort_keys=False, width=200)
+
+
+def hardened_server(
+    name: str,
+    valid: ServerArgs,
+    place: Placement,
+    parent: pulumi.Resource,
+    *,
+    tier: str,
+    role: str,
+    allow_forwarding: bool,
+    network_id: pulumi.Input[str],
+    subnet_id: pulumi.Input[str],
+    security_group_ids: Sequence[pulumi.Input[str]],
+) -> tuple[openstack.networking.Port, openstack.compute.Instance]:
+    """A hardened instance (`hardened_user_data`) on its own port, with its keypair if given a public key.
+
+    `tier` labels the port and instance; `role` and `allow_forwarding` go to the cloud-init document.
+    """
+    key_pair: pulumi.Input[str]
+    if valid.public_key is not None:
+        key_pair = openstack.compute.Keypair(
+            f"{name}-key",
+            name=f"{name}-key",
+            public_key=valid.public_key,
+            region=place.region,
+            opts=place.opts(parent),
+        ).name
+    else:
+        assert valid.key_pair is not None
+        key_pair = valid.key_pair
+    port = openstack.networking.Port(
+        f"{name}-port",
+        name=f"{name}-port",
+        network_id=network_id,
+        fixed_ips=[{"subnet_id": subnet_id}],
+        port_security_enabled=True,
+        security_group_ids=list(security_group_ids),
+        admin_state_up=True,
+        tags=place.labels.tags(tier),
+        region=place.region,
+        opts=place.opts(parent),
+    )
+    instance = openstack.compute.Instance(
+        name,
+        name=name,
+        flavor_name=valid.flavor_name,
+        image_name=valid.image_name,
+        image_id=valid.image_id,
+        key_pair=key_pair,
+        networks=[{"port": port.id}],
+        user_data=hardened_user_data(role, allow_forwarding=allow_forwarding),
+        config_drive=True,
+        metadata=place.labels.metadata(tier),
+        region=place.region,
+        opts=place.opts(parent),
+    )
+    return port, instance

@@ -17,13 +17,11 @@ from souverain.catalog import Catalog
 
 from ._common import (
     IPNetwork,
-    Placement,
     ProviderArg,
     ServerArgs,
-    default_catalog,
-    hardened_user_data,
-    resolve_provider,
-    validate_args,
+    hardened_server,
+    place_component,
+    security_rule,
 )
 from .network import SSH_PORT, IsolatedNetwork
 
@@ -75,16 +73,14 @@ class Bastion(pulumi.ComponentResource):
             raise ValueError(
                 "the bastion needs the network's admin tier, on the edge router (for its floating IP)"
             )
-        catalog = catalog or default_catalog()
-        openstack_provider, provider_region = resolve_provider(provider)
-        valid = validate_args(
+        valid, place = place_component(
             BastionArgs,
             args,
             catalog,
-            provider_region,
+            provider,
+            inherited_provider=network.placement.provider,
             network_region=network.placement.region,
         )
-        place = Placement(valid, catalog, openstack_provider or network.placement.provider)
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
         self.network = network
@@ -102,61 +98,32 @@ class Bastion(pulumi.ComponentResource):
         )
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         for index, admin_range in enumerate(valid.admin_ranges):
-            openstack.networking.SecGroupRule(
+            security_rule(
                 f"{name}-ssh-from-admin-{index}",
+                place,
+                self,
                 direction="ingress",
                 ethertype=f"IPv{admin_range.version}",
                 protocol="tcp",
-                port_range_min=SSH_PORT,
-                port_range_max=SSH_PORT,
+                ports=(SSH_PORT, SSH_PORT),
                 remote_ip_prefix=str(admin_range),
-                security_group_id=self.security_group.id,
+                group=self.security_group,
                 description="SSH from an admin range",
-                region=region,
-                opts=place.opts(self),
             )
         for tier, group in network.security_groups.items():
             self.allow_ssh_to(f"{name}-{tier}", group)
 
-        key_pair: pulumi.Input[str]
-        if valid.public_key is not None:
-            keypair = openstack.compute.Keypair(
-                f"{name}-key",
-                name=f"{name}-key",
-                public_key=valid.public_key,
-                region=region,
-                opts=place.opts(self),
-            )
-            key_pair = keypair.name
-        else:
-            assert valid.key_pair is not None
-            key_pair = valid.key_pair
-
-        self.port = openstack.networking.Port(
-            f"{name}-port",
-            name=f"{name}-port",
-            network_id=network.networks["admin"].id,
-            fixed_ips=[{"subnet_id": network.subnets["admin"].id}],
-            port_security_enabled=True,
-            security_group_ids=[self.security_group.id, network.security_groups["admin"].id],
-            admin_state_up=True,
-            tags=tags,
-            region=region,
-            opts=place.opts(self),
-        )
-        self.instance = openstack.compute.Instance(
+        self.port, self.instance = hardened_server(
             name,
-            name=name,
-            flavor_name=valid.flavor_name,
-            image_name=valid.image_name,
-            image_id=valid.image_id,
-            key_pair=key_pair,
-            networks=[{"port": self.port.id}],
-            user_data=hardened_user_data("bastion", allow_forwarding=True),
-            config_drive=True,
-            metadata=place.labels.metadata("admin"),
-            region=region,
-            opts=place.opts(self),
+            valid,
+            place,
+            self,
+            tier="admin",
+            role="bastion",
+            allow_forwarding=True,
+            network_id=network.networks["admin"].id,
+            subnet_id=network.subnets["admin"].id,
+            security_group_ids=[self.security_group.id, network.security_groups["admin"].id],
         )
         self.floating_ip = openstack.networking.FloatingIp(
             f"{name}-fip",
@@ -187,21 +154,18 @@ class Bastion(pulumi.ComponentResource):
         self, prefix: str, group: openstack.networking.SecGroup, parent: pulumi.Resource | None = None
     ) -> None:
         """SSH from the bastion into `group`: ingress there from the bastion's group, egress here to it."""
-        place = self.placement
         for direction, owner, remote in (
             ("ingress", group, self.security_group),
             ("egress", self.security_group, group),
         ):
-            openstack.networking.SecGroupRule(
+            security_rule(
                 f"{prefix}-ssh-{direction}",
+                self.placement,
+                parent or self,
                 direction=direction,
-                ethertype="IPv4",
                 protocol="tcp",
-                port_range_min=SSH_PORT,
-                port_range_max=SSH_PORT,
-                remote_group_id=remote.id,
-                security_group_id=owner.id,
+                ports=(SSH_PORT, SSH_PORT),
+                remote_group=remote,
+                group=owner,
                 description="SSH through the bastion only",
-                region=place.region,
-                opts=place.opts(parent or self),
             )

@@ -25,18 +25,18 @@ from souverain.catalog import Catalog
 
 from ._common import (
     SLUG,
-    Labels,
     PlacedArgs,
-    Placement,
     ProviderArg,
     StrictModel,
     as_secret,
-    context_catalog,
-    default_catalog,
-    qualified_offer,
-    resolve_provider,
-    validate_args,
+    place_component,
+    validated_offer,
 )
+
+
+def is_identifier(text: str) -> bool:
+    """A Keystone user id or a secret name: letters, digits, `-` and `_`, nothing else."""
+    return bool(text) and all(c.isalnum() or c in "-_" for c in text)
 
 
 class KeySpec(StrictModel):
@@ -62,22 +62,19 @@ class KeyManagementArgs(PlacedArgs):
         names = [key.name for key in keys]
         if len(set(names)) != len(names):
             raise ValueError("a key name is used twice")
-        catalog = context_catalog(info)
-        labels, region = info.data.get("labels"), info.data.get("region")
-        if catalog is not None and isinstance(labels, Labels) and region is not None:
-            offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
-            if offer.capabilities.key_manager == "none" and labels.health_data:
-                raise ValueError(
-                    f"{offer.name} has no key manager (neither Barbican nor its own KMS), and the data "
-                    "classification is health data: choose an offer with one"
-                )
+        offer = validated_offer(info)
+        if offer is not None and offer.capabilities.key_manager == "none" and info.data["labels"].health_data:
+            raise ValueError(
+                f"{offer.name} has no key manager (neither Barbican nor its own KMS), and the data "
+                "classification is health data: choose an offer with one"
+            )
         return keys
 
     @field_validator("secrets")
     @classmethod
     def _unique_secrets(cls, secrets: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         for name in secrets:
-            if not name or not all(c.isalnum() or c in "-_" for c in name):
+            if not is_identifier(name):
                 raise ValueError(f"secret name {name!r} must be letters, digits, - or _")
         if len(set(secrets)) != len(secrets):
             raise ValueError("a secret name is used twice")
@@ -90,7 +87,7 @@ class KeyManagementArgs(PlacedArgs):
     @classmethod
     def _readers(cls, readers: tuple[str, ...]) -> tuple[str, ...]:
         for reader in readers:
-            if not reader or not all(c.isalnum() or c in "-_" for c in reader):
+            if not is_identifier(reader):
                 raise ValueError(f"reader {reader!r} is not a Keystone user id")
         return readers
 
@@ -110,9 +107,7 @@ class KeyManagement(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        catalog = catalog or default_catalog()
-        openstack_provider, provider_region = resolve_provider(provider)
-        valid = validate_args(KeyManagementArgs, args, catalog, provider_region)
+        valid, place = place_component(KeyManagementArgs, args, catalog, provider)
         values = dict(secret_values or {})
         if set(values) != set(valid.secrets):
             raise ValueError(
@@ -124,7 +119,6 @@ class KeyManagement(pulumi.ComponentResource):
                 raise TypeError(
                     f"secret {secret!r} must be a pulumi.Output (config.require_secret), never plain"
                 )
-        place = Placement(valid, catalog, openstack_provider)
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
         self.key_manager = place.offer.capabilities.key_manager

@@ -26,9 +26,8 @@ from ._common import (
     ProviderArg,
     StrictModel,
     context_catalog,
-    default_catalog,
-    resolve_provider,
-    validate_args,
+    place_component,
+    security_rule,
 )
 
 TierName = Literal["admin", "app", "data"]
@@ -198,6 +197,44 @@ def allocation_pool(cidr: ipaddress.IPv4Network) -> openstack.networking.SubnetA
     return openstack.networking.SubnetAllocationPoolArgs(start=str(cidr[2]), end=str(cidr[-3]))
 
 
+def network_and_subnet(
+    prefix: str,
+    place: Placement,
+    parent: pulumi.Resource,
+    *,
+    tier: str,
+    description: str,
+    cidr: ipaddress.IPv4Network,
+    dns_nameservers: list[str],
+) -> tuple[openstack.networking.Network, openstack.networking.Subnet]:
+    """A port-secured network `<prefix>-net` and its one subnet `<prefix>-subnet` on `cidr` (.1 gateway)."""
+    network = openstack.networking.Network(
+        f"{prefix}-net",
+        name=f"{prefix}-net",
+        description=description,
+        admin_state_up=True,
+        port_security_enabled=True,
+        tags=place.labels.tags(tier),
+        region=place.region,
+        opts=place.opts(parent),
+    )
+    subnet = openstack.networking.Subnet(
+        f"{prefix}-subnet",
+        name=f"{prefix}-subnet",
+        network_id=network.id,
+        cidr=str(cidr),
+        ip_version=4,
+        gateway_ip=str(cidr[1]),
+        allocation_pools=[allocation_pool(cidr)],
+        enable_dhcp=True,
+        dns_nameservers=dns_nameservers,
+        tags=place.labels.tags(tier),
+        region=place.region,
+        opts=place.opts(parent),
+    )
+    return network, subnet
+
+
 class IsolatedNetwork(pulumi.ComponentResource):
     """Tiered networks with default-deny security groups and no internet route from the data tier."""
 
@@ -212,11 +249,8 @@ class IsolatedNetwork(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        catalog = catalog or default_catalog()
-        openstack_provider, provider_region = resolve_provider(provider)
-        valid = validate_args(IsolatedNetworkArgs, args, catalog, provider_region)
+        valid, self.placement = place_component(IsolatedNetworkArgs, args, catalog, provider)
         self.args = valid
-        self.placement = Placement(valid, catalog, openstack_provider)
         self._attached: list[ipaddress.IPv4Network] = []
         super().__init__(self.TYPE, name, None, opts)
         place = self.placement
@@ -236,29 +270,14 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 continue
             cidr = self.cidrs[tier]
             resource = f"{name}-{tier}"
-            self.networks[tier] = openstack.networking.Network(
-                f"{resource}-net",
-                name=f"{resource}-net",
+            self.networks[tier], self.subnets[tier] = network_and_subnet(
+                resource,
+                place,
+                self,
+                tier=tier,
                 description=f"{tier} tier",
-                admin_state_up=True,
-                port_security_enabled=True,
-                tags=place.labels.tags(tier),
-                region=region,
-                opts=place.opts(self),
-            )
-            self.subnets[tier] = openstack.networking.Subnet(
-                f"{resource}-subnet",
-                name=f"{resource}-subnet",
-                network_id=self.networks[tier].id,
-                cidr=str(cidr),
-                ip_version=4,
-                gateway_ip=str(cidr[1]),
-                allocation_pools=[allocation_pool(cidr)],
-                enable_dhcp=True,
+                cidr=cidr,
                 dns_nameservers=resolvers,
-                tags=place.labels.tags(tier),
-                region=region,
-                opts=place.opts(self),
             )
             self.security_groups[tier] = openstack.networking.SecGroup(
                 f"{resource}-sg",
@@ -298,7 +317,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 opts=place.opts(self),
             )
         self._connect_tiers(name, tags, region)
-        self._rules(name, valid, region)
+        self._rules(name, valid)
 
         self.register_outputs(
             {
@@ -368,69 +387,54 @@ class IsolatedNetwork(pulumi.ComponentResource):
             opts=self.placement.opts(parent),
         )
 
-    def _rules(self, name: str, valid: IsolatedNetworkArgs, region: str) -> None:
+    def _rules(self, name: str, valid: IsolatedNetworkArgs) -> None:
         place = self.placement
         groups = self.security_groups
         for flow in valid.flows:
-            low, high = flow.ports()
-            common: dict[str, Any] = {
-                "ethertype": "IPv4",
-                "protocol": flow.protocol,
-                "port_range_min": low,
-                "port_range_max": high,
-                "region": region,
-            }
-            openstack.networking.SecGroupRule(
-                f"{name}-{flow.label()}-in",
-                direction="ingress",
-                security_group_id=groups[flow.destination].id,
-                remote_group_id=groups[flow.source].id,
-                description=f"from {flow.source} tier",
-                opts=place.opts(self),
-                **common,
-            )
-            openstack.networking.SecGroupRule(
-                f"{name}-{flow.label()}-out",
-                direction="egress",
-                security_group_id=groups[flow.source].id,
-                remote_group_id=groups[flow.destination].id,
-                description=f"to {flow.destination} tier",
-                opts=place.opts(self),
-                **common,
-            )
+            for direction, suffix, owner, remote, description in (
+                ("ingress", "in", flow.destination, flow.source, f"from {flow.source} tier"),
+                ("egress", "out", flow.source, flow.destination, f"to {flow.destination} tier"),
+            ):
+                security_rule(
+                    f"{name}-{flow.label()}-{suffix}",
+                    place,
+                    self,
+                    direction=direction,
+                    group=groups[owner],
+                    remote_group=groups[remote],
+                    protocol=flow.protocol,
+                    ports=flow.ports(),
+                    description=description,
+                )
         for tier, group in groups.items():
             self.allow_dns(f"{name}-{tier}", group, self)
             for port in valid.tiers[tier].internet_egress_ports:
-                openstack.networking.SecGroupRule(
+                security_rule(
                     f"{name}-{tier}-internet-tcp-{port}",
+                    place,
+                    self,
                     direction="egress",
-                    ethertype="IPv4",
-                    protocol="tcp",
-                    port_range_min=port,
-                    port_range_max=port,
+                    group=group,
                     remote_ip_prefix="0.0.0.0/0",
-                    security_group_id=group.id,
+                    protocol="tcp",
+                    ports=(port, port),
                     description="egress to the internet",
-                    region=region,
-                    opts=place.opts(self),
                 )
 
     def allow_dns(self, prefix: str, group: openstack.networking.SecGroup, parent: pulumi.Resource) -> None:
         """Egress to the configured resolvers only, UDP and TCP 53."""
         for index, resolver in enumerate(self.dns_nameservers):
             for protocol in ("udp", "tcp"):
-                openstack.networking.SecGroupRule(
+                security_rule(
                     f"{prefix}-dns-{index}-{protocol}",
+                    self.placement,
+                    parent,
                     direction="egress",
-                    ethertype="IPv4",
-                    protocol=protocol,
-                    port_range_min=DNS_PORT,
-                    port_range_max=DNS_PORT,
+                    group=group,
                     remote_ip_prefix=f"{resolver}/32",
-                    security_group_id=group.id,
+                    protocol=protocol,
+                    ports=(DNS_PORT, DNS_PORT),
                     description="DNS to the configured resolver",
-                    region=self.placement.region,
-                    opts=self.placement.opts(parent),
                 )
 
     def reserved_cidrs(self) -> list[ipaddress.IPv4Network]:

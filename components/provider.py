@@ -14,12 +14,9 @@ from souverain.catalog import Catalog, host_matches
 
 from ._common import (
     PlacedArgs,
-    Placement,
     as_secret,
-    context_catalog,
-    default_catalog,
-    qualified_offer,
-    validate_args,
+    place_component,
+    validated_offer,
 )
 
 
@@ -42,11 +39,9 @@ class SovereignProviderArgs(PlacedArgs):
         parts = urlsplit(auth_url)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("auth_url must be an https:// URL with a host")
-        catalog = context_catalog(info)
-        labels, region = info.data.get("labels"), info.data.get("region")
-        if catalog is None or labels is None or region is None:
+        offer = validated_offer(info)
+        if offer is None:
             return auth_url  # the region already failed, or no catalog to check against
-        offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
         if not host_matches(parts.hostname, offer.endpoints.keystone):
             known = ", ".join(offer.endpoints.keystone) or "none listed"
             raise ValueError(
@@ -80,7 +75,6 @@ class SovereignProvider(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        catalog = catalog or default_catalog()
         for field, value in (
             ("password", password),
             ("application_credential_secret", application_credential_secret),
@@ -90,8 +84,7 @@ class SovereignProvider(pulumi.ComponentResource):
                     f"{field} must be a pulumi.Output (pulumi.Config().require_secret(...)), "
                     "never a plain value"
                 )
-        valid = validate_args(SovereignProviderArgs, args, catalog)
-        placement = Placement(valid, catalog, None)
+        valid, placement = place_component(SovereignProviderArgs, args, catalog, None)
         super().__init__(self.TYPE, name, None, opts)
         self.region = valid.region
         self.offer_id = placement.offer.id

@@ -22,26 +22,21 @@ from souverain.catalog import Catalog
 
 from ._common import (
     SLUG,
-    Labels,
-    Placement,
     ProviderArg,
     ServerArgs,
-    context_catalog,
     context_value,
-    default_catalog,
-    hardened_user_data,
-    qualified_offer,
-    resolve_provider,
-    validate_args,
+    hardened_server,
+    place_component,
+    validated_offer,
 )
 from .bastion import Bastion
 from .keys import KeyManagement
-from .network import IsolatedNetwork, PrivateSubnet, allocation_pool
+from .network import IsolatedNetwork, PrivateSubnet, network_and_subnet
 from .storage import (
     MAX_VOLUME_GIB,
     EncryptedVolume,
     ObjectStore,
-    encrypted_volume_type,
+    check_volume_type,
     require_encrypted_object_storage,
 )
 
@@ -59,12 +54,10 @@ class ResearchProjectSpaceArgs(ServerArgs):
     @classmethod
     def _offer_holds_data(cls, region: str, info: ValidationInfo) -> str:
         """The space stores data: the offer must encrypt objects, and have a key manager for health data."""
-        catalog = context_catalog(info)
-        labels = info.data.get("labels")
-        if catalog is not None and isinstance(labels, Labels):
-            offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
+        offer = validated_offer(info, region)
+        if offer is not None:
             require_encrypted_object_storage(offer)
-            if offer.capabilities.key_manager == "none" and labels.health_data:
+            if offer.capabilities.key_manager == "none" and info.data["labels"].health_data:
                 raise ValueError(
                     f"{offer.name} has no key manager, and the data classification is health data"
                 )
@@ -78,15 +71,7 @@ class ResearchProjectSpaceArgs(ServerArgs):
                 raise ValueError(f"{cidr} overlaps {used}, already used on the network")
         return cidr
 
-    @field_validator("volume_type")
-    @classmethod
-    def _encrypted(cls, value: str | None, info: ValidationInfo) -> str | None:
-        catalog = context_catalog(info)
-        labels, region = info.data.get("labels"), info.data.get("region")
-        if catalog is None or not isinstance(labels, Labels) or not isinstance(region, str):
-            return value
-        offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
-        return encrypted_volume_type(offer, value)
+    _encrypted = field_validator("volume_type")(check_volume_type)
 
 
 class ResearchProjectSpace(pulumi.ComponentResource):
@@ -107,13 +92,12 @@ class ResearchProjectSpace(pulumi.ComponentResource):
     ) -> None:
         if not isinstance(network, IsolatedNetwork):
             raise TypeError("network must be an IsolatedNetwork")
-        catalog = catalog or default_catalog()
-        openstack_provider, provider_region = resolve_provider(provider)
-        valid = validate_args(
+        valid, place = place_component(
             ResearchProjectSpaceArgs,
             args,
             catalog,
-            provider_region,
+            provider,
+            inherited_provider=network.placement.provider,
             network_region=network.placement.region,
             reserved_cidrs=network.reserved_cidrs(),
         )
@@ -121,36 +105,20 @@ class ResearchProjectSpace(pulumi.ComponentResource):
         if not re.fullmatch(SLUG, container_name):
             raise ValueError(f"space name {name!r} is not a valid container name: set container_name")
         network.claim(valid.cidr)
-        place = Placement(valid, catalog, openstack_provider or network.placement.provider)
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
         tags = place.labels.tags("research")
         region = place.region
         cidr = valid.cidr
 
-        self.network = openstack.networking.Network(
-            f"{name}-net",
-            name=f"{name}-net",
+        self.network, self.subnet = network_and_subnet(
+            name,
+            place,
+            self,
+            tier="research",
             description=f"research project {place.labels.project}",
-            admin_state_up=True,
-            port_security_enabled=True,
-            tags=tags,
-            region=region,
-            opts=place.opts(self),
-        )
-        self.subnet = openstack.networking.Subnet(
-            f"{name}-subnet",
-            name=f"{name}-subnet",
-            network_id=self.network.id,
-            cidr=str(cidr),
-            ip_version=4,
-            gateway_ip=str(cidr[1]),
-            allocation_pools=[allocation_pool(cidr)],
-            enable_dhcp=True,
+            cidr=cidr,
             dns_nameservers=[str(ip) for ip in network.dns_nameservers],
-            tags=tags,
-            region=region,
-            opts=place.opts(self),
         )
         openstack.networking.RouterInterface(
             f"{name}-internal-if",
@@ -175,49 +143,23 @@ class ResearchProjectSpace(pulumi.ComponentResource):
         if bastion is not None:
             bastion.allow_ssh_to(name, self.security_group, self)
 
-        key_pair: pulumi.Input[str]
-        if valid.public_key is not None:
-            key_pair = openstack.compute.Keypair(
-                f"{name}-key",
-                name=f"{name}-key",
-                public_key=valid.public_key,
-                region=region,
-                opts=place.opts(self),
-            ).name
-        else:
-            assert valid.key_pair is not None
-            key_pair = valid.key_pair
-        self.port = openstack.networking.Port(
-            f"{name}-port",
-            name=f"{name}-port",
-            network_id=self.network.id,
-            fixed_ips=[{"subnet_id": self.subnet.id}],
-            port_security_enabled=True,
-            security_group_ids=[self.security_group.id],
-            admin_state_up=True,
-            tags=tags,
-            region=region,
-            opts=place.opts(self),
-        )
-        self.instance = openstack.compute.Instance(
+        self.port, self.instance = hardened_server(
             name,
-            name=name,
-            flavor_name=valid.flavor_name,
-            image_name=valid.image_name,
-            image_id=valid.image_id,
-            key_pair=key_pair,
-            networks=[{"port": self.port.id}],
-            user_data=hardened_user_data(f"research:{place.labels.project}", allow_forwarding=False),
-            config_drive=True,
-            metadata=place.labels.metadata("research"),
-            region=region,
-            opts=place.opts(self),
+            valid,
+            place,
+            self,
+            tier="research",
+            role=f"research:{place.labels.project}",
+            allow_forwarding=False,
+            network_id=self.network.id,
+            subnet_id=self.subnet.id,
+            security_group_ids=[self.security_group.id],
         )
         self.keys = KeyManagement(
             f"{name}-keys",
             place.child_args(keys=[{"name": "data"}], readers=valid.readers),
             provider=place.provider,
-            catalog=catalog,
+            catalog=place.catalog,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.volume = EncryptedVolume(
@@ -225,14 +167,14 @@ class ResearchProjectSpace(pulumi.ComponentResource):
             place.child_args(size=valid.volume_size, volume_type=valid.volume_type),
             instance=self.instance,
             provider=place.provider,
-            catalog=catalog,
+            catalog=place.catalog,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.store = ObjectStore(
             f"{name}-objects",
             place.child_args(container_name=container_name),
             provider=place.provider,
-            catalog=catalog,
+            catalog=place.catalog,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs(

@@ -19,29 +19,15 @@ from pydantic import Field, ValidationInfo, field_validator
 from souverain.catalog import Catalog, Offer
 
 from ._common import (
-    Labels,
     PlacedArgs,
-    Placement,
     ProviderArg,
-    context_catalog,
-    default_catalog,
-    qualified_offer,
-    resolve_provider,
-    validate_args,
+    place_component,
+    validated_offer,
 )
 
 MAX_VOLUME_GIB = 16384
 _SWIFT_ACL_ENTRY = re.compile(r"^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$")
 _CONTAINER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-
-
-def _offer(info: ValidationInfo) -> Offer | None:
-    """The qualified offer of the model being validated, once `labels`, `offer` and `region` are valid."""
-    catalog = context_catalog(info)
-    labels, region = info.data.get("labels"), info.data.get("region")
-    if catalog is None or not isinstance(labels, Labels) or not isinstance(region, str):
-        return None
-    return qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
 
 
 def encrypted_volume_type(offer: Offer, wanted: str | None) -> str:
@@ -56,6 +42,12 @@ def encrypted_volume_type(offer: Offer, wanted: str | None) -> str:
             f"volume type {wanted!r} is not encrypted on {offer.name} (encrypted: {', '.join(types)})"
         )
     return wanted
+
+
+def check_volume_type(value: str | None, info: ValidationInfo) -> str | None:
+    """The `volume_type` validator of every model that creates a volume (see `encrypted_volume_type`)."""
+    offer = validated_offer(info)
+    return encrypted_volume_type(offer, value) if offer is not None else value
 
 
 def require_encrypted_object_storage(offer: Offer) -> None:
@@ -73,11 +65,7 @@ class EncryptedVolumeArgs(PlacedArgs):
     protect: bool = True
     retain_on_delete: bool = True
 
-    @field_validator("volume_type")
-    @classmethod
-    def _encrypted(cls, value: str | None, info: ValidationInfo) -> str | None:
-        offer = _offer(info)
-        return encrypted_volume_type(offer, value) if offer is not None else value
+    _encrypted = field_validator("volume_type")(check_volume_type)
 
 
 class EncryptedVolume(pulumi.ComponentResource):
@@ -95,10 +83,7 @@ class EncryptedVolume(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        catalog = catalog or default_catalog()
-        openstack_provider, provider_region = resolve_provider(provider)
-        valid = validate_args(EncryptedVolumeArgs, args, catalog, provider_region)
-        place = Placement(valid, catalog, openstack_provider)
+        valid, place = place_component(EncryptedVolumeArgs, args, catalog, provider)
         super().__init__(self.TYPE, name, None, opts)
         self.volume_type = encrypted_volume_type(place.offer, valid.volume_type)
         self.volume = openstack.blockstorage.Volume(
@@ -147,10 +132,8 @@ class ObjectStoreArgs(PlacedArgs):
     @field_validator("region")
     @classmethod
     def _object_storage_encrypted(cls, region: str, info: ValidationInfo) -> str:
-        catalog = context_catalog(info)
-        labels = info.data.get("labels")
-        if catalog is not None and isinstance(labels, Labels):
-            offer = qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
+        offer = validated_offer(info, region)
+        if offer is not None:
             require_encrypted_object_storage(offer)
         return region
 
@@ -186,12 +169,9 @@ class ObjectStore(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        catalog = catalog or default_catalog()
-        openstack_provider, provider_region = resolve_provider(provider)
-        valid = validate_args(ObjectStoreArgs, args, catalog, provider_region)
+        valid, place = place_component(ObjectStoreArgs, args, catalog, provider)
         if valid.container_name is None and not _CONTAINER_NAME.match(name):
             raise ValueError(f"component name {name!r} is not a valid container name: set container_name")
-        place = Placement(valid, catalog, openstack_provider)
         super().__init__(self.TYPE, name, None, opts)
         self.container_name = valid.container_name or name
         self.container = openstack.objectstorage.Container(

@@ -325,3 +325,23 @@ def test_catalog_questions_are_asked_once_per_distinct_answer(
         return regions, hosts
 
     assert questions(12) == questions(24)
+
+
+def test_redaction_stays_linear_when_every_secret_shares_a_prefix() -> None:
+    """Secrets and resource names are both the plan author's: secrets sharing a long prefix with names
+    that every report line carries must not make each line a search for every secret."""
+    from souverain.reports._redact import SecretMatcher
+
+    def work(count: int) -> int:
+        matcher = SecretMatcher(f"aaaaaaaaaaaaaaaa-secret-{i:06d}" for i in range(count))
+        lines = [
+            f"urn:pulumi:prod::p::t::aaaaaaaaaaaaaaaa-{i}: region is not qualified" for i in range(count)
+        ]
+        lines.append("leaked aaaaaaaaaaaaaaaa-secret-000042 here")
+        found: list[list[str]] = []
+        counted = executed_lines(lambda: found.extend(matcher.find(line) for line in lines))
+        assert found[-1] == ["aaaaaaaaaaaaaaaa-secret-000042"]
+        return counted
+
+    small, large = work(500), work(1000)
+    assert large / small < 2.1, (small, large)

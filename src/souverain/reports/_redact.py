@@ -81,15 +81,19 @@ class SecretMatcher:
         for secret in ordered:
             groups.setdefault(_shape(len(secret)), []).append(secret)
         self._direct: list[str] = []
-        self._indexes: list[tuple[int, int, dict[str, list[tuple[str, int]]]]] = []
+        self._indexes: list[tuple[int, int, dict[str, dict[tuple[int, int], set[str]]]]] = []
         for (gram, stride), group in sorted(groups.items()):
             if len(group) <= DIRECT_LIMIT:
                 self._direct.extend(group)
                 continue
-            index: dict[str, list[tuple[str, int]]] = {}
+            # gram -> (offset of the gram in the secret, secret length) -> secrets: at a hit, each pair
+            # names one slice of the text to look up, however many secrets share the gram (secrets with a
+            # common prefix must not make every hit a scan of all of them).
+            index: dict[str, dict[tuple[int, int], set[str]]] = {}
             for secret in group:
                 for offset in range(stride):
-                    index.setdefault(secret[offset : offset + gram], []).append((secret, offset))
+                    slot = index.setdefault(secret[offset : offset + gram], {})
+                    slot.setdefault((offset, len(secret)), set()).add(secret)
             self._indexes.append((gram, stride, index))
 
     def __bool__(self) -> bool:
@@ -106,10 +110,10 @@ class SecretMatcher:
                     continue
                 position = text.find(hit)
                 while position >= 0:
-                    for secret, offset in candidates:
+                    for (offset, length), secrets in candidates.items():
                         start = position - offset
-                        if start >= 0 and secret not in found and text.startswith(secret, start):
-                            found.add(secret)
+                        if start >= 0 and (piece := text[start : start + length]) in secrets:
+                            found.add(piece)
                     position = text.find(hit, position + 1)
         return sorted(found, key=lambda s: (-len(s), s))
 

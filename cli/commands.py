@@ -58,6 +58,7 @@ def check(
         stack=stack,
         unknowns="advisory" if unknowns == "advisory" else "fail",
         waivers=waivers,
+        output=output,
     )
     evaluation = run_check(target, options)
     report = render(evaluation, fmt)

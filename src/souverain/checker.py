@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +27,8 @@ class CheckOptions:
     stack: str | None = None
     unknowns: UnknownMode = "fail"
     waivers: str | None = None
+    output: str | None = None
+    """Where the report will be written: refused before anything is read if it is one of the inputs."""
 
 
 def all_policies() -> tuple[Policy, ...]:
@@ -78,8 +81,29 @@ def with_project_settings(target: str, options: CheckOptions) -> CheckOptions:
     return replace(options, catalogs=(*declared, *options.catalogs), policy_config=policy_config)
 
 
+def refuse_overwriting_inputs(output: str, target: str, options: CheckOptions) -> None:
+    """`--output` must not name one of the check's own inputs: a check never modifies what it reads."""
+    inputs: list[str | Path | None] = [target, *options.catalogs, options.policy_config, options.waivers]
+    project = Path(target)
+    if project.is_dir():
+        names = ["Pulumi.yaml", "Pulumi.yml", "__main__.py"]
+        if options.stack:
+            names += [f"Pulumi.{options.stack}.yaml", f"Pulumi.{options.stack}.yml"]
+        inputs += [project / name for name in names]
+    report = Path(output)
+    for item in inputs:
+        if item is None or not report.exists() or not Path(item).exists():
+            continue
+        if os.path.samefile(report, item):
+            raise InputError(
+                output, f"is an input of this check ({item}): write the report elsewhere", field="--output"
+            )
+
+
 def check(target: str, options: CheckOptions) -> Evaluation:
     options = with_project_settings(target, options)
+    if options.output:
+        refuse_overwriting_inputs(options.output, target, options)
     catalog, config = load_inputs(options)
     plan = load_target(target, options, catalog)
     settings = settings_from_config(config, plan, options.policy_config or "policy config")
@@ -102,17 +126,39 @@ def check(target: str, options: CheckOptions) -> Evaluation:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write a report so that readers see the old file or the whole new one, never half of it."""
+    """Write a report so that readers see the old file or the whole new one, never half of it.
+
+    The text goes to a temporary file in the same folder, is flushed to disk, then renamed over the
+    target; on any failure the temporary file is removed and the old report is left as it was. The new
+    file keeps the old one's permissions, or gets the usual ones (0666 less the umask), not mkstemp's 0600.
+    """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
+    data = text.encode("utf-8", "backslashreplace")
+    mode = _report_mode(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(path, f"cannot write report: {exc.strerror or exc}", field="--output") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise InputError(path, f"cannot write report: {exc.strerror or exc}", field="--output") from None
+        if isinstance(exc, OSError):
+            raise InputError(path, f"cannot write report: {exc.strerror or exc}", field="--output") from None
+        raise
+
+
+def _report_mode(target: Path) -> int:
+    try:
+        existing = target.stat()
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+    return stat.S_IMODE(existing.st_mode)

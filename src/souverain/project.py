@@ -514,20 +514,25 @@ def _program_environment(program_dir: Path, argv0: str) -> Iterator[None]:
     """Working directory, `sys.path[0]` and `sys.argv` as Pulumi's Python host sets them, then restored.
 
     Modules the program imports from its own folder are dropped afterwards, so that two projects with a
-    helper module of the same name do not see each other's.
+    helper module of the same name do not see each other's. No bytecode is written meanwhile: importing
+    the program's helper modules would otherwise leave `__pycache__/` in the user's project, and a check
+    never modifies its inputs (the Pulumi CLI's own runs are not ours to speed up).
     """
     previous_cwd = os.getcwd()
     previous_argv = sys.argv
     previous_modules = set(sys.modules)
+    previous_bytecode = sys.dont_write_bytecode
     folder = str(program_dir)
     sys.path.insert(0, folder)
     sys.argv = [argv0]
+    sys.dont_write_bytecode = True
     os.chdir(folder)
     try:
         yield
     finally:
         os.chdir(previous_cwd)
         sys.argv = previous_argv
+        sys.dont_write_bytecode = previous_bytecode
         with suppress(ValueError):
             sys.path.remove(folder)
         for name in set(sys.modules) - previous_modules:

@@ -129,7 +129,7 @@ def _load_catalog(path: Path) -> Catalog | None:
         return None
 
 
-@bounded(60)
+@bounded(100)
 @given(content=_yaml_documents(REAL_CATALOG) | st.binary(max_size=200), fmt=st.sampled_from(sorted(PLANS)))
 def test_any_catalog_file_gives_a_catalog_that_checks_or_one_error(
     tmp_path_factory: pytest.TempPathFactory, content: str | bytes, fmt: str
@@ -191,7 +191,7 @@ def _load_policy_config(path: Path) -> PolicyConfig | None:
     return config
 
 
-@bounded(80)
+@bounded(150)
 @given(
     document=policy_config_documents,
     raw=st.none() | st.binary(max_size=100),

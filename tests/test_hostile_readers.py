@@ -43,7 +43,7 @@ FORMAT_CHOICES = [None, *FORMATS]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@bounded(60)
+@bounded(150)
 @given(data=st.data())
 def test_a_mutated_real_plan_gives_a_report_or_one_error(fmt: str, data: st.DataObject) -> None:
     document = data.draw(mutated_documents(fmt), label="document")
@@ -171,7 +171,7 @@ def _exists(document: Any, path: tuple[Any, ...]) -> bool:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@bounded(50)
+@bounded(100)
 @given(data=st.data())
 def test_wire_markers_and_sentinels_in_odd_places(fmt: str, data: st.DataObject) -> None:
     places = [p for p in ODD_PLACES[fmt] if _exists(DOCUMENTS[fmt], p)]
@@ -441,7 +441,7 @@ def _small_catalog() -> list[str]:
     return ["--catalog", str(SMALL_CATALOG), "--replace-catalog"]
 
 
-@bounded(40)
+@bounded(60)
 @given(data=st.data())
 def test_the_cli_on_any_file_prints_a_report_or_one_error_line(
     tmp_path_factory: Any, data: st.DataObject

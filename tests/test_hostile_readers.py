@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from souverain.errors import InputError
 from souverain.readers import FORMATS, read_plan
 from souverain.readers import _json as json_reader
-from souverain.readers._common import PULUMI_SIG_KEY, PULUMI_UNKNOWN
+from souverain.readers._common import PULUMI_ASSET_SIG, PULUMI_SIG_KEY, PULUMI_UNKNOWN
 
 FORMAT_CHOICES = [None, *FORMATS]
 
@@ -306,6 +306,24 @@ def test_a_nesting_the_decoder_accepts_is_still_bounded_where_values_are_copied_
     error = _read(tmp_path, text.encode())
     assert isinstance(error, InputError)
     assert "nested too deeply" in error.message
+
+    # A resource's `after` is shared with the model, not copied, where no mask marks it.
+    change = next(i for i, c in enumerate(tofu["resource_changes"]) if c["change"]["actions"] == ["create"])
+    deep_after = replaced(tofu, ("resource_changes", change, "change", "after", "x_deep"), "@@")
+    text = json.dumps(deep_after).replace('"@@"', '{"k": ' * 900 + "1" + "}" * 900)
+    error = _read(tmp_path, text.encode())
+    assert isinstance(error, InputError)
+    assert error.field == f"resource_changes[{change}].change.after"
+
+    # Pulumi assets and archives are kept as written.
+    preview = DOCUMENTS["pulumi-preview"]
+    step = next(i for i, s in enumerate(preview["steps"]) if "compute/instance" in s["urn"])
+    asset = {PULUMI_SIG_KEY: PULUMI_ASSET_SIG, "text": "@@"}
+    deep_asset = replaced(preview, ("steps", step, "newState", "inputs", "userData"), asset)
+    text = json.dumps(deep_asset).replace('"@@"', "[" * 900 + "1" + "]" * 900)
+    error = _read(tmp_path, text.encode())
+    assert isinstance(error, InputError)
+    assert error.field == f"steps[{step}].newState.inputs"
 
 
 @pytest.mark.parametrize(

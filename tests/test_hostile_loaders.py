@@ -215,6 +215,7 @@ def test_any_policy_config_gives_a_config_that_checks_or_one_error(
         (b'{"all": "mandatory", "all": "advisory"', "not valid JSON"),
         (b"\xff", "not UTF-8"),
         (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b'{"qualified-region": {"x": ' + b"[" * 500 + b"]" * 500 + b"}}", "nested too deeply"),
         (b'{"no-public-ingress": {"adminRanges": 5}}', "no-public-ingress.adminRanges"),
         (b'{"no-public-ingress": {"adminRanges": {"10.0.0.0/8": 1}}}', "no-public-ingress.adminRanges"),
         (b'{"no-public-ingress": {"adminRanges": "198.51.100.0/24"}}', "no-public-ingress.adminRanges"),

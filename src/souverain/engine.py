@@ -98,10 +98,15 @@ def parse_policy_config(data: Any, path: str, known: Iterable[str]) -> PolicyCon
 
 def load_policy_config(path: str | Path, known: Iterable[str]) -> PolicyConfig:
     """Read a policy-config file with the plan files' guards: size cap, strict UTF-8, no NaN."""
+    from .readers._common import bound_nesting
     from .readers._json import decode_json, read_bounded
 
     path = Path(path)
     data = decode_json(read_bounded(path, str(path), "policy config"), str(path))
+    try:
+        bound_nesting(data)  # the decoder's own limit depends on the Python version
+    except RecursionError:
+        raise InputError(str(path), "nested too deeply to check safely") from None
     return parse_policy_config(data, str(path), known)
 
 

@@ -152,6 +152,8 @@ class Evaluation:
     """The catalog files the verdict rests on: reviewers must see an added overlay."""
     enforcement: dict[str, Enforcement] = field(default_factory=dict)
     """Each policy's effective level after the policy config, disabled included: reports list what ran."""
+    secret_values: frozenset[str] | None = field(default=None, repr=False)
+    """Every secret string in the inputs, gathered once by the first report and reused by the others."""
 
     @property
     def mandatory(self) -> list[Finding]:
@@ -223,7 +225,7 @@ def evaluate(
             if waiver_level is not Enforcement.DISABLED:
                 findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
     levels = {policy.id: config.enforcement_for(policy) for policy in policies}
-    return Evaluation(findings, list(resources), list(policies), plan, catalog.sources, levels)
+    return Evaluation(findings, list(resources), list(policies), plan, catalog.sources, enforcement=levels)
 
 
 def _finding(

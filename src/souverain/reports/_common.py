@@ -64,7 +64,9 @@ class Scrubber:
     """
 
     def __init__(self, evaluation: Evaluation) -> None:
-        self.matcher = SecretMatcher(secret_strings(evaluation.resources, evaluation.plan))
+        if evaluation.secret_values is None:
+            evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
+        self.matcher = SecretMatcher(evaluation.secret_values)
         self._seen: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:

@@ -12,24 +12,50 @@ MIN_SECRET_LENGTH = 4
 """Shorter secrets would redact ordinary words; they are also too short to be worth stealing."""
 
 
-def _secret_strings(value: Any) -> Iterator[str]:
-    """Every string (and long number) held inside a `Secret` anywhere under `value`, nested secrets too."""
-    stack: list[tuple[Any, bool]] = [(value, False)]
+def _secret_leaves(value: Any) -> Iterator[str]:
+    """Every string (and long number) anywhere under a secret's value, nested secrets included."""
+    stack: list[Any] = [value]
     while stack:
-        item, secret = stack.pop()
+        item = stack.pop()
         if isinstance(item, Secret):
-            stack.append((item.reveal(), True))
+            stack.append(item.reveal())
         elif isinstance(item, Mapping):
-            stack.extend((inner, secret) for inner in item.values())
+            stack.extend(item.values())
         elif isinstance(item, list | tuple):
-            stack.extend((inner, secret) for inner in item)
-        elif not secret:
-            continue
+            stack.extend(item)
         elif isinstance(item, str):
             if len(item) >= MIN_SECRET_LENGTH:
                 yield item
         elif isinstance(item, int | float) and not isinstance(item, bool) and len(str(item)) >= 6:
             yield str(item)
+
+
+def _secret_strings(value: Any) -> Iterator[str]:
+    """Every string (and long number) held inside a `Secret` anywhere under `value`.
+
+    This walks every property of every resource for each report, so it looks at types with `type(x) is`
+    (plain dicts and lists are what readers build) and pushes only containers and secrets, never leaves.
+    """
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            children: Iterable[Any] = item.values()
+        elif kind is list or kind is tuple:
+            children = item
+        elif kind is Secret:
+            yield from _secret_leaves(item.reveal())
+            continue
+        elif isinstance(item, Mapping):
+            children = item.values()
+        else:
+            continue
+        for child in children:
+            child_kind = type(child)
+            if child_kind is str or child_kind is int or child_kind is bool or child is None:
+                continue
+            stack.append(child)
 
 
 def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> set[str]:

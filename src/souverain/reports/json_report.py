@@ -48,7 +48,9 @@ def report(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[str
 
 
 def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
-    return json.dumps(report(evaluation, scrub=scrub), indent=2, ensure_ascii=False) + "\n"
+    # No `indent`: with it, the standard library falls back to its pure-Python encoder, ten times slower
+    # on a 10k-resource report. `jq .` pretty-prints for people.
+    return json.dumps(report(evaluation, scrub=scrub), ensure_ascii=False) + "\n"
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""`python -m souverain.cli`: the same command as the `souverain` script."""
+
+from souverain.cli.main import main
+
+main()

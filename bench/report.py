@@ -157,7 +157,7 @@ def crossguard_table(crossguard: Mapping[str, Any], e2e: Mapping[str, Any]) -> s
 def coldstart_table(coldstart: Mapping[str, Any]) -> str:
     lines = ["| command | wall time, median (min-max) | IQR | peak RSS |", "| --- | --- | --- | ---: |"]
     for name, result in coldstart.items():
-        if name == "help_imports":
+        if name.endswith("_imports"):
             continue
         lines.append(
             f"| `{name}` | {_s(result['seconds'], digits=3)} | {_iqr(result['seconds'], 3)} "

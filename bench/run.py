@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--spaces", nargs="+", type=int, default=[1, 10, 100])
     parser.add_argument(
-        "--spaces-key", default="hdh:researchProjects", help="stack config key for the spaces"
+        "--spaces-key", default="health-data-hub:researchProjects", help="stack config key for the spaces"
     )
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

@@ -116,6 +116,10 @@ def checkov_table(checkov: Mapping[str, Any], e2e: Mapping[str, Any]) -> str:
         if result.get("crashed"):
             tail = result["samples"][0].get("stderr_tail", "").strip().splitlines()
             why = tail[-1][:80] if tail else "no report"
+            counts = result.get("summary", {}).get("summary", {})
+            if counts.get("parsing_errors"):
+                peak = result["samples"][0].get("peak_rss_mb", 0) / 1024
+                why = f"parsing error, 0 resources checked, peak {peak:.1f} GB"
             lines.append(
                 f"| `plan-{size}` | failed after {result['samples'][0]['seconds']:.0f} s: `{why}` | 1 | - "
                 f"| {_s(ours)} | - |"

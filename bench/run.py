@@ -263,6 +263,12 @@ def bench_checkov(args: argparse.Namespace) -> dict[str, Any]:
             results[size] = {"crashed": True, "samples": [first], "runs": 1}
             print(f"  no report: {first.get('stderr_tail', '')[-300:]}", flush=True)
             continue
+        if not summary["summary"].get("resource_count"):
+            # Checkov reports a file it could not load (out of memory included) as a parsing error and
+            # exits 0 having checked nothing: that is a failure, not a time.
+            results[size] = {"crashed": True, "samples": [first], "runs": 1, "summary": summary}
+            print(f"  checked nothing: {summary['summary']}", flush=True)
+            continue
         samples = [first]  # Checkov's first run is as cold as any: it has no cache between runs here
         samples += [run_once(cmd, env=CHECKOV_ENV, timeout=args.checkov_timeout) for _ in range(runs - 1)]
         result: dict[str, Any] = {"samples": samples, "runs": len(samples)}

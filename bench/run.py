@@ -154,13 +154,7 @@ def repeat(measure: Callable[[], dict[str, Any]], runs: int, warmup: int = 1) ->
     """`warmup` unrecorded runs (page cache, .pyc), then `runs` recorded ones."""
     for _ in range(warmup):
         measure()
-    samples = [measure() for _ in range(runs)]
-    result: dict[str, Any] = {"samples": samples}
-    for key in ("seconds", "cpu_seconds", "peak_rss_mb", "load_average"):
-        values = [s[key] for s in samples if key in s and not s.get("timed_out")]
-        if values:
-            result[key] = summarize(values)
-    return result
+    return _summarize_samples([measure() for _ in range(runs)])
 
 
 def input_file(kind: str, size: str) -> Path:
@@ -184,50 +178,71 @@ def souverain_env(path: Path) -> dict[str, str]:
 # --- groups -------------------------------------------------------------------------------------------
 
 
+def _inputs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    return [(f"{kind}-{size}", input_file(kind, size)) for size in args.sizes for kind in FORMATS]
+
+
 def bench_e2e(args: argparse.Namespace) -> dict[str, Any]:
+    """Runs are interleaved (round r runs every input once) so a slow spell of the machine hits all alike."""
+    inputs = _inputs(args)
+    commands = {
+        key: [SOUVERAIN, "check", str(path), "--catalog", str(BENCH_CATALOG), "--format", "json"]
+        for key, path in inputs
+    }
+    samples: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in inputs}
+    for round_ in range(args.runs + 1):
+        print(f"e2e round {round_ or 'warm-up'} ...", flush=True)
+        for key, path in inputs:
+            sample = run_once(commands[key], env=souverain_env(path))
+            if round_:  # round 0 warms the page cache and .pyc files
+                samples[key].append(sample)
     results: dict[str, Any] = {}
-    for size in args.sizes:
-        for kind in FORMATS:
-            path = input_file(kind, size)
-            cmd = [SOUVERAIN, "check", str(path), "--catalog", str(BENCH_CATALOG), "--format", "json"]
-            env = souverain_env(path)
-            print(f"e2e {kind}-{size} ...", flush=True)
-            result = repeat(lambda cmd=cmd, env=env: run_once(cmd, env=env), args.runs)
-            result["bytes"] = path.stat().st_size
-            result["resources"] = resources_in(size)
-            result["command"] = " ".join(["souverain", *cmd[1:]]).replace(str(ROOT) + "/", "")
-            result["env"] = env
-            result["memory_over_input"] = result["peak_rss_mb"]["median"] * 1024 * 1024 / result["bytes"]
-            results[f"{kind}-{size}"] = result
+    for key, path in inputs:
+        result = _summarize_samples(samples[key])
+        result["bytes"] = path.stat().st_size
+        result["resources"] = resources_in(key.rsplit("-", 1)[1])
+        result["command"] = " ".join(["souverain", *commands[key][1:]]).replace(str(ROOT) + "/", "")
+        result["env"] = souverain_env(path)
+        result["memory_over_input"] = result["peak_rss_mb"]["median"] * 1024 * 1024 / result["bytes"]
+        results[key] = result
     return results
 
 
+def _summarize_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {"samples": samples}
+    for key in ("seconds", "cpu_seconds", "peak_rss_mb", "load_average"):
+        values = [s[key] for s in samples if key in s and not s.get("timed_out")]
+        if values:
+            result[key] = summarize(values)
+    return result
+
+
 def bench_split(args: argparse.Namespace) -> dict[str, Any]:
+    inputs = _inputs(args)
+    samples: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in inputs}
+    for round_ in range(args.runs + 1):
+        print(f"split round {round_ or 'warm-up'} ...", flush=True)
+        for key, path in inputs:
+            out = subprocess.run(
+                [PYTHON, str(HERE / "split.py"), str(path)],
+                env={**os.environ, **souverain_env(path)},
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            if round_:
+                samples[key].append(json.loads(out))
     results: dict[str, Any] = {}
-    for size in args.sizes:
-        for kind in FORMATS:
-            path = input_file(kind, size)
-            print(f"split {kind}-{size} ...", flush=True)
-            samples = []
-            env = {**os.environ, **souverain_env(path)}
-            for index in range(args.runs + 1):
-                out = subprocess.run(
-                    [PYTHON, str(HERE / "split.py"), str(path)],
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                if index:  # the first run warms the page cache and .pyc files
-                    samples.append(json.loads(out))
-            phases = list(samples[0]["seconds"])
-            results[f"{kind}-{size}"] = {
-                "samples": samples,
-                "seconds": {phase: summarize([s["seconds"][phase] for s in samples]) for phase in phases},
-                "resources": samples[0]["resources"],
-                "findings": samples[0]["findings"],
-                "bytes": samples[0]["bytes"],
-            }
+    for key, _ in inputs:
+        runs = samples[key]
+        phases = list(runs[0]["seconds"])
+        results[key] = {
+            "samples": runs,
+            "seconds": {phase: summarize([s["seconds"][phase] for s in runs]) for phase in phases},
+            "resources": runs[0]["resources"],
+            "findings": runs[0]["findings"],
+            "bytes": runs[0]["bytes"],
+        }
     return results
 
 

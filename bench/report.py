@@ -134,9 +134,15 @@ def checkov_table(checkov: Mapping[str, Any], e2e: Mapping[str, Any]) -> str:
             )
             continue
         ratio = f"{result['seconds']['median'] / ours['median']:.0f}x" if ours else "—"
+        ours_cpu = e2e.get(f"plan-{size}", {}).get("cpu_seconds")
+        cpu_ratio = (
+            f"{result['cpu_seconds']['median'] / ours_cpu['median']:.0f}x"
+            if ours_cpu and result.get("cpu_seconds")
+            else "-"
+        )
         lines.append(
             f"| `plan-{size}` | {_s(result['seconds'])} | {result['runs']} "
-            f"| {result['peak_rss_mb']['median']:.0f} MB | {_s(ours)} | {ratio} |"
+            f"| {result['peak_rss_mb']['median']:.0f} MB | {_s(ours)} | {ratio} (CPU: {cpu_ratio}) |"
         )
     return "\n".join(lines)
 
@@ -150,6 +156,9 @@ def crossguard_table(crossguard: Mapping[str, Any], e2e: Mapping[str, Any]) -> s
     for size, result in crossguard.items():
         ours = e2e.get(f"preview-{size}", {}).get("seconds")
         ratio = f"{result['seconds']['median'] / ours['median']:.0f}x" if ours else "—"
+        ours_cpu = e2e.get(f"preview-{size}", {}).get("cpu_seconds")
+        if ours_cpu and result.get("pack_cpu_seconds"):
+            ratio += f" (pack CPU: {result['pack_cpu_seconds']['median'] / ours_cpu['median']:.0f}x)"
         lines.append(
             f"| `preview-{size}` | {result['analyze_calls']:,} | {_s(result['seconds'])} "
             f"| {_s(result['start_seconds'])} | {result['per_call_ms']:.2f} ms "

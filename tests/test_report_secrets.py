@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any
 from unittest.mock import patch
 from xml.sax.saxutils import escape, quoteattr
 
@@ -21,10 +23,11 @@ from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
 
 from souverain.catalog import Catalog
 from souverain.engine import Evaluation, evaluate
-from souverain.model import Plan, Resource, Secret, walk_values
+from souverain.model import UNKNOWN, Plan, Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 from souverain.readers._common import PULUMI_SECRET_SIG, PULUMI_SIG_KEY
 from souverain.reports import FORMATS, render
+from souverain.reports._common import Scrubber
 from souverain.reports._redact import DIRECT_LIMIT, MIN_SECRET_LENGTH, SecretMatcher
 
 PULUMI_PROPERTY_SECRET = "pulumi-admin-pass-Zq8&<xy>"
@@ -187,3 +190,66 @@ def test_secret_strings_reach_every_value_inside_a_secret(small_catalog: Catalog
     resource.properties["short"] = Secret("abc")
     resource.properties["plain"] = "not-a-secret"
     assert secret_strings([resource]) == {"inner-pw-1", "double-wrapped", "1234567"}
+
+
+# --- the JSON fast path: one search over the distinct strings, the same text as scrubbing each one -------
+
+
+def _secret_named_resource(secret: str) -> Resource:
+    """A resource whose name (and so address) holds a secret: nothing but the scrubbing hides it."""
+    resource = pulumi_resource("openstack:compute/instance:Instance", {"name": "vm"}, name=f"vm-{secret}")
+    resource.properties["adminPass"] = Secret(secret)
+    return resource
+
+
+@pytest.mark.parametrize("secret", ["plain-secret-value-0042", 'quote-"and\\back-7', "ctl-\x07-bell-9"])
+def test_a_secret_in_a_resource_address_is_masked_in_the_json_report(
+    small_catalog: Catalog, secret: str
+) -> None:
+    resource = _secret_named_resource(secret)
+    plan = Plan([resource], source="pulumi-preview", path="plan.json")
+    out = render(evaluate([resource], small_catalog, [QUALIFIED_REGION], plan=plan), "json")
+    assert not any(form in out for form in _encodings(secret))
+    names = [r["resource"] for r in json.loads(out)["resources"]]
+    assert any("[secret]" in name for name in names)
+
+
+_JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(alphabet='ab"\\é\x00\ud800-1.', max_size=12),
+    st.dates(),
+    st.sampled_from([Enforcement.MANDATORY, Severity.HIGH, UNKNOWN]),
+    st.builds(Secret, st.text(max_size=5)),
+    st.builds(PurePosixPath, st.sampled_from(["a/b", "plan.json"])),
+    st.frozensets(st.text(alphabet="xyz", max_size=3), max_size=3),
+)
+_JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(st.text(alphabet='k"1\x01', max_size=4), inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON_VALUES, secrets=st.lists(st.text(alphabet='ab"\\é-1', min_size=4, max_size=6), max_size=3))
+def test_verified_json_is_the_scrubbed_encoding_or_declines(value: Any, secrets: list[str]) -> None:
+    """Where it answers, the fast path writes exactly what scrubbing each string writes; it declines
+    (None, and the writer scrubs) whenever a secret is in any string of the report."""
+    evaluation = Evaluation([], [], [])
+    evaluation.secret_values = frozenset(secrets)
+    scrub = Scrubber(evaluation)
+    slow = scrub.text(json.dumps(scrub.deep(value), ensure_ascii=False) + "\n")
+    fast = Scrubber(evaluation).verified_json(value)
+    plain = json.dumps(Scrubber(Evaluation([], [], [])).deep(value), ensure_ascii=False)
+    if any(secret in plain for secret in secrets):
+        assert fast is None
+    if fast is not None:
+        assert fast == slow
+        assert json.loads(fast) == json.loads(slow)

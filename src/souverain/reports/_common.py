@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,29 @@ class Scrubber:
             evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
         self.matcher = SecretMatcher(evaluation.secret_values)
         self._seen: dict[str, str] = {}
+        self._verified: str | None = None
+        # Secrets that JSON or XML would write differently (a quote, a backslash, `&`, a control
+        # character): escaping other text can spell them, so the encoded text is searched for them too.
+        self._escapable = tuple(s for s in self.matcher.secrets if _ESCAPABLE.search(s))
+
+    def verified_json(self, value: Any, *, indent: int | None = None) -> str | None:
+        """`value` encoded as JSON if no string in it holds a secret, else None (scrub with `deep`).
+
+        The fast path for large reports: one walk gathers the distinct strings and one search looks for
+        every secret in them, instead of copying and scrubbing the report string by string. The text
+        it returns is remembered as verified, so the last pass over the finished report (`text`) only
+        replaces lone surrogates.
+        """
+        strings = "\0".join(_distinct_strings(value))
+        if self.matcher and self.matcher.find(strings):
+            return None
+        encoded = json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+        if any(secret in encoded for secret in self._escapable):
+            return None
+        if _LONE_SURROGATE.search(strings):
+            encoded = _LONE_SURROGATE.sub("\ufffd", encoded)
+        self._verified = encoded
+        return encoded
 
     def __call__(self, text: str) -> str:
         """One string of the report, memoized: reports repeat types, providers and messages."""
@@ -79,6 +103,8 @@ class Scrubber:
     def text(self, text: str) -> str:
         """A whole finished report (not memoized). Also replaces lone surrogates (valid in JSON input as
         `\\ud800`, but not encodable) with U+FFFD, so that the report can always be written as UTF-8."""
+        if text is self._verified:
+            return text
         if self.matcher:
             text = self.matcher.sub(text)
         return _LONE_SURROGATE.sub("\ufffd", text)
@@ -105,6 +131,81 @@ class Scrubber:
         if isinstance(value, PurePath):
             return self(value.as_posix())
         return self(str(value))
+
+
+_ESCAPABLE = re.compile(r'["\\&<>\'\x00-\x1f\x7f]')
+
+
+def _json_default(value: Any) -> Any:
+    """What `Scrubber.deep` makes of values JSON has no type for, for `json.dumps(default=...)`."""
+    if isinstance(value, Secret):
+        return REDACTED
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, PurePath):
+        return value.as_posix()
+    return str(value)
+
+
+def _distinct_strings(value: Any) -> list[str]:
+    """Every string a JSON encoding of `value` would hold (keys and long numbers included), each once.
+
+    Report lists hold thousands of flat records: a record of scalars is added whole at C speed, and only
+    containers and types JSON does not know are visited one by one.
+    """
+    found: set[Any] = set()
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            found.update(item)
+            try:
+                found.update(item.values())
+                continue
+            except TypeError:  # a container among the values
+                children: Any = item.values()
+        elif kind is list or kind is tuple:
+            try:
+                found.update(item)
+                continue
+            except TypeError:
+                children = item
+        else:
+            converted = dict(item) if isinstance(item, Mapping) else _json_default(item)
+            if type(converted) is str:
+                found.add(converted)
+            elif converted is not None:
+                stack.append(converted)
+            continue
+        for child in children:
+            if type(child) is str:
+                found.add(child)
+            elif child is not None:
+                stack.append(child)
+    strings: list[str] = []
+    for item in found:
+        kind = type(item)
+        if kind is str:
+            strings.append(item)
+        elif kind is int or kind is float:
+            strings.append(str(item))  # a long number can be a secret too (see `secret_strings`)
+        elif kind is tuple:
+            strings.extend(_distinct_strings(list(item)))
+        elif kind is not bool and item is not None:
+            # Hashable but not JSON (a date, an enum, a secret, a frozenset): as the encoder writes it.
+            converted = _json_default(item)
+            if type(converted) is str:
+                strings.append(converted)
+            elif converted is not None:
+                strings.extend(_distinct_strings([converted]))
+    return strings
 
 
 def finding_key(finding: Finding) -> tuple[str, str, str, str]:

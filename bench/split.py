@@ -3,8 +3,10 @@
 Phases, as `souverain.checker.check` runs them:
 - `import`: the library, the policies and the report writers (what a cold process pays once);
 - `catalog`: loading and validating the shipped catalog plus `bench/catalog.yaml`;
-- `parse`: reading and JSON-decoding the file (`readers._json.load_json_file`);
-- `normalize`: the reader turning the document into the model (`readers.parse_plan`);
+- `parse`: reading the file, checking it is UTF-8 and splitting its top-level object into members
+  (`readers._json.load_json_file`);
+- `normalize`: the reader turning the document into the model (`readers.parse_plan`), decoding each
+  member it reads on first use;
 - `evaluate`: settings and every policy over every resource (`engine.evaluate`);
 - `report_json`, `report_sarif`: rendering the two machine reports (`reports.render`).
 

@@ -1,5 +1,5 @@
 """`python -m souverain.cli`: the same command as the `souverain` script."""
 
-from souverain.cli.main import main
+from souverain.cli.main import run
 
-main()
+run()

@@ -6,6 +6,7 @@ and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -52,6 +53,29 @@ def input_errors(func: F) -> F:
 @click.version_option(package_name="souverain")
 def main() -> None:
     """Sovereign infrastructure as code: offline policy checks for SecNumCloud and HDS hosting."""
+
+
+def run() -> None:
+    """The `souverain` script: `main`, then a hard exit once the output is flushed.
+
+    A check holds the whole decoded plan and model; letting the interpreter free them object by object at
+    exit takes a tenth of a second on a 10k-resource plan, for nothing (mypy exits the same way). Tests
+    and other callers use `main`, which exits normally.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = EXIT_OK
+    if code is not None and not isinstance(code, int):
+        click.echo(str(code), err=True)  # what sys.exit("message") would have printed
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (`souverain check ... | head`): nothing more to say.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code or EXIT_OK)
 
 
 def _register() -> None:

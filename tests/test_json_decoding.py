@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from souverain.errors import InputError
-from souverain.readers._json import LazyDocument, decode_document, decode_json
+from souverain.readers._json import LazyDocument, decode_document, decode_json, member_as
 
 _VALUES = st.recursive(
     st.one_of(
@@ -90,3 +91,19 @@ def test_errors_are_the_standard_librarys_one_line_errors(raw: bytes, message: s
         read_config()
     assert message in caught.value.message
     assert caught.value.file == "plan.json"
+
+
+class _Pair(msgspec.Struct):
+    name: str
+    count: int = 0
+
+
+def test_a_member_can_be_decoded_into_a_shape_or_declined() -> None:
+    document = decode_document(
+        b'{"fits": {"name": "a", "count": 2, "extra": [1]}, "misfit": {"name": 3}}', "plan.json"
+    )
+    assert member_as(document, "fits", _Pair) == _Pair("a", 2)
+    assert member_as(document, "misfit", _Pair) is None  # a wrong type: the reader's own checks decide
+    assert member_as(document, "absent", _Pair) is None
+    assert document["misfit"] == {"name": 3}  # still readable generically
+    assert member_as({"fits": {"name": "a"}}, "fits", _Pair) is None  # a plain dict: read it generically

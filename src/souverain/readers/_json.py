@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -107,6 +107,8 @@ def read_bounded(path: Path, display: str, what: str = "plan file") -> bytes:
     return raw
 
 
+T = TypeVar("T")
+
 _BOM = b"\xef\xbb\xbf"
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ANY = msgspec.json.Decoder()
@@ -141,6 +143,19 @@ class LazyDocument(Mapping[str, Any]):
         self._decoded[key] = value
         return value
 
+    def typed(self, key: str, shape: type[T]) -> T | None:
+        """The member decoded straight into `shape` (msgspec types: a Struct with only the fields a
+        reader needs), or None when it is absent, does not fit or is refused: the reader then reads the
+        generic member with its own checks and error messages. Nothing is cached: the generic member
+        can still be read."""
+        member = self._members.get(key)
+        if member is None or self._full is not None:
+            return None
+        try:
+            return msgspec.json.decode(member, type=shape)
+        except _MSGSPEC_REFUSALS:
+            return None
+
     def _standard_library(self) -> Mapping[str, Any]:
         full = _decode_text(self._raw.decode("utf-8-sig"), self._path)
         if not isinstance(full, Mapping):  # cannot be: msgspec read an object
@@ -157,16 +172,21 @@ class LazyDocument(Mapping[str, Any]):
         return key in self._members
 
 
+def member_as(document: Mapping[str, Any], key: str, shape: type[T]) -> T | None:
+    """`LazyDocument.typed` for any document: None for a document decoded whole (read it generically)."""
+    return document.typed(key, shape) if isinstance(document, LazyDocument) else None
+
+
 def decode_document(raw: bytes, path: str) -> Any:
     """A plan document: a `LazyDocument` when it is a JSON object msgspec can split, else decoded whole
     by the standard library (which then gives the error, if there is one)."""
-    text = _checked_text(raw, path)  # validates UTF-8 everywhere, members never built included
+    if len(raw) > MAX_INPUT_BYTES or not raw.isascii():  # ASCII is UTF-8: no need to decode it to know
+        _checked_text(raw, path)  # UTF-8 everywhere, in members never built too
     body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
     try:
         members = _MEMBERS.decode(body)
     except _MSGSPEC_REFUSALS:
-        return _decode_text(text, path)
-    del text
+        return _decode_text(_checked_text(raw, path), path)
     return LazyDocument(body, members, path)
 
 

@@ -103,6 +103,8 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
     if isinstance(value, dict) or (value is None and isinstance(unknown, dict) and unknown):
         unknown_map: dict[str, Any] = unknown if isinstance(unknown, dict) else {}
         sensitive_map: dict[str, Any] = sensitive if isinstance(sensitive, dict) else {}
+        if not _marks(unknown_map) and not _marks(sensitive_map):
+            return value
         marked = [k for k, m in unknown_map.items() if m is True or (m and _marks(m))]
         seen = set(marked)
         marked += [k for k, m in sensitive_map.items() if (m is True or (m and _marks(m))) and k not in seen]
@@ -123,7 +125,7 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
     if isinstance(value, list) or (value is None and isinstance(unknown, list) and unknown):
         unknown_list = unknown if isinstance(unknown, list) else ()
         sensitive_list = sensitive if isinstance(sensitive, list) else ()
-        if not any(map(_marks, unknown_list)) and not any(map(_marks, sensitive_list)):
+        if not _marks(unknown_list) and not _marks(sensitive_list):
             return value
         items: list[Any] = value if isinstance(value, list) else [None] * len(unknown_list)
         return [
@@ -145,6 +147,8 @@ def _marks(mask: Any) -> bool:
     if isinstance(mask, dict):
         mask = mask.values()
     elif not isinstance(mask, list):
+        return False
+    if not any(mask):  # the usual mask: false and empty containers only, told apart in C
         return False
     return any(item is True or (item and isinstance(item, dict | list) and _marks(item)) for item in mask)
 
@@ -169,9 +173,13 @@ def bound_nesting(value: Any, depth: int = 0) -> Any:
     else:
         return value
     for item in items:
-        if type(item) is dict or type(item) is list or type(item) is Secret:
+        if type(item) in _NESTED_TYPES:
             bound_nesting(item, depth + 1)
     return value
+
+
+_NESTED_TYPES = frozenset({dict, list, Secret})
+"""What `bound_nesting` opens; anything else (scalars, UNKNOWN) nests nothing."""
 
 
 def region_value(value: Any) -> str | _Unknown | None:

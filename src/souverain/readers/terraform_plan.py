@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
@@ -45,6 +46,9 @@ from ._common import (
 )
 
 SOURCE = "terraform-plan"
+
+_IS_STR = str.__instancecheck__
+"""`isinstance(x, str)` as a C callable, for `all(map(...))` over lists the document gives."""
 
 ACTIONS: dict[tuple[str, ...], tuple[Operation, bool]] = {
     ("no-op",): (Operation.SAME, False),
@@ -140,6 +144,7 @@ class _Configuration:
         self.module_fields: dict[str, str] = {}
         self._walk(configuration.get("root_module"), "", "configuration.root_module", 0)
         self._providers: dict[str, ProviderConfig] = {}
+        self._resource_providers: dict[tuple[str, str, str, str], ProviderConfig] = {}
         self._unaliased: dict[tuple[str, str], str] = {}
         self._configs_per_module: dict[tuple[str, str], int] = {}
         """How many configurations of each provider source each module declares (an index, so that a
@@ -195,7 +200,15 @@ class _Configuration:
         When the plan does not name it exactly (Terraform before the keys were normalized, or a resource
         whose configuration is gone), the nearest configuration of the same provider is assumed; if
         another configuration of that provider (an alias) could have been meant, the region is UNKNOWN.
+        Worked out once per configured resource: every instance of it (`count`, `for_each`) shares it.
         """
+        key = (config_key, module, source, resource_type)
+        cached = self._resource_providers.get(key)
+        if cached is None:
+            cached = self._resource_providers[key] = self._provider_for(*key)
+        return cached
+
+    def _provider_for(self, config_key: str, module: str, source: str, resource_type: str) -> ProviderConfig:
         resource = self.resources.get(config_key)
         keys: list[str] = []
         if resource is not None:
@@ -404,7 +417,12 @@ def _state_dependencies(state: Mapping[str, Any], file: str, field: str) -> dict
     ):
         address = resource.get("address")
         if isinstance(address, str):
-            dependencies[address] = str_tuple(resource.get("depends_on"), file, f"{item_field}.depends_on")
+            depends_on = resource.get("depends_on")
+            dependencies[address] = (
+                tuple(depends_on)
+                if type(depends_on) is list and all(map(_IS_STR, depends_on))
+                else str_tuple(depends_on, file, f"{item_field}.depends_on")
+            )
     return dependencies
 
 
@@ -427,14 +445,26 @@ def _state_resources(
         yield from _state_resources(child_map, file, child_field, depth + 1, address)
 
 
-def _properties(value: Any, unknown: Any, sensitive: Any, file: str, field: str) -> dict[str, Any]:
+def _properties(
+    value: Any, unknown: Any, sensitive: Any, file: str, field: Callable[[], str]
+) -> dict[str, Any]:
+    """A resource's properties; `field` names them, worked out only for an error message.
+
+    The top level may be the document's own object, not a copy: whoever edits it copies it first.
+    """
     if value is not None and not isinstance(value, Mapping):
-        fail(file, field, f"must be an object, not {json_type(value)}")
+        fail(file, field(), f"must be an object, not {json_type(value)}")
     try:
         result = bound_nesting(terraform_value(value, unknown, sensitive))
     except RecursionError:
-        fail(file, field, "nested too deeply to check safely")
-    return dict(result) if isinstance(result, dict) else {}  # its own top level: the reader may edit it
+        fail(file, field(), "nested too deeply to check safely")
+    if type(result) is dict:
+        return result
+    return dict(result) if isinstance(result, dict) else {}
+
+
+def _suffixed(field: str, suffix: str) -> str:
+    return field + suffix
 
 
 def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
@@ -468,30 +498,63 @@ def parse(data: Mapping[str, Any], path: str) -> Plan:
 
 
 def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) -> list[Resource]:
+    """Every managed resource change. Field paths (`resource_changes[3].type`) are only spelled out for an
+    error: each field is type-checked inline and handed to the `expect_*` helpers when it is wrong."""
     prior = expect_mapping(data.get("prior_state"), path, "prior_state")
     dependencies = _state_dependencies(prior, path, "prior_state") if prior else {}
     resources: list[Resource] = []
+    modules: dict[str, str] = {}
+    packages: dict[str, str] = {}
+    explicit_deps: dict[str, tuple[str, ...]] = {}
     for index, change_doc in enumerate(expect_list(data.get("resource_changes"), path, "resource_changes")):
-        field = f"resource_changes[{index}]"
-        if not isinstance(change_doc, Mapping):
-            fail(path, field, f"must be an object, not {json_type(change_doc)}")
-        mode = optional_str(change_doc.get("mode"), path, f"{field}.mode") or "managed"
+
+        def field(suffix: str = "", index: int = index) -> str:
+            return f"resource_changes[{index}]{suffix}"
+
+        if type(change_doc) is not dict and not isinstance(change_doc, Mapping):
+            fail(path, field(), f"must be an object, not {json_type(change_doc)}")
+        get = change_doc.get
+        mode = get("mode")
+        if type(mode) is not str and mode is not None:
+            optional_str(mode, path, field(".mode"))
         if mode == "data":
             continue
-        address = expect_str(change_doc.get("address"), path, f"{field}.address")
-        type_ = expect_str(change_doc.get("type"), path, f"{field}.type")
-        name = expect_str(change_doc.get("name"), path, f"{field}.name")
-        module_address = optional_str(change_doc.get("module_address"), path, f"{field}.module_address") or ""
-        provider_name = optional_str(change_doc.get("provider_name"), path, f"{field}.provider_name") or ""
-        deposed = optional_str(change_doc.get("deposed"), path, f"{field}.deposed")
-        change = expect_mapping(change_doc.get("change"), path, f"{field}.change")
-        actions = str_tuple(change.get("actions"), path, f"{field}.change.actions")
+        address = get("address")
+        if type(address) is not str or not address:
+            address = expect_str(address, path, field(".address"))
+        type_ = get("type")
+        if type(type_) is not str or not type_:
+            type_ = expect_str(type_, path, field(".type"))
+        name = get("name")
+        if type(name) is not str or not name:
+            name = expect_str(name, path, field(".name"))
+        module_address = get("module_address")
+        if type(module_address) is not str:
+            module_address = optional_str(module_address, path, field(".module_address")) or ""
+        provider_name = get("provider_name")
+        if type(provider_name) is not str:
+            provider_name = optional_str(provider_name, path, field(".provider_name")) or ""
+        deposed = get("deposed")
+        if type(deposed) is not str:
+            deposed = optional_str(deposed, path, field(".deposed"))
+        change = get("change")
+        if type(change) is not dict:
+            change = expect_mapping(change, path, field(".change"))
+        raw_actions = change.get("actions")
+        if type(raw_actions) is list and all(map(_IS_STR, raw_actions)):
+            actions = tuple(raw_actions)
+        else:
+            actions = str_tuple(raw_actions, path, field(".change.actions"))
         if not actions:
-            fail(path, f"{field}.change.actions", "is missing")
+            fail(path, field(".change.actions"), "is missing")
         operation, kept = actions_operation(actions)
         if operation == Operation.DELETE:
             properties = _properties(
-                change.get("before"), None, change.get("before_sensitive"), path, f"{field}.change.before"
+                change.get("before"),
+                None,
+                change.get("before_sensitive"),
+                path,
+                lambda: field(".change.before"),
             )
         else:
             properties = _properties(
@@ -499,34 +562,45 @@ def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) 
                 change.get("after_unknown"),
                 change.get("after_sensitive"),
                 path,
-                f"{field}.change.after",
+                lambda: field(".change.after"),
             )
-        module = module_path(module_address)
+        module = modules.get(module_address)
+        if module is None:
+            module = modules[module_address] = module_path(module_address)
         config_key = f"{module}.{type_}.{name}" if module else f"{type_}.{name}"
-        package = provider_source(provider_name) if provider_name else ""
+        package = packages.get(provider_name)
+        if package is None:
+            package = packages[provider_name] = provider_source(provider_name) if provider_name else ""
         declared = config.resources.get(config_key, {})
         if properties.get("region") is UNKNOWN and _unset(declared, "region"):
             # Optional-computed attributes the configuration leaves unset are planned as unknown; the
             # provider's region is the one that applies, so the resource has no region of its own.
+            properties = dict(properties)  # the document's object is shared, not edited
             del properties["region"]
-        explicit = str_tuple(
-            declared.get("depends_on"),
-            path,
-            f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
-        )
-        prefix = f"{module_address}." if module_address else ""
-        deps = dict.fromkeys([*dependencies.get(address, ()), *(prefix + dep for dep in explicit)])
+        explicit = explicit_deps.get(config_key)
+        if explicit is None:
+            explicit = explicit_deps[config_key] = str_tuple(
+                declared.get("depends_on"),
+                path,
+                f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+            )
+        state_deps = dependencies.get(address, ())
+        if explicit:
+            prefix = f"{module_address}." if module_address else ""
+            deps = tuple(dict.fromkeys([*state_deps, *(prefix + dep for dep in explicit)]))
+        else:
+            deps = tuple(dict.fromkeys(state_deps)) if len(state_deps) > 1 else state_deps
         resources.append(
             finish(
                 Resource(
                     address=f"{address} (deposed object {deposed})" if deposed else address,
                     type=type_,
-                    name=_instance_name(name, change_doc.get("index")),
+                    name=_instance_name(name, get("index")),
                     package=package,
                     properties=properties,
                     provider=config.provider_for(config_key, module, package, type_),
                     parent=module_address or None,
-                    dependencies=tuple(deps),
+                    dependencies=deps,
                     retain_on_delete=kept,
                     operation=operation,
                     source=SOURCE,
@@ -561,7 +635,11 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
                     name=_instance_name(name, raw.get("index")),
                     package=package,
                     properties=_properties(
-                        raw.get("values"), None, raw.get("sensitive_values"), path, f"{field}.values"
+                        raw.get("values"),
+                        None,
+                        raw.get("sensitive_values"),
+                        path,
+                        partial(_suffixed, field, ".values"),
                     ),
                     provider=ProviderConfig(package, None, None, {}),
                     parent=module_address or None,

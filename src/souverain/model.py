@@ -171,16 +171,23 @@ def walk_values(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 def parse_tags(raw: Any) -> dict[str, str]:
     """Tags from OpenStack `tags` (a list of `key=value` strings) or `metadata` (a map)."""
     tags: dict[str, str] = {}
+    add_tags(tags, raw)
+    return tags
+
+
+def add_tags(tags: dict[str, str], raw: Any) -> None:
+    """`tags.update(parse_tags(raw))` without the intermediate dict (readers call it for every resource)."""
     if isinstance(raw, Mapping):
         for key, value in raw.items():
-            if isinstance(value, str | int | float | bool):
+            if type(value) is str:
+                tags[str(key)] = value
+            elif isinstance(value, str | int | float | bool):
                 tags[str(key)] = str(value)
     elif isinstance(raw, list | tuple):
         for item in raw:
             if isinstance(item, str):
                 key, sep, value = item.partition("=")
                 tags[key] = value if sep else ""
-    return tags
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from ..errors import InputError
 from ..kinds import kind_of
-from ..model import UNKNOWN, Resource, Secret, _Unknown, effective_region, parse_tags, snake_case
+from ..model import UNKNOWN, Resource, Secret, _Unknown, add_tags, effective_region, snake_case
 
 PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The string Pulumi writes for a value unknown at preview."""
@@ -193,22 +193,26 @@ def region_value(value: Any) -> str | _Unknown | None:
     return None
 
 
-def _plain(value: Any) -> Any:
-    return value.reveal() if isinstance(value, Secret) else value
-
-
 def finish(resource: Resource) -> Resource:
     """Fill in what derives from the rest: kind, effective region, tags."""
     resource.kind = kind_of(resource.type)
     resource.region, resource.region_source = effective_region(resource)
     props = resource.properties
     tags: dict[str, str] = {}
-    for key in ("tags", "all_tags", "metadata", "labels"):
-        raw = _plain(props.get(key))
-        if raw:
-            tags.update(parse_tags(raw))
+    previous: Any = None
+    for key in _TAG_KEYS:
+        raw = props.get(key)
+        if isinstance(raw, Secret):
+            raw = raw.reveal()
+        # Terraform's `all_tags` usually repeats `tags`: adding the same pairs again changes nothing.
+        if raw and not (type(raw) is list and type(previous) is list and raw == previous):
+            add_tags(tags, raw)
+            previous = raw
     resource.tags = tags
     return resource
+
+
+_TAG_KEYS = ("tags", "all_tags", "metadata", "labels")
 
 
 def finish_all(resources: Iterable[Resource]) -> list[Resource]:

@@ -41,6 +41,8 @@ def pulumi_value(value: Any, depth: int = 0, convert_keys: bool = True) -> Any:
 
     A secret whose value the document does not carry (a `ciphertext`, or the `[secret]` mask of
     `pulumi preview --json`) is `Secret(UNKNOWN)`: known to be secret, value unknown here.
+    Plain scalars inside a container are copied without a call (most of a document is made of them);
+    a non-empty container at MAX_DEPTH is refused, as its items, one level deeper, would have been.
     """
     if depth > MAX_DEPTH:
         raise RecursionError
@@ -54,14 +56,34 @@ def pulumi_value(value: Any, depth: int = 0, convert_keys: bool = True) -> Any:
         signature = value.get(PULUMI_SIG_KEY)
         if signature is not None:
             return _pulumi_signed(value, signature, depth, convert_keys)
+        if value and depth >= MAX_DEPTH:
+            raise RecursionError
+        child = depth + 1
         out: dict[str, Any] = {}
         for key, item in value.items():
             name = _snake(key) if convert_keys and isinstance(key, str) else key
-            out[name] = pulumi_value(item, depth + 1, name not in USER_MAP_KEYS)
+            kind = type(item)
+            if kind in _PLAIN_SCALARS or (kind is str and item != PULUMI_UNKNOWN and item != MASKED):
+                out[name] = item
+            else:
+                out[name] = pulumi_value(item, child, name not in USER_MAP_KEYS)
         return out
     if isinstance(value, list):
-        return [pulumi_value(item, depth + 1, convert_keys) for item in value]
+        if value and depth >= MAX_DEPTH:
+            raise RecursionError
+        child = depth + 1
+        return [
+            item
+            if (kind := type(item)) in _PLAIN_SCALARS
+            or (kind is str and item != PULUMI_UNKNOWN and item != MASKED)
+            else pulumi_value(item, child, convert_keys)
+            for item in value
+        ]
     return value
+
+
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
+"""Scalars `pulumi_value` returns as they are (strings too, but for the unknown sentinel and the mask)."""
 
 
 def _pulumi_signed(value: dict[str, Any], signature: Any, depth: int, convert_keys: bool) -> Any:

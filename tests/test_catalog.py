@@ -513,6 +513,67 @@ def test_hosts_and_addresses_find_their_offers(tmp_path: Path) -> None:
     assert catalog.offers_for_host("unknown.example") == []
 
 
+_ADDRESSES = [
+    "192.0.2.53", " 192.0.2.53 ", "[192.0.2.53]", "198.51.100.0", "198.51.100.255", "198.51.101.0",
+    "0.0.0.0", "255.255.255.255", "192.0.2.053", "192.0.2.256", "192.0.2", "192.0.2.53.1",  # noqa: S104
+    "[ 192.0.2.53]", "2001:db8::53", "[2001:db8:0::53]", "2001:db8::53%eth0", "::ffff:192.0.2.53",
+    "2001:db8::54", "1.2.3.4/32", "٨.8.8.8", "8.8.8.8\n", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("address", _ADDRESSES)
+def test_address_lookups_answer_what_ipaddress_containment_answers(tmp_path: Path, address: str) -> None:
+    """The integer fast path for dotted quads must agree with `ipaddress` on every spelling."""
+    import ipaddress
+
+    catalog = load(
+        tmp_path,
+        offer(endpoints={"ip_addresses": ["198.51.100.0/24", "::ffff:0:0/96"]}),
+        us_service(endpoints={"ip_addresses": ["192.0.2.53", "2001:db8::53", "198.51.100.0/25"]}),
+    )
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        expected = []
+    else:
+        expected = [
+            o.id
+            for o in catalog.offers
+            if any(
+                ip.version == network.version and ip in network
+                for network in map(ipaddress.ip_network, o.endpoints.ip_addresses)
+            )
+        ]
+    assert [o.id for o in catalog.offers_for_address(address)] == expected
+
+
+def test_region_answers_do_not_depend_on_how_or_how_often_the_question_is_asked(
+    small_catalog: Catalog,
+) -> None:
+    """Answers are memoized under the question as asked: each spelling still gets the normalized answer."""
+    fresh = load_catalog([SMALL_CATALOG], replace=True)
+    today, later = date(2026, 6, 1), date(2099, 1, 1)
+    questions = [
+        (region, scheme, package, day)
+        for region in ("SNC-PAR-1", "snc-par-1", "SNC-NOHDS-1", "PUB-1", "NOWHERE-1")
+        for scheme in ("secnumcloud", "hds")
+        for package in (
+            None,
+            "openstack",
+            "registry.terraform.io/terraform-provider-openstack/openstack",
+            " Terraform-Provider-OpenStack/OpenStack ",
+            "aws",
+        )
+        for day in (today, later)
+    ]
+    first = [fresh.region_qualified(*question) for question in questions]
+    assert [fresh.region_qualified(*question) for question in questions] == first
+    for (region, scheme, package, day), answer in zip(questions, first, strict=True):
+        assert answer == fresh._region_qualified(region, scheme, package, day), (region, scheme, package, day)
+    assert fresh.region_qualified("snc-par-1", "secnumcloud", "openstack", today)
+    assert not fresh.region_qualified("snc-par-1", "secnumcloud", "aws", today)
+
+
 def test_package_lookups_accept_pulumi_names_and_terraform_sources(tmp_path: Path) -> None:
     catalog = load(
         tmp_path,

@@ -117,6 +117,25 @@ def _parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_ADDRESS = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""A dotted-quad IPv4 address exactly as `ipaddress` accepts it (decimal, no leading zero, each <= 255)."""
+
+
+def _ip_version_and_int(host: str) -> tuple[int, int] | None:
+    """`_parse_ip` as (version, integer): plain IPv4 without building an `ipaddress` object (the common
+    case, thousands of times per plan); anything else through `ipaddress`."""
+    text = host.strip().strip("[]")
+    if _IPV4_ADDRESS.fullmatch(text):
+        a, b, c, d = text.split(".")
+        return 4, (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return ip.version, int(ip)
+
+
 def _normalize_host_pattern(value: str, index: int) -> str:
     pattern = value.strip().casefold().rstrip(".")
     if _parse_ip(pattern) is not None:
@@ -369,6 +388,8 @@ class Catalog:
         # resources: answers are memoized.
         self._host_memo: dict[str, tuple[Offer, ...]] = {}
         self._qualified_memo: dict[tuple[str, str, str | None, date], bool] = {}
+        self._qualified_by_spelling: dict[tuple[str, str, str | None, date], bool] = {}
+        """The same answers keyed by the question as asked, before region and package are normalized."""
 
     def get(self, offer_id: str) -> Offer | None:
         return self._by_id.get(offer_id)
@@ -438,14 +459,23 @@ class Catalog:
             for item in offer.endpoints.ip_addresses
         ]
 
+    @cached_property
+    def _network_masks(self) -> list[tuple[int, int, int, Offer]]:
+        """`_networks` as (version, network address, netmask) integers: containment is one `&`."""
+        return [
+            (network.version, int(network.network_address), int(network.netmask), offer)
+            for network, offer in self._networks
+        ]
+
     def offers_for_address(self, address: str) -> list[Offer]:
         """Offers whose listed IP addresses or networks contain `address` (`8.8.8.8`, `[2001:db8::1]`)."""
-        ip = _parse_ip(address)
-        if ip is None:
+        parsed = _ip_version_and_int(address)
+        if parsed is None:
             return []
+        version, value = parsed
         found: list[Offer] = []
-        for network, offer in self._networks:
-            if ip.version == network.version and ip in network and offer not in found:
+        for network_version, network, mask, offer in self._network_masks:
+            if version == network_version and value & mask == network and offer not in found:
                 found.append(offer)
         return found
 
@@ -505,10 +535,15 @@ class Catalog:
     ) -> bool:
         """Whether some non-US offer (reached by `package`, when given) qualifies `region` for `scheme`."""
         day = on or date.today()
+        asked = (region, scheme, package, day)
+        answer = self._qualified_by_spelling.get(asked)
+        if answer is not None:
+            return answer
         key = (region.casefold(), scheme, None if package is None else _package_key(package), day)
         answer = self._qualified_memo.get(key)
         if answer is None:
             answer = self._qualified_memo[key] = self._region_qualified(region, scheme, package, day)
+        self._qualified_by_spelling[asked] = answer
         return answer
 
     def _region_qualified(self, region: str, scheme: str, package: str | None, on: date) -> bool:

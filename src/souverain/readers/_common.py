@@ -53,9 +53,8 @@ def pulumi_value(value: Any, depth: int = 0, convert_keys: bool = True) -> Any:
             return Secret(UNKNOWN)
         return value
     if isinstance(value, dict):
-        signature = value.get(PULUMI_SIG_KEY)
-        if signature is not None:
-            return _pulumi_signed(value, signature, depth, convert_keys)
+        if PULUMI_SIG_KEY in value and value[PULUMI_SIG_KEY] is not None:
+            return _pulumi_signed(value, value[PULUMI_SIG_KEY], depth, convert_keys)
         if value and depth >= MAX_DEPTH:
             raise RecursionError
         child = depth + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model import Operation, ProviderConfig, Resource, snake_case
 from ._common import (
@@ -33,9 +33,8 @@ DEFAULT_PROVIDER_NAME = re.compile(r"default(_\d.*)?")
 """Default providers are `default`, or `default_<version>` (`default_5_5_3`) when a version is pinned."""
 
 
-@dataclass(frozen=True, slots=True)
-class Urn:
-    """`urn:pulumi:<stack>::<project>::<parent types$><type>::<name>`."""
+class Urn(NamedTuple):
+    """`urn:pulumi:<stack>::<project>::<parent types$><type>::<name>` (a tuple: one is built per resource)."""
 
     stack: str
     project: str
@@ -77,32 +76,65 @@ def resource_from_state(
     operation: Operation,
     source: str,
 ) -> PendingResource:
-    """A Resource from an `apitype.ResourceV3` object; properties are the inputs, else the outputs."""
-    type_token = optional_str(state.get("type"), file, f"{field}.type") or urn.type
-    inputs = expect_mapping(state.get("inputs"), file, f"{field}.inputs")
-    outputs = expect_mapping(state.get("outputs"), file, f"{field}.outputs")
+    """A Resource from an `apitype.ResourceV3` object; properties are the inputs, else the outputs.
+
+    Each field is type-checked inline; the `expect_*` helpers (and the field path) are only reached
+    when it has an unusual value, to report it or to read null and "" as unset.
+    """
+    get = state.get
+    type_token = get("type")
+    if type(type_token) is not str or not type_token:
+        type_token = optional_str(type_token, file, f"{field}.type") or urn.type
+    inputs = get("inputs")
+    if type(inputs) is not dict:
+        inputs = expect_mapping(inputs, file, f"{field}.inputs")
+    outputs = get("outputs")
+    if type(outputs) is not dict:
+        outputs = expect_mapping(outputs, file, f"{field}.outputs")
     try:
         properties = pulumi_value(inputs or outputs)
     except RecursionError:
         fail(file, f"{field}.inputs", "nested too deeply to check safely")
-    is_provider = type_token.startswith(PROVIDER_TYPE_PREFIX)
+    parent = get("parent")
+    if type(parent) is not str or not parent:
+        parent = optional_str(parent, file, f"{field}.parent")
+    dependencies = get("dependencies")
+    if type(dependencies) is list and all(map(_IS_STR, dependencies)):
+        dependencies = tuple(dependencies)
+    else:
+        dependencies = str_tuple(dependencies, file, f"{field}.dependencies")
+    protect = get("protect")
+    if type(protect) is not bool:
+        protect = optional_bool(protect, file, f"{field}.protect")
+    retain_on_delete = get("retainOnDelete")
+    if type(retain_on_delete) is not bool:
+        retain_on_delete = optional_bool(retain_on_delete, file, f"{field}.retainOnDelete")
+    custom = get("custom")
+    if type(custom) is not bool:
+        custom = optional_bool(custom, file, f"{field}.custom", default=True)
     resource = Resource(
         address=address,
         type=type_token,
         name=urn.name,
         package=pulumi_package(type_token),
         properties=properties if isinstance(properties, dict) else {},
-        parent=optional_str(state.get("parent"), file, f"{field}.parent"),
-        dependencies=str_tuple(state.get("dependencies"), file, f"{field}.dependencies"),
-        protect=optional_bool(state.get("protect"), file, f"{field}.protect"),
-        retain_on_delete=optional_bool(state.get("retainOnDelete"), file, f"{field}.retainOnDelete"),
+        parent=parent,
+        dependencies=dependencies,
+        protect=protect,
+        retain_on_delete=retain_on_delete,
         operation=operation,
-        custom=optional_bool(state.get("custom"), file, f"{field}.custom", default=True),
-        is_provider=is_provider,
+        custom=custom,
+        is_provider=type_token.startswith(PROVIDER_TYPE_PREFIX),
         source=source,
     )
-    provider_ref = optional_str(state.get("provider"), file, f"{field}.provider")
+    provider_ref = get("provider")
+    if type(provider_ref) is not str or not provider_ref:
+        provider_ref = optional_str(provider_ref, file, f"{field}.provider")
     return PendingResource(resource, provider_ref)
+
+
+_IS_STR = str.__instancecheck__
+"""`isinstance(x, str)` as a C callable, for `all(map(...))` over lists the document gives."""
 
 
 def config_provider(package: str, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,11 +159,17 @@ def resolve_providers(pending: list[PendingResource], config: Mapping[str, Any])
         if DEFAULT_PROVIDER_NAME.fullmatch(provider.name):
             defaults.setdefault(pulumi_package(provider.type), provider)
     cache: dict[str, ProviderConfig] = {}
+    by_reference: dict[tuple[str | None, str], ProviderConfig] = {}
     resources: list[Resource] = []
     for item in pending:
         resource = item.resource
         if resource.custom and not resource.is_provider:
-            resource.provider = _provider_for(item, providers, defaults, config, cache)
+            # Resources of a package that name the same provider share its configuration.
+            key = (item.provider_ref, resource.package)
+            resolved = by_reference.get(key)
+            if resolved is None:
+                resolved = by_reference[key] = _provider_for(item, providers, defaults, config, cache)
+            resource.provider = resolved
         resources.append(finish(resource))
     return resources
 

@@ -405,3 +405,65 @@ def test_terraform_value_without_marks_is_the_value() -> None:
     after = {"a": [1, {"b": None}]}
     assert terraform_value(after, {"a": [False, {}]}, {}) is after
     assert terraform_value(None, False, False) is None
+
+
+# --- prior_state read straight into its typed shape: the same dependencies, or the generic reader decides --
+
+
+def _prior(modules_depth: int, bad: Any = None) -> dict[str, Any]:
+    """A prior_state with resources in the root and in a chain of nested child modules."""
+    module: dict[str, Any] = {"resources": [{"address": "leaf.a", "depends_on": ["leaf.b"]}]}
+    for level in range(modules_depth):
+        module = {
+            "address": f"module.m{level}",
+            "resources": [
+                {"address": f"m{level}.r", "depends_on": [f"m{level}.s"]},
+                {"address": "dup.r", "depends_on": [f"from-m{level}"]},  # duplicates: the last one wins
+            ],
+            "child_modules": [module, {"resources": [{"address": f"m{level}.sibling"}]}],
+        }
+    if bad is not None:
+        module["resources"].append(bad)
+    return {"format_version": "1.0", "values": {"root_module": module}}
+
+
+@pytest.mark.parametrize("depth", [0, 3, 40])
+def test_typed_prior_state_gives_the_generic_readers_dependencies(depth: int) -> None:
+    from souverain.readers._json import decode_document
+    from souverain.readers.terraform_plan import _prior_dependencies, _PriorState, _state_dependencies
+
+    prior = _prior(depth)
+    document = decode_document(json.dumps({"prior_state": prior}).encode(), "plan.json")
+    typed = _prior_dependencies(document.typed("prior_state", _PriorState))
+    generic = _state_dependencies(prior, "plan.json", "prior_state")
+    assert typed is not None
+    assert list(typed.items()) == list(generic.items())
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"address": "x", "depends_on": "not-a-list"}, "must be a list"),
+        ({"address": "x", "depends_on": [3]}, "must be a string"),
+        ("not-an-object", "must be an object"),
+    ],
+)
+def test_a_prior_state_the_typed_shape_declines_gets_the_generic_error(
+    tmp_path: Path, bad: Any, message: str
+) -> None:
+    data = raw()
+    data["prior_state"] = _prior(2, bad)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=message) as caught:
+        read_plan(path)
+    assert "prior_state.values.root_module" in (caught.value.field or "")
+
+
+def test_modules_nested_past_the_limit_are_refused_even_when_the_typed_shape_fits(tmp_path: Path) -> None:
+    data = raw()
+    data["prior_state"] = _prior(250)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_plan(path)

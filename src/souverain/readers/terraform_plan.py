@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
+import msgspec
+
 from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
     MAX_DEPTH,
@@ -44,6 +46,7 @@ from ._common import (
     str_tuple,
     terraform_value,
 )
+from ._json import member_as
 
 SOURCE = "terraform-plan"
 
@@ -408,6 +411,47 @@ class _Configuration:
         return resources
 
 
+class _PriorResource(msgspec.Struct):
+    address: str | None = None
+    depends_on: list[str] | None = None
+
+
+class _PriorModule(msgspec.Struct):
+    resources: list[_PriorResource] | None = None
+    child_modules: list[_PriorModule] | None = None
+
+
+class _PriorValues(msgspec.Struct):
+    root_module: _PriorModule | None = None
+
+
+class _PriorState(msgspec.Struct):
+    """The only part of a plan's `prior_state` the reader uses: each resource's address and `depends_on`.
+    Decoded straight into this shape, the rest of the state (a quarter of a plan) is never built."""
+
+    values: _PriorValues | None = None
+
+
+def _prior_dependencies(prior: _PriorState | None) -> dict[str, tuple[str, ...]] | None:
+    """`_state_dependencies` from the typed `prior_state`; None when it could not be read that way (or is
+    nested deeper than the generic reader accepts), so that the generic reader decides and reports."""
+    if prior is None:
+        return None
+    dependencies: dict[str, tuple[str, ...]] = {}
+    root = prior.values.root_module if prior.values is not None else None
+    stack: list[tuple[_PriorModule, int]] = [(root, 0)] if root is not None else []
+    while stack:
+        module, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return None
+        for resource in module.resources or ():
+            if resource.address is not None:
+                dependencies[resource.address] = tuple(resource.depends_on or ())
+        # Children in document order: the generic reader walks them depth first, in order.
+        stack.extend((child, depth + 1) for child in reversed(module.child_modules or ()))
+    return dependencies
+
+
 def _state_dependencies(state: Mapping[str, Any], file: str, field: str) -> dict[str, tuple[str, ...]]:
     """`depends_on` of every resource in a `jsonstate` document (the plan's `prior_state`)."""
     dependencies: dict[str, tuple[str, ...]] = {}
@@ -500,8 +544,10 @@ def parse(data: Mapping[str, Any], path: str) -> Plan:
 def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) -> list[Resource]:
     """Every managed resource change. Field paths (`resource_changes[3].type`) are only spelled out for an
     error: each field is type-checked inline and handed to the `expect_*` helpers when it is wrong."""
-    prior = expect_mapping(data.get("prior_state"), path, "prior_state")
-    dependencies = _state_dependencies(prior, path, "prior_state") if prior else {}
+    dependencies = _prior_dependencies(member_as(data, "prior_state", _PriorState))
+    if dependencies is None:
+        prior = expect_mapping(data.get("prior_state"), path, "prior_state")
+        dependencies = _state_dependencies(prior, path, "prior_state") if prior else {}
     resources: list[Resource] = []
     modules: dict[str, str] = {}
     packages: dict[str, str] = {}

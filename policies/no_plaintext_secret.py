@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from souverain.model import UNKNOWN, Resource, Secret, snake_case
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import provider_uses
+from ._support import provider_uses, string_leaves
 
 SECRET_WORDS = frozenset(
     {
@@ -155,7 +155,21 @@ def _named_secrets(value: Any, path: str, key: str, out: list[str]) -> list[str]
     return out
 
 
-def _resource_findings(resource: Resource) -> Iterator[Violation]:
+def _names_a_secret_among(keys: Iterable[Any], harmless: set[Any]) -> bool:
+    """Whether one of `keys` names a secret; the others are added to `harmless`."""
+    found = False
+    for key in keys:
+        if key not in harmless:
+            if names_a_secret(str(key)):
+                found = True
+            else:
+                harmless.add(key)
+    return found
+
+
+def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Violation]:
+    """`named_in_clear`: some string in clear sits under a key that names a secret (from the fast pass);
+    only then are the properties walked again for the paths."""
     props = resource.properties
     kind = resource.kind
     skip: set[str] = set()
@@ -182,6 +196,8 @@ def _resource_findings(resource: Resource) -> Iterator[Violation]:
                 resource=resource,
                 path="user_data",
             )
+    if not named_in_clear:
+        return
     for key, value in props.items():
         if key in skip:
             continue
@@ -192,9 +208,12 @@ def _resource_findings(resource: Resource) -> Iterator[Violation]:
 
 
 def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation]:
+    harmless: set[Any] = set()  # keys seen in this stack that name no secret: most resources have only those
     for resource in resources:
         if resource.custom and not resource.is_provider:
-            yield from _resource_findings(resource)
+            keys = string_leaves(resource, context).keys_in_clear
+            named_in_clear = not harmless.issuperset(keys) and _names_a_secret_among(keys, harmless)
+            yield from _resource_findings(resource, named_in_clear)
     for use in provider_uses(resources):
         for key, value in use.properties.items():
             if value is UNKNOWN:

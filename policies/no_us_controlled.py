@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Sequence
 
 from souverain.catalog import Catalog, Offer
 from souverain.kinds import is_local_only_package
 from souverain.model import Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import catalog_memo
+from ._support import catalog_memo, gather_string_leaves, string_leaves
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
 """Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
@@ -27,8 +26,9 @@ start of a run, so a long run is read once."""
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _BRACKETED = re.compile(r"\[([0-9A-Fa-f:.]+)\]")
 """An IPv6 literal in a URL (`http://[2001:db8::1]:8080/`)."""
-
-_SCALARS = frozenset({int, float, bool})
+_IPV6_SHAPED = re.compile(r"[0-9A-Fa-f:.]+(?:%.*)?", re.DOTALL)
+"""What `ipaddress.IPv6Address` may accept (hex digits, `:` and `.`, then an optional `%scope`): a cheap
+test before the parse, which fails slowly on timestamps and `host:port` strings."""
 
 SKIPPED_KEYS = frozenset({"description"})
 """Prose for people: a domain named in a description is not a service the resource reaches."""
@@ -45,6 +45,8 @@ class _Lookups:
         self.hosts: dict[str, Offer | None] = {}
         self.packages: dict[str, Offer | str | None] = {}
         self.strings: dict[str, tuple[str, Offer] | None] = {}
+        self.clean: set[str] = set()
+        """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
 
     def host(self, host: str, is_address: bool) -> Offer | None:
         key = host.casefold().rstrip(".")
@@ -76,11 +78,18 @@ class _Lookups:
             return self.strings[text]
         found = self._scan(text)
         self.strings[text] = found
+        if found is None:
+            self.clean.add(text)
         return found
 
     def _scan(self, text: str) -> tuple[str, Offer] | None:
         stripped = text.strip()
-        if ":" in stripped and "/" not in stripped and " " not in stripped:
+        if (
+            ":" in stripped
+            and "/" not in stripped
+            and " " not in stripped
+            and _IPV6_SHAPED.fullmatch(stripped)
+        ):
             try:  # a bare IPv6 address (a DNS resolver), which the text patterns do not find
                 address = str(ipaddress.IPv6Address(stripped))
             except ValueError:
@@ -108,27 +117,11 @@ class _Lookups:
                 return token, offer
         return None
 
-    def hits(self, value: Any) -> bool:
-        """Whether any string under `value` (secrets included) names a US-controlled host: the fast pass."""
-        kind = type(value)
-        if kind is str:
-            return self.string(value) is not None
-        if kind is Secret:
-            return self.hits(value.reveal())
-        if kind is dict:
-            value = value.values()
-        elif kind is not list and kind is not tuple:
-            if value is None or kind in _SCALARS or not isinstance(value, Mapping):
-                return False
-            value = value.values()
-        for item in value:
-            item_kind = type(item)
-            if item_kind is str:
-                if ("." in item or ":" in item) and self.string(item) is not None:
-                    return True
-            elif item_kind is not int and item_kind is not bool and item is not None and self.hits(item):
-                return True
-        return False
+    def hits(self, strings: Sequence[str]) -> bool:
+        """Whether any of `strings` names a US-controlled host; those already known clean are skipped in C."""
+        if self.clean.issuperset(strings):  # the common case
+            return False
+        return any(self.string(text) is not None for text in strings)
 
 
 def _lookups(catalog: Catalog) -> _Lookups:
@@ -144,9 +137,11 @@ def _owner(offer: Offer) -> str:
     return f"{offer.name}, operated by {offer.operator.entity} ({offer.operator.country})"
 
 
-def _property_findings(properties: Mapping[str, Any], lookups: _Lookups) -> Iterator[Violation]:
-    for key, value in properties.items():
-        if key in SKIPPED_KEYS or not lookups.hits(value):
+def _property_findings(resource: Resource, context: Context, lookups: _Lookups) -> Iterator[Violation]:
+    if not lookups.hits(string_leaves(resource, context).host_like):
+        return
+    for key, value in resource.properties.items():  # rare: a finding; the walk again, for the paths
+        if key in SKIPPED_KEYS or not lookups.hits(gather_string_leaves({key: value}).host_like):
             continue
         for path, leaf in walk_values(value, str(key)):
             secret = isinstance(leaf, Secret)
@@ -188,7 +183,7 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
             yield Violation(
                 f"{what} of package {package!r}, which reaches only {_owner(verdict)}: US-controlled"
             )
-    yield from _property_findings(resource.properties, lookups)
+    yield from _property_findings(resource, context, lookups)
 
 
 POLICY = Policy(

@@ -198,12 +198,13 @@ def evaluate(
     config = config or PolicyConfig()
     settings = settings or Settings()
     by_address = {resource.address: resource for resource in resources}
+    memo: dict[Any, Any] = {}
     findings: list[Finding] = []
     for policy in policies:
         level = config.enforcement_for(policy)
         if level is Enforcement.DISABLED:
             continue
-        context = Context(catalog, settings, by_address, config.properties_for(policy.id))
+        context = Context(catalog, settings, by_address, config.properties_for(policy.id), memo)
         mode = config.unknowns_for(policy.id, unknowns)
         if policy.check_resource is not None:
             check = policy.check_resource

@@ -64,6 +64,9 @@ class Context:
     resources_by_address: Mapping[str, Resource] = field(default_factory=dict)
     policy_config: Mapping[str, Any] = field(default_factory=dict)
     """This policy's own properties from the policy-config file (besides `enforcementLevel`)."""
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Views of the resources derived once and shared by every policy of one evaluation (a walk over
+    the properties that two policies need); the engine hands all of them the same dict."""
 
 
 ResourceCheck = Callable[[Resource, Context], Iterable[Violation]]

@@ -467,3 +467,53 @@ def test_modules_nested_past_the_limit_are_refused_even_when_the_typed_shape_fit
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="nested too deeply"):
         read_plan(path)
+
+
+# --- resource_changes read through its typed shape: the same model as the generic reader ------------------
+
+
+def _lazy(data: dict[str, Any]) -> Plan:
+    from souverain.readers._json import decode_document
+
+    return parse_plan(decode_document(json.dumps(data).encode(), "plan.json"), "plan.json")
+
+
+def _model(plan: Plan) -> list[tuple[Any, ...]]:
+    return [
+        (r.address, r.type, r.name, r.operation, r.properties, r.region, r.dependencies, r.retain_on_delete)
+        for r in plan.resources
+    ]
+
+
+def test_typed_resource_changes_give_the_generic_model() -> None:
+    data = raw()
+    deleted = next(c for c in data["resource_changes"] if c.get("mode") == "managed")
+    deleted["change"]["actions"] = ["delete"]  # a delete: the typed path builds its undecoded `before`
+    deleted["change"]["before"] = {"name": "old", "size": 20, "region": "SNC-PAR-1"}
+    deleted["change"]["before_sensitive"] = {"name": True}
+    assert _model(_lazy(data)) == _model(parse(data))
+    assert _model(_lazy(raw())) == _model(parse(raw()))
+
+
+def test_a_refused_number_in_a_deleted_resources_before_is_still_reported(tmp_path: Path) -> None:
+    data = raw()
+    deleted = next(c for c in data["resource_changes"] if c.get("mode") == "managed")
+    deleted["change"]["actions"] = ["delete"]
+    deleted["change"]["before"] = {"size": "@@"}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data).replace('"@@"', "1e400"))
+    with pytest.raises(InputError, match="number 1e400 is too large"):
+        read_plan(path)
+
+
+@pytest.mark.parametrize(
+    "bad", ['"not-an-object"', '{"change": "not-an-object", "address": "a", "type": "t", "name": "n"}']
+)
+def test_a_change_the_typed_shape_declines_gets_the_generic_error(tmp_path: Path, bad: str) -> None:
+    data = raw()
+    data["resource_changes"].append("@@")
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data).replace('"@@"', bad))
+    with pytest.raises(InputError, match="must be an object") as caught:
+        read_plan(path)
+    assert (caught.value.field or "").startswith("resource_changes[")

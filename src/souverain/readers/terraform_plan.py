@@ -548,11 +548,72 @@ def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) 
     if dependencies is None:
         prior = expect_mapping(data.get("prior_state"), path, "prior_state")
         dependencies = _state_dependencies(prior, path, "prior_state") if prior else {}
+    typed = member_as(data, "resource_changes", list[_ResourceChange])
+    if typed is not None:
+        try:
+            return _change_resources(list(map(_typed_change, typed)), path, config, dependencies)
+        except _RawRefusedError:
+            pass  # a value msgspec refuses (`1e400`) in a `before`: the generic path reports it
+    changes = expect_list(data.get("resource_changes"), path, "resource_changes")
+    return _change_resources(changes, path, config, dependencies)
+
+
+_NULL = msgspec.Raw(b"null")
+
+
+class _ChangeBody(msgspec.Struct):
+    actions: Any = None
+    before: msgspec.Raw = _NULL
+    before_sensitive: msgspec.Raw = _NULL
+    after: Any = None
+    after_unknown: Any = None
+    after_sensitive: Any = None
+
+
+class _ResourceChange(msgspec.Struct):
+    """The fields of a `resource_changes` entry the reader reads, each of any JSON type (the reader checks
+    them). `before` is kept undecoded: only a delete reads it, and it is a third of a plan."""
+
+    address: Any = None
+    mode: Any = None
+    type: Any = None
+    name: Any = None
+    index: Any = None
+    module_address: Any = None
+    provider_name: Any = None
+    deposed: Any = None
+    change: _ChangeBody | None = None
+
+
+class _RawRefusedError(Exception):
+    """An undecoded `before` that msgspec refuses to build."""
+
+
+def _typed_change(change: _ResourceChange) -> dict[str, Any]:
+    doc = msgspec.structs.asdict(change)
+    if change.change is not None:
+        doc["change"] = msgspec.structs.asdict(change.change)
+    return doc
+
+
+def _built(value: Any) -> Any:
+    """A value of a change document, built now if the typed path left it undecoded."""
+    if type(value) is not msgspec.Raw:
+        return value
+    try:
+        return msgspec.json.decode(value)
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        raise _RawRefusedError from None
+
+
+def _change_resources(
+    changes: list[Any], path: str, config: _Configuration, dependencies: dict[str, tuple[str, ...]]
+) -> list[Resource]:
     resources: list[Resource] = []
     modules: dict[str, str] = {}
     packages: dict[str, str] = {}
     explicit_deps: dict[str, tuple[str, ...]] = {}
-    for index, change_doc in enumerate(expect_list(data.get("resource_changes"), path, "resource_changes")):
+    for index, change_doc in enumerate(changes):
 
         def field(suffix: str = "", index: int = index) -> str:
             return f"resource_changes[{index}]{suffix}"
@@ -596,9 +657,9 @@ def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) 
         operation, kept = actions_operation(actions)
         if operation == Operation.DELETE:
             properties = _properties(
-                change.get("before"),
+                _built(change.get("before")),
                 None,
-                change.get("before_sensitive"),
+                _built(change.get("before_sensitive")),
                 path,
                 lambda: field(".change.before"),
             )

@@ -9,8 +9,9 @@ Some secrets hold characters that JSON and XML escape, which a search over the e
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from unittest.mock import patch
 from xml.sax.saxutils import escape, quoteattr
@@ -253,3 +254,58 @@ def test_verified_json_is_the_scrubbed_encoding_or_declines(value: Any, secrets:
     if fast is not None:
         assert fast == slow
         assert json.loads(fast) == json.loads(slow)
+
+
+# --- secrets recorded by the readers stand for the walk over every property ---------------------------
+
+
+def _generated_inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The benchmark's generator at a small size: the three formats, with secrets where the tools put them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_generate", Path(__file__).parent.parent / "bench" / "generate.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("generated")
+    module.generate(120, out, 3)
+    return sorted(p for p in out.glob("*.json") if not p.name.startswith("manifest"))
+
+
+def test_recorded_secrets_give_what_walking_every_property_gives(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from dataclasses import replace
+
+    from souverain.readers import read_plan
+    from souverain.reports._redact import secret_strings
+
+    plans = Path(__file__).parent / "fixtures" / "plans"
+    fixtures = sorted(plans.glob("*.json"))
+    preview = json.loads((plans / "pulumi-preview-small.json").read_text())
+    for number, step in enumerate(preview["steps"]):
+        if step.get("newState", {}).get("inputs"):
+            step["newState"]["inputs"]["extra"] = {"nested": [envelope(f"preview-secret-{number}")]}
+    revealed = tmp_path_factory.mktemp("revealed") / "preview-show-secrets.json"
+    revealed.write_text(json.dumps(preview))
+    inputs = [*fixtures, revealed, *_generated_inputs(tmp_path_factory)]
+    with_secrets = 0
+    for path in inputs:
+        plan = read_plan(path)
+        assert plan.secrets is not None, path
+        walked = secret_strings(plan.resources, replace(plan, secrets=None))
+        assert secret_strings(plan.resources, plan) == walked, path
+        with_secrets += bool(walked)
+    assert with_secrets >= 3  # the comparison is not between empty sets
+
+
+def test_resources_other_than_the_plans_are_walked(small_catalog: Catalog) -> None:
+    from souverain.reports._redact import secret_strings
+
+    resource = _secret_named_resource("walked-secret-value-1")
+    plan = Plan([], source="pulumi-preview", secrets=())
+    assert "walked-secret-value-1" in secret_strings([resource], plan)

@@ -204,3 +204,7 @@ class Plan:
     """Stack configuration (`openstack:region`...) where the input carries it; secrets wrapped."""
     secrets_provider: str | None = None
     backend: str | None = None
+    secrets: tuple[Secret, ...] | None = None
+    """Every Secret the reader wrapped in this plan, so reports learn the secret values without walking
+    every property again; None when not recorded (a plan built by other code). Code that adds secrets to
+    the resources after reading must set it back to None."""

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import Plan
 from . import _json
+from ._common import recording_secrets
 
 FORMATS: tuple[str, ...] = ("pulumi-preview", "pulumi-state", "terraform-plan")
 
@@ -60,8 +61,9 @@ def parse_plan(data: Any, path: str, input_format: str | None = None) -> Plan:
     if not isinstance(data, Mapping):
         raise InputError(path, f"a {fmt} document must be a JSON object")
     try:
-        with _json.gc_paused():
+        with _json.gc_paused(), recording_secrets() as secrets:
             plan = _parsers()[fmt](data, path)
+        plan.secrets = tuple(secrets)
     except RecursionError:
         raise InputError(path, "nested too deeply to check safely") from None
     plan.source = fmt

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, NoReturn
 
@@ -50,7 +52,7 @@ def pulumi_value(value: Any, depth: int = 0, convert_keys: bool = True) -> Any:
         if value == PULUMI_UNKNOWN:
             return UNKNOWN
         if value == MASKED:
-            return Secret(UNKNOWN)
+            return recorded_secret(UNKNOWN)
         return value
     if isinstance(value, dict):
         if PULUMI_SIG_KEY in value and value[PULUMI_SIG_KEY] is not None:
@@ -88,24 +90,48 @@ _PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
 def _pulumi_signed(value: dict[str, Any], signature: Any, depth: int, convert_keys: bool) -> Any:
     if signature == PULUMI_SECRET_SIG:
         if "value" in value:  # the wire form (gRPC structs, policy packs, mocks)
-            return Secret(pulumi_value(value["value"], depth + 1, convert_keys))
+            return recorded_secret(pulumi_value(value["value"], depth + 1, convert_keys))
         plaintext = value.get("plaintext")
         if isinstance(plaintext, str):  # `stack export --show-secrets`: the value JSON-encoded
             try:
                 decoded = json.loads(plaintext)
             except ValueError:
                 decoded = plaintext
-            return Secret(pulumi_value(decoded, depth + 1, convert_keys))
-        return Secret(UNKNOWN)  # ciphertext only: this document cannot show the value
+            return recorded_secret(pulumi_value(decoded, depth + 1, convert_keys))
+        return recorded_secret(UNKNOWN)  # ciphertext only: this document cannot show the value
     if signature == PULUMI_OUTPUT_SIG:
         if "value" not in value:
             return UNKNOWN
         inner = pulumi_value(value["value"], depth + 1, convert_keys)
-        return Secret(inner) if value.get("secret") is True else inner
+        return recorded_secret(inner) if value.get("secret") is True else inner
     if signature == PULUMI_REF_SIG:
         return pulumi_value(value.get("id", value.get("urn")), depth + 1, convert_keys)
     # Assets and archives (and signatures this reader does not know) are kept as written.
     return bound_nesting({k: v for k, v in value.items() if k != PULUMI_SIG_KEY}, depth + 1)
+
+
+_RECORDING: ContextVar[list[Secret] | None] = ContextVar("souverain_recorded_secrets", default=None)
+
+
+def recorded_secret(value: Any) -> Secret:
+    """`Secret(value)`, also recorded when a reader is recording (see `recording_secrets`)."""
+    secret = Secret(value)
+    recorded = _RECORDING.get()
+    if recorded is not None:
+        recorded.append(secret)
+    return secret
+
+
+@contextmanager
+def recording_secrets() -> Iterator[list[Secret]]:
+    """Record every Secret the readers wrap while the block runs: the reports then know the plan's secret
+    values without walking every property of every resource again (`Plan.secrets`)."""
+    recorded: list[Secret] = []
+    token = _RECORDING.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _RECORDING.reset(token)
 
 
 def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) -> Any:
@@ -118,7 +144,7 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
     if depth > MAX_DEPTH:
         raise RecursionError
     if sensitive is True:
-        return Secret(terraform_value(value, unknown, None, depth + 1))
+        return recorded_secret(terraform_value(value, unknown, None, depth + 1))
     if unknown is True:
         return UNKNOWN
     if isinstance(value, dict) or (value is None and isinstance(unknown, dict) and unknown):
@@ -137,9 +163,9 @@ def terraform_value(value: Any, unknown: Any, sensitive: Any, depth: int = 0) ->
             mark_u = unknown_map.get(key)
             mark_s = sensitive_map.get(key)
             if mark_u is True:
-                out[key] = Secret(UNKNOWN) if mark_s is True else UNKNOWN
+                out[key] = recorded_secret(UNKNOWN) if mark_s is True else UNKNOWN
             elif mark_s is True:
-                out[key] = Secret(terraform_value(source.get(key), mark_u, None, depth + 1))
+                out[key] = recorded_secret(terraform_value(source.get(key), mark_u, None, depth + 1))
             else:
                 out[key] = terraform_value(source.get(key), mark_u, mark_s, depth + 1)
         return out

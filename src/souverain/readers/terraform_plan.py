@@ -42,6 +42,7 @@ from ._common import (
     key_path,
     optional_bool,
     optional_str,
+    recorded_secret,
     region_value,
     str_tuple,
     terraform_value,
@@ -344,7 +345,7 @@ class _Configuration:
         if plain is None or plain is UNKNOWN:
             return plain
         plain = self.bounded(plain, f"variables.{head.group()}", depth)
-        return Secret(plain) if isinstance(value, Secret) else plain
+        return recorded_secret(plain) if isinstance(value, Secret) else plain
 
     def bounded(self, value: Any, field: str, depth: int) -> Any:
         """A value taken whole from the document (a constant, a variable's value): its nesting is bounded
@@ -380,7 +381,7 @@ class _Configuration:
             elif "default" in declaration:
                 value = declaration["default"]
         if declaration.get("sensitive") is True and not isinstance(value, Secret) and value is not UNKNOWN:
-            return Secret(value)
+            return recorded_secret(value)
         return value
 
     def provider_resources(self) -> list[Resource]:

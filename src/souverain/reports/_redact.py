@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -28,6 +29,10 @@ def _secret_leaves(value: Any) -> Iterator[str]:
                 yield item
         elif isinstance(item, int | float) and not isinstance(item, bool) and len(str(item)) >= 6:
             yield str(item)
+
+
+def _same_objects(left: list[Any], right: list[Any]) -> bool:
+    return len(left) == len(right) and all(map(operator.is_, left, right))
 
 
 def _secret_strings(value: Any) -> Iterator[str]:
@@ -59,10 +64,24 @@ def _secret_strings(value: Any) -> Iterator[str]:
 
 
 def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> set[str]:
+    """Every secret value in the resources, their providers and the plan's configuration.
+
+    When the reader recorded the secrets it wrapped (`Plan.secrets`) and these are that plan's resources,
+    the recorded secrets stand for the walk over every property of every resource.
+    """
     found: set[str] = set()
     providers_seen: set[int] = set()
-    for resource in resources:
+    resources = list(resources)
+    recorded = plan.secrets if plan is not None else None
+    if recorded is not None and _same_objects(resources, plan.resources if plan is not None else []):
+        for secret in recorded:
+            found.update(_secret_leaves(secret))
+        walked: list[Resource] = []
+    else:
+        walked = resources
+    for resource in walked:
         found.update(_secret_strings(resource.properties))
+    for resource in resources:
         provider = resource.provider
         if provider is not None and id(provider.properties) not in providers_seen:
             # Readers share one provider configuration among the resources that use it: walk it once.

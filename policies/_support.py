@@ -19,6 +19,7 @@ from souverain.policy import Context
 T = TypeVar("T")
 
 _MEMOS: WeakKeyDictionary[Catalog, dict[str, Any]] = WeakKeyDictionary()
+_MISSING: Any = object()
 
 
 def catalog_memo(catalog: Catalog, name: str, build: Callable[[Catalog], T]) -> T:
@@ -26,12 +27,14 @@ def catalog_memo(catalog: Catalog, name: str, build: Callable[[Catalog], T]) -> 
 
     Policies run per resource, 10k-100k times a check: they must not scan the catalog each time.
     """
-    memos = _MEMOS.get(catalog)
+    memos: dict[str, Any] | None = getattr(catalog, "memos", None)  # a Catalog's own: no weakref lookup
     if memos is None:
-        memos = _MEMOS[catalog] = {}
-    if name not in memos:
-        memos[name] = build(catalog)
-    value: T = memos[name]
+        memos = _MEMOS.get(catalog)
+        if memos is None:
+            memos = _MEMOS[catalog] = {}
+    value: T = memos.get(name, _MISSING)
+    if value is _MISSING:
+        value = memos[name] = build(catalog)
     return value
 
 

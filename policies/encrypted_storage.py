@@ -71,12 +71,13 @@ def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, .
     return offers
 
 
+def _choices(offers: tuple[Offer, ...]) -> str:
+    encrypted = sorted({t for offer in offers for t in offer.capabilities.encrypted_volume_types})
+    return f"encrypted types: {', '.join(encrypted)}" if encrypted else "the offer records no encrypted type"
+
+
 def _volume_type(volume_type: Any, offers: tuple[Offer, ...], path: str) -> Violation | None:
     volume_type = plain(volume_type)
-    encrypted = sorted({t for offer in offers for t in offer.capabilities.encrypted_volume_types})
-    choices = (
-        f"encrypted types: {', '.join(encrypted)}" if encrypted else "the offer records no encrypted type"
-    )
     if volume_type is UNKNOWN:
         return Violation(
             "volume_type is unknown until apply, so it cannot be shown to be encrypted",
@@ -85,13 +86,15 @@ def _volume_type(volume_type: Any, offers: tuple[Offer, ...], path: str) -> Viol
         )
     if volume_type is None or volume_type == "":
         return Violation(
-            f"no volume_type: the operator's default type cannot be shown to be encrypted ({choices})",
+            "no volume_type: the operator's default type cannot be shown to be encrypted "
+            f"({_choices(offers)})",
             path=path,
         )
     if all(volume_type in offer.capabilities.encrypted_volume_types for offer in offers):
         return None
     return Violation(
-        f"volume_type {volume_type!r} is not an encrypted type of {_names(offers)} ({choices})", path=path
+        f"volume_type {volume_type!r} is not an encrypted type of {_names(offers)} ({_choices(offers)})",
+        path=path,
     )
 
 
@@ -123,8 +126,10 @@ def _new_volumes(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
                 yield f"{key}[{index}]", device
 
 
-def _instance_volumes(resource: Resource, offers: tuple[Offer, ...]) -> Iterator[Violation]:
-    for path, device in _new_volumes(resource):
+def _instance_volumes(
+    volumes: list[tuple[str, Mapping[str, Any]]], offers: tuple[Offer, ...]
+) -> Iterator[Violation]:
+    for path, device in volumes:
         violation = _volume_type(device.get("volume_type"), offers, f"{path}.volume_type")
         if violation is not None:
             yield violation
@@ -134,7 +139,8 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
     kind = resource.kind
     if kind not in STORAGE_KINDS or not resource.is_cloud_resource:
         return
-    if kind == "instance" and next(_new_volumes(resource), None) is None:
+    volumes = list(_new_volumes(resource)) if kind == "instance" else []
+    if kind == "instance" and not volumes:
         return
     found = _offers_or_violation(resource, context)
     if isinstance(found, Violation):
@@ -146,7 +152,7 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         if violation is not None:
             yield violation
     elif kind == "instance":
-        yield from _instance_volumes(resource, offers)
+        yield from _instance_volumes(volumes, offers)
     elif kind == "object_container":
         if not all(offer.capabilities.object_storage_encrypted for offer in offers) and not _sets_sse(
             resource.properties

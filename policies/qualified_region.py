@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
+from souverain.catalog import Catalog
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+
+from ._support import catalog_memo
 
 
 def check(resource: Resource, context: Context) -> Iterator[Violation]:
@@ -21,17 +25,29 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
             path="region",
         )
         return
-    catalog = context.catalog
-    offers = catalog.offers_for_region(region)
-    if not offers:
+    settings = context.settings
+    verdicts = catalog_memo(context.catalog, "qualified-region", _verdict_cache)
+    key = (region, resource.package, settings.health_data, settings.today)
+    found = verdicts.get(key)
+    if found is None:
+        found = verdicts[key] = tuple(_region_violations(context.catalog, *key))
+    yield from found
+
+
+def _verdict_cache(catalog: Catalog) -> dict[tuple[str, str, bool, date], tuple[Violation, ...]]:
+    """`_region_violations` per question: thousands of resources share one region and package."""
+    return {}
+
+
+def _region_violations(
+    catalog: Catalog, region: str, package: str, health_data: bool, today: date
+) -> Iterator[Violation]:
+    if not catalog.offers_for_region(region):
         yield Violation(f"region {region!r} is not in the sovereignty catalog", path="region")
         return
-    today = context.settings.today
-    if not catalog.region_qualified(region, "secnumcloud", resource.package or None, today):
+    if not catalog.region_qualified(region, "secnumcloud", package or None, today):
         yield Violation(f"region {region!r} is not SecNumCloud-qualified for this provider", path="region")
-    if context.settings.health_data and not catalog.region_qualified(
-        region, "hds", resource.package or None, today
-    ):
+    if health_data and not catalog.region_qualified(region, "hds", package or None, today):
         yield Violation(
             f"region {region!r} is not HDS-certified, and the stack holds health data", path="region"
         )

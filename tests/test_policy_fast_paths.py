@@ -162,3 +162,29 @@ def test_one_evaluation_shares_the_walk_and_keeps_each_policys_verdicts(small_ca
         ("no-us-controlled-service", "r3", "metadata.hook"),
         ("no-plaintext-secret", "r0", "metadata.db_password"),
     ]
+
+
+def test_catalog_memo_builds_once_per_catalog(small_catalog: Catalog) -> None:
+    from conftest import SMALL_CATALOG
+    from souverain.policies._support import catalog_memo
+
+    from souverain.catalog import load_catalog
+
+    builds: list[object] = []
+
+    def build(catalog: object) -> list[object]:
+        builds.append(catalog)
+        return [catalog]
+
+    other = load_catalog([SMALL_CATALOG], replace=True)
+    first = catalog_memo(other, "test-memo", build)
+    assert catalog_memo(other, "test-memo", build) is first
+    assert catalog_memo(small_catalog, "test-memo", build) == [small_catalog]
+    assert builds == [other, small_catalog]
+
+    class CatalogLike:  # no `memos` of its own: remembered beside it, as long as it lives
+        pass
+
+    like = CatalogLike()
+    assert catalog_memo(like, "test-memo", build) is catalog_memo(like, "test-memo", build)  # type: ignore[arg-type]
+    assert builds == [other, small_catalog, like]

@@ -53,3 +53,41 @@ def test_health_data_needs_hds(small_catalog: Catalog) -> None:
     assert _messages(resource, small_catalog) == []
     messages = _messages(resource, small_catalog, Settings(health_data=True))
     assert any("HDS" in m for m in messages)
+
+
+def test_remembered_verdicts_answer_each_question_as_a_fresh_catalog_does() -> None:
+    """Verdicts are memoized per catalog and question: region, package, health data and day all count."""
+    from datetime import date
+
+    from conftest import SMALL_CATALOG
+
+    from souverain.catalog import load_catalog
+
+    shared = load_catalog([SMALL_CATALOG], replace=True)
+    questions = [
+        (resource, settings)
+        for resource in (
+            pulumi_resource(VOLUME, {}, provider_region="SNC-NOHDS-1"),
+            pulumi_resource(VOLUME, {}, provider_region="snc-nohds-1"),
+            pulumi_resource("aws:ebs/volume:Volume", {}, provider_region="SNC-NOHDS-1"),
+            terraform_resource(TF_VOLUME, {"region": "SNC-PAR-1"}),
+            pulumi_resource(VOLUME, {}, provider_region="PUB-1"),
+            pulumi_resource(VOLUME, {}, provider_region="MARS-1"),
+        )
+        for settings in (
+            Settings(today=date(2026, 6, 1)),
+            Settings(health_data=True, today=date(2026, 6, 1)),
+            Settings(health_data=True, today=date(1990, 1, 1)),
+        )
+    ]
+    for _ in range(2):  # the second round is answered from the memo
+        for resource, settings in questions:
+            fresh = load_catalog([SMALL_CATALOG], replace=True)
+            assert _messages(resource, shared, settings) == _messages(resource, fresh, settings)
+    assert any("HDS" in m for m in _messages(questions[1][0], shared, questions[1][1]))
+    assert _messages(questions[0][0], shared, questions[0][1]) == []
+    assert _messages(
+        questions[6][0], shared, questions[6][1]
+    ) == [  # same region, a package it does not serve
+        "region 'SNC-NOHDS-1' is not SecNumCloud-qualified for this provider"
+    ]

@@ -390,6 +390,8 @@ class Catalog:
         self._qualified_memo: dict[tuple[str, str, str | None, date], bool] = {}
         self._qualified_by_spelling: dict[tuple[str, str, str | None, date], bool] = {}
         """The same answers keyed by the question as asked, before region and package are normalized."""
+        self.memos: dict[str, Any] = {}
+        """Values that policies derive from the catalog once (`policies._support.catalog_memo`)."""
 
     def get(self, offer_id: str) -> Offer | None:
         return self._by_id.get(offer_id)

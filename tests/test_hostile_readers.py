@@ -284,7 +284,11 @@ _STEP_WITH_INPUTS = (
         (b'{"steps": [], "duration": Infinity}', "Infinity is not valid JSON"),
         (b'{"steps": [], "duration": -Infinity}', "-Infinity is not valid JSON"),
         (b'{"steps": [], "config": {"k": 1e400}}', "number 1e400 is too large"),
-        (b'{"steps": [{"op": "same", "newState": {"inputs": {"k": -1e400}}}]}', "is too large"),
+        (
+            b'{"steps": [{"op": "same", "urn": "urn:pulumi:dev::p::openstack:compute/instance:Instance::vm",'
+            b' "newState": {"inputs": {"k": -1e400}}}]}',
+            "is too large",
+        ),
         (b'{"steps": [], "config": {"k": ' + b"9" * 5000 + b"}}", "not valid JSON"),
         (b'{"steps": [], "config": {"k": "caf\xe9"}}', "not UTF-8 text (byte 34)"),
         (b'{"steps": [], "config": {"k": "\xed\xa0\x80"}}', "not UTF-8"),

@@ -172,6 +172,26 @@ class LazyDocument(Mapping[str, Any]):
         return key in self._members
 
 
+class DeclinedError(Exception):
+    """A value left undecoded on a typed path that msgspec refuses to build (`1e400`): the reader reads
+    the member again generically, and the standard library reports the error."""
+
+
+def built(value: Any) -> Any:
+    """A value from a typed shape, decoded now if the shape left it as `msgspec.Raw`."""
+    if type(value) is not msgspec.Raw:
+        return value
+    try:
+        return _ANY.decode(value)
+    except _MSGSPEC_REFUSALS:
+        raise DeclinedError from None
+
+
+def starts_object_or_null(value: msgspec.Raw) -> bool:
+    """Whether an undecoded value is a JSON object or null, from its first byte."""
+    return memoryview(value)[:1].tobytes() in (b"{", b"n")
+
+
 def member_as(document: Mapping[str, Any], key: str, shape: type[T]) -> T | None:
     """`LazyDocument.typed` for any document: None for a document decoded whole (read it generically)."""
     return document.typed(key, shape) if isinstance(document, LazyDocument) else None

@@ -9,9 +9,11 @@ by reference, `<provider URN>::<provider id>`, and its effective region falls ba
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import msgspec
 
 from ..model import Operation, ProviderConfig, Resource, snake_case
 from ._common import (
@@ -26,6 +28,7 @@ from ._common import (
     region_value,
     str_tuple,
 )
+from ._json import built, starts_object_or_null
 
 URN_PREFIX = "urn:pulumi:"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -65,6 +68,58 @@ class PendingResource:
 
     resource: Resource
     provider_ref: str | None
+
+
+STATE_FIELDS = ("type", "inputs", "parent", "dependencies", "protect", "retainOnDelete", "custom", "provider")
+"""The fields of a resource state `resource_from_state` reads, besides `outputs` (read when `inputs` is
+empty): the typed paths build only these."""
+
+
+def built_state(
+    raw_state: Mapping[str, msgspec.Raw], fields: tuple[str, ...] = STATE_FIELDS
+) -> dict[str, Any]:
+    """A resource state left undecoded by a typed path (`{key: raw value}`), with the fields a reader reads
+    built. `outputs` is built only when `inputs` is empty; beside non-empty inputs it is only checked to
+    be an object or null, the one thing `resource_from_state` asks of it then. Raises DeclinedError."""
+    state = {key: built(raw_state[key]) for key in fields if key in raw_state}
+    outputs = raw_state.get("outputs")
+    if outputs is not None:
+        inputs = state.get("inputs")
+        if inputs and type(inputs) is dict and starts_object_or_null(outputs):
+            state["outputs"] = {}
+        else:
+            state["outputs"] = built(outputs)
+    return state
+
+
+class LazyState(Mapping[str, Any]):
+    """A resource state left undecoded by a typed path, read through the generic reader's `Mapping`
+    interface: its keys are known (an empty state is falsy, as in the generic reader) and its fields are
+    built when first read. Building may raise DeclinedError: the reader then starts over generically."""
+
+    __slots__ = ("_built", "_fields", "_raw")
+
+    def __init__(self, raw_state: dict[str, msgspec.Raw], fields: tuple[str, ...] = STATE_FIELDS) -> None:
+        self._raw = raw_state
+        self._fields = fields
+        self._built: dict[str, Any] | None = None
+
+    def _state(self) -> dict[str, Any]:
+        if self._built is None:
+            self._built = built_state(self._raw, self._fields)
+        return self._built
+
+    def __getitem__(self, key: str) -> Any:
+        return self._state()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._state().get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def resource_from_state(

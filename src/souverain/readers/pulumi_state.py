@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from ..model import Operation, Plan
 from ._common import expect_list, expect_mapping, expect_str, fail, json_type, optional_bool, optional_str
+from ._json import DeclinedError, member_as
 from ._pulumi import (
+    STATE_FIELDS,
+    LazyState,
     PendingResource,
     Urn,
     parse_urn,
@@ -29,7 +34,7 @@ SOURCE = "pulumi-state"
 SUPPORTED_VERSIONS = (1, 2, 3)
 
 
-def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], str]:
+def _check_version(data: Mapping[str, Any], path: str) -> None:
     if "deployment" not in data and "checkpoint" not in data:
         fail(path, "", "is not `pulumi stack export` output: no deployment")
     version = data.get("version")
@@ -40,14 +45,52 @@ def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], 
     if version not in SUPPORTED_VERSIONS:
         shown = version if abs(version) < 10**9 else "out of range"
         fail(path, "version", f"deployment version {shown} is not supported (this reader knows 1 to 3)")
+
+
+def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], str]:
     if "deployment" in data:
         return expect_mapping(data.get("deployment"), path, "deployment"), "deployment"
     checkpoint = expect_mapping(data.get("checkpoint"), path, "checkpoint")
     return expect_mapping(checkpoint.get("latest"), path, "checkpoint.latest"), "checkpoint.latest"
 
 
+class _Deployment(msgspec.Struct):
+    """A deployment as the typed path reads it: each resource as `{key: undecoded value}`, so that only
+    the fields the reader reads are ever built (outputs beside inputs are not: half of an export)."""
+
+    secrets_providers: Any = None
+    resources: list[dict[str, msgspec.Raw]] | None = None
+
+
+_RESOURCE_FIELDS = ("urn", "delete", *STATE_FIELDS)
+
+
+def _typed_deployment(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "deployment" not in data:
+        return None  # a checkpoint file: read generically
+    deployment = member_as(data, "deployment", _Deployment)
+    if deployment is None:
+        return None
+    resources = deployment.resources
+    return {
+        "secrets_providers": deployment.secrets_providers,
+        "resources": None if resources is None else [LazyState(raw, _RESOURCE_FIELDS) for raw in resources],
+    }
+
+
 def parse(data: Mapping[str, Any], path: str) -> Plan:
+    _check_version(data, path)
+    typed = _typed_deployment(data)
+    if typed is not None:
+        try:
+            return _parse_deployment(typed, "deployment", path)
+        except DeclinedError:
+            pass  # a value msgspec refuses (`1e400`): the generic path reports it
     deployment, prefix = _deployment(data, path)
+    return _parse_deployment(deployment, prefix, path)
+
+
+def _parse_deployment(deployment: Mapping[str, Any], prefix: str, path: str) -> Plan:
     secrets = expect_mapping(deployment.get("secrets_providers"), path, f"{prefix}.secrets_providers")
     secrets_provider = optional_str(secrets.get("type"), path, f"{prefix}.secrets_providers.type")
     pending: list[PendingResource] = []

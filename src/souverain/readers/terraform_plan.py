@@ -47,7 +47,7 @@ from ._common import (
     str_tuple,
     terraform_value,
 )
-from ._json import member_as
+from ._json import DeclinedError, built, member_as
 
 SOURCE = "terraform-plan"
 
@@ -553,7 +553,7 @@ def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) 
     if typed is not None:
         try:
             return _change_resources(list(map(_typed_change, typed)), path, config, dependencies)
-        except _RawRefusedError:
+        except DeclinedError:
             pass  # a value msgspec refuses (`1e400`) in a `before`: the generic path reports it
     changes = expect_list(data.get("resource_changes"), path, "resource_changes")
     return _change_resources(changes, path, config, dependencies)
@@ -586,25 +586,11 @@ class _ResourceChange(msgspec.Struct):
     change: _ChangeBody | None = None
 
 
-class _RawRefusedError(Exception):
-    """An undecoded `before` that msgspec refuses to build."""
-
-
 def _typed_change(change: _ResourceChange) -> dict[str, Any]:
     doc = msgspec.structs.asdict(change)
     if change.change is not None:
         doc["change"] = msgspec.structs.asdict(change.change)
     return doc
-
-
-def _built(value: Any) -> Any:
-    """A value of a change document, built now if the typed path left it undecoded."""
-    if type(value) is not msgspec.Raw:
-        return value
-    try:
-        return msgspec.json.decode(value)
-    except (msgspec.MsgspecError, RecursionError, ValueError):
-        raise _RawRefusedError from None
 
 
 def _change_resources(
@@ -658,9 +644,9 @@ def _change_resources(
         operation, kept = actions_operation(actions)
         if operation == Operation.DELETE:
             properties = _properties(
-                _built(change.get("before")),
+                built(change.get("before")),
                 None,
-                _built(change.get("before_sensitive")),
+                built(change.get("before_sensitive")),
                 path,
                 lambda: field(".change.before"),
             )

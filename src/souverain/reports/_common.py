@@ -88,6 +88,8 @@ class Scrubber:
         encoded = json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
         if any(secret in encoded for secret in self._escapable):
             return None
+        if self.matcher and _LETTER_ESCAPE.search(encoded) and self.matcher.find(encoded):
+            return None  # an escape (`\u0001` + "111") spells a secret made of letters and digits
         if _LONE_SURROGATE.search(strings):
             encoded = _LONE_SURROGATE.sub("\ufffd", encoded)
         self._verified = encoded
@@ -133,6 +135,8 @@ class Scrubber:
         return self(str(value))
 
 
+_LETTER_ESCAPE = re.compile(r"\\[bfnrtu]")
+"""A JSON escape that writes letters or digits (`\n`, `\u001f`), which can spell part of a secret."""
 _ESCAPABLE = re.compile(r'["\\&<>\'\x00-\x1f\x7f]')
 
 

@@ -147,7 +147,23 @@ def test_terraform_edits() -> None:
     managed = [c for c in document["resource_changes"] if c.get("mode") == "managed"]
     managed[0]["change"].update(actions=["delete"], before={"name": "gone", "size": 1})
     managed[1]["change"].update(actions=["delete", "create"])
+    # Masks without a `true` (built or not, they mark nothing), one with `true` only inside a key, and
+    # one marking a nested attribute.
+    managed[2]["change"].update(after_unknown={"block": [{}], "x": False}, after_sensitive={"true_name": {}})
+    managed[3]["change"].update(after_unknown={"nested": [{"id": True}]}, after_sensitive={"name": True})
     assert_same(document)
+
+
+def test_terraform_after_at_the_nesting_limit() -> None:
+    """An `after` whose brackets alone prove it shallow, and one at the limit whose brackets do not."""
+    for depth in (150, 199, 200, 201, 260):
+        document = copy.deepcopy(TOFU)
+        managed = [c for c in document["resource_changes"] if c.get("mode") == "managed"]
+        deep: Any = "leaf"
+        for _ in range(depth):
+            deep = [deep]
+        managed[0]["change"]["after"]["deep"] = deep
+        assert_same(document)
 
 
 def test_a_refused_number_in_an_unbuilt_state_field_is_reported_as_the_stdlib_reports_it() -> None:

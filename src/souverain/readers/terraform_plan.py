@@ -491,16 +491,24 @@ def _state_resources(
 
 
 def _properties(
-    value: Any, unknown: Any, sensitive: Any, file: str, field: Callable[[], str]
+    value: Any,
+    unknown: Any,
+    sensitive: Any,
+    file: str,
+    field: Callable[[], str],
+    *,
+    shallow: bool = False,
 ) -> dict[str, Any]:
     """A resource's properties; `field` names them, worked out only for an error message.
 
     The top level may be the document's own object, not a copy: whoever edits it copies it first.
+    `shallow` says the value is known to nest no deeper than MAX_DEPTH (`_after`), so it is not walked.
     """
     if value is not None and not isinstance(value, Mapping):
         fail(file, field(), f"must be an object, not {json_type(value)}")
     try:
-        result = bound_nesting(terraform_value(value, unknown, sensitive))
+        marked = terraform_value(value, unknown, sensitive)
+        result = marked if shallow else bound_nesting(marked)
     except RecursionError:
         fail(file, field(), "nested too deeply to check safely")
     if type(result) is dict:
@@ -566,9 +574,27 @@ class _ChangeBody(msgspec.Struct):
     actions: Any = None
     before: msgspec.Raw = _NULL
     before_sensitive: msgspec.Raw = _NULL
-    after: Any = None
-    after_unknown: Any = None
-    after_sensitive: Any = None
+    after: msgspec.Raw = _NULL
+    after_unknown: msgspec.Raw = _NULL
+    after_sensitive: msgspec.Raw = _NULL
+
+
+def _after(value: Any) -> tuple[Any, bool]:
+    """An `after` from the typed path, built, and whether it provably nests no deeper than MAX_DEPTH: no
+    more opening brackets in its text than that (brackets inside strings count too: an upper bound).
+    A value from the generic path is returned as it is, not known to be shallow."""
+    if type(value) is not msgspec.Raw:
+        return value, False
+    text = bytes(value)
+    return built(value), text.count(b"{") + text.count(b"[") <= MAX_DEPTH
+
+
+def _mask(value: Any) -> Any:
+    """An `after_unknown`/`after_sensitive` mask from the typed path, built only when it holds a `true`:
+    a mask without one marks nothing, exactly like no mask (`terraform_value`)."""
+    if type(value) is not msgspec.Raw:
+        return value
+    return built(value) if b"true" in bytes(value) else None
 
 
 class _ResourceChange(msgspec.Struct):
@@ -651,12 +677,14 @@ def _change_resources(
                 lambda: field(".change.before"),
             )
         else:
+            after, shallow = _after(change.get("after"))
             properties = _properties(
-                change.get("after"),
-                change.get("after_unknown"),
-                change.get("after_sensitive"),
+                after,
+                _mask(change.get("after_unknown")),
+                _mask(change.get("after_sensitive")),
                 path,
                 lambda: field(".change.after"),
+                shallow=shallow,
             )
         module = modules.get(module_address)
         if module is None:

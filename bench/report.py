@@ -52,6 +52,10 @@ def e2e_table(e2e: Mapping[str, Any]) -> str:
         "| input | resources | file | wall time, median (min-max) | IQR | peak RSS, median | RSS / file |",
         "| --- | ---: | ---: | --- | --- | ---: | ---: |",
     ]
+    calibrated = all("in_calibration_units" in r for r in e2e.values())
+    if calibrated:
+        lines[0] += " in calibration units ² |"
+        lines[1] += " ---: |"
     for key, result in sorted(e2e.items(), key=lambda kv: (_sizes({kv[0]: 0})[0], kv[0])):
         note = " ¹" if result.get("env") else ""
         lines.append(
@@ -59,11 +63,18 @@ def e2e_table(e2e: Mapping[str, Any]) -> str:
             f"| {_s(result['seconds'])} "
             f"| {_iqr(result['seconds'])} | {result['peak_rss_mb']['median']:.0f} MB "
             f"| {result['memory_over_input']:.1f}x |"
+            + (f" {result['in_calibration_units']['median']:.2f} |" if calibrated else "")
         )
     if any(r.get("env") for r in e2e.values()):
         lines.append("")
         lines.append(
             "¹ over the default 512 MiB input cap: run with `SOUVERAIN_MAX_INPUT_BYTES` raised (see below)."
+        )
+    if calibrated:
+        lines.append("")
+        lines.append(
+            "² each run's seconds divided by the calibration workload's seconds in the same round (median): "
+            "comparable across times when the machine's speed was not."
         )
     return "\n".join(lines)
 
@@ -100,6 +111,54 @@ def split_table(split: Mapping[str, Any]) -> str:
         lines.append(f"| `{key}` | {' | '.join(cells)} | {total:.3f} |")
     lines.append("")
     lines.append("Seconds, median of the runs; each run is a fresh process.")
+    return "\n".join(lines)
+
+
+def calibration_table(calibration: Mapping[str, Any]) -> str:
+    lines = [
+        "| during | runs | calibration workload, median (min-max) | IQR | slowest ÷ fastest | from-to |",
+        "| --- | ---: | --- | --- | ---: | --- |",
+    ]
+    for group, result in calibration.items():
+        samples = result.get("samples", [])
+        span = f"{samples[0]['time']}-{samples[-1]['time']}" if samples and "time" in samples[0] else "-"
+        lines.append(
+            f"| {group} | {result['seconds']['n']} | {_s(result['seconds'], digits=3)} "
+            f"| {_iqr(result['seconds'], 3)} | {result['slowest_over_fastest']:.2f} | {span} |"
+        )
+    lines.append("")
+    lines.append(
+        "A fixed pure-Python workload (`CALIBRATION_WORKLOAD` in `bench/run.py`) timed in a fresh process "
+        "with every round of each group: the machine's speed while that group ran. Figures of groups "
+        "measured at different speeds are not comparable as they stand."
+    )
+    return "\n".join(lines)
+
+
+def baseline_table(baseline: Mapping[str, Any]) -> str:
+    lines = [
+        "| input | resources | base, median (min-max) | current, median (min-max) | base ÷ current "
+        "| base ÷ current per round, median (min-max) |",
+        "| --- | ---: | --- | --- | ---: | --- |",
+    ]
+    trees: Mapping[str, Any] = {}
+    for key, result in sorted(baseline.items(), key=lambda kv: (_sizes({kv[0]: 0})[0], kv[0])):
+        trees = result.get("trees", trees)
+        per_round = result["base_over_current_per_round"]
+        lines.append(
+            f"| `{key}.json` | {result['resources']:,} | {_s(result['base']['seconds'])} "
+            f"| {_s(result['current']['seconds'])} | {result['base_over_current']:.2f}x "
+            f"| {per_round['median']:.2f}x ({per_round['min']:.2f}-{per_round['max']:.2f}) |"
+        )
+    if trees:
+        base, current = trees["base"], trees["current"]
+        dirty = " plus uncommitted edits" if current.get("uncommitted_changes") else ""
+        lines.append("")
+        lines.append(
+            f"Base: commit {base['commit']}; current: commit {current['commit']}{dirty}. Both run from an "
+            "installed-layout tree of links with `python -c` calling the `souverain` script's entry point, "
+            "alternating within every round; a ratio above 1 means the current tree is faster."
+        )
     return "\n".join(lines)
 
 
@@ -267,6 +326,8 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     parts = ["## Targets", targets_table(results)]
     if "e2e" in results:
         parts += ["## souverain check end to end", e2e_table(results["e2e"]), scaling_table(results["e2e"])]
+    if "baseline" in results:
+        parts += ["## Against the base commit (interleaved)", baseline_table(results["baseline"])]
     if "split" in results:
         parts += ["## Time split", split_table(results["split"])]
     if "checkov" in results:
@@ -277,6 +338,8 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         parts += ["## Offline preview (bench)", preview_table(results["preview"])]
     if "coldstart" in results:
         parts += ["## Cold start", coldstart_table(results["coldstart"])]
+    if "calibration" in results:
+        parts += ["## Machine speed (calibration)", calibration_table(results["calibration"])]
     return "\n\n".join(parts) + "\n"
 
 

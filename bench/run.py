@@ -1,15 +1,26 @@
 """Benchmarks, run by hand: souverain against Checkov and the CrossGuard pack, and against its targets.
 
-Every measurement is repeated (`--runs`, at least 5) in fresh processes; the results keep every sample
-and report the median with min/max and the interquartile range. Nothing here is a test: no timing is
-asserted anywhere. Inputs come from `bench/generate.py` (run it first); results go to
+Every measurement is repeated (`--runs`, at least 5 for published figures) in fresh processes; the results
+keep every sample and report the median with min/max and the interquartile range. Nothing here is a test:
+no timing is asserted anywhere. Inputs come from `bench/generate.py` (run it first); results go to
 `bench/out/results.json` (merged per measurement, so groups can be re-run one at a time) and a Markdown
 summary is printed for `docs/benchmarks.md`.
 
     python bench/generate.py
     python bench/run.py                          # everything
     python bench/run.py e2e split coldstart      # some groups
+    python bench/run.py baseline --sizes 1k 10k  # this tree against --base (default 4cd273a), interleaved
     python bench/run.py checkov --sizes 1k 10k   # Checkov needs its own venv, see requirements-checkov.txt
+
+The machine's speed drifts (on the shared VM, the same pure-Python loop took 0.65 s at one time and
+0.95 s at another), so seconds measured at different times are not comparable. Hence:
+- every round of every group also times a fixed pure-Python workload in a fresh process (`calibration`,
+  stored per group under `calibration` in results.json, raw samples kept): read each figure against it;
+- a speed-up is measured only as `baseline` does it, old and new code interleaved in the same rounds.
+
+Every benchmarked subprocess runs with PYTHONDONTWRITEBYTECODE removed from its environment (some
+sandboxes set it; with it every fresh process recompiles the whole package), after one untimed run that
+writes the bytecode cache: users and CI run with .pyc files.
 
 Groups:
 - `e2e`: `souverain check FILE --catalog bench/catalog.yaml --format json` as a subprocess, wall time and
@@ -19,12 +30,18 @@ Groups:
 - `crossguard`: the CrossGuard pack over gRPC (`souverain.crossguard_harness`), one Analyze per resource
   and AnalyzeStack, on the same resources (the preview);
 - `preview`: `souverain preview` of the HDH prod stack with 1, 10 and 100 research project spaces;
-- `coldstart`: `souverain --help`, and `souverain check` of a 10-resource plan.
+- `coldstart`: `souverain --help`, and `souverain check` of a 10-resource plan;
+- `baseline`: the e2e check of this checkout (or `--current REV`) and of `--base REV`, each run from its
+  own installed-layout tree of links (`PYTHONPATH=<tree> python -c 'import souverain.cli.main ...'`), the
+  two alternating in every round on the same inputs; medians, spreads, base ÷ current (of the medians and
+  per round). The base runs from a temporary `git worktree`, removed at the end;
+- `calibration`: the calibration workload alone, `--runs` times (the machine's speed right now).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -35,7 +52,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +67,11 @@ PYTHON = sys.executable
 SOUVERAIN = str(Path(PYTHON).with_name("souverain"))
 CHECKOV = os.environ.get("BENCH_CHECKOV", "/tmp/bench-checkov/bin/checkov")  # noqa: S108 - a venv path
 FORMATS = {"plan": "terraform-plan", "preview": "pulumi-preview", "state": "pulumi-state"}
+
+NO_BYTECODE = "PYTHONDONTWRITEBYTECODE"
+"""Removed from every benchmarked process: users and CI write .pyc files, so the runs must too."""
+DEFAULT_BASE = "4cd273a"
+"""The state at the start of the performance work of 2026-11-23: what `baseline` compares against."""
 
 CHECKOV_ENV = {
     # No platform download (guidelines, mappings, run config) and no PyPI version check: Checkov then makes
@@ -83,7 +107,7 @@ def run_once(
         started = time.perf_counter()
         proc = subprocess.Popen(
             list(cmd),
-            env={**os.environ, **(env or {})},
+            env=child_environ(env),
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -123,6 +147,75 @@ def run_once(
         }
 
 
+def child_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without PYTHONDONTWRITEBYTECODE, plus `extra`."""
+    return {**{k: v for k, v in os.environ.items() if k != NO_BYTECODE}, **(extra or {})}
+
+
+# --- calibration: the machine's speed at the moment of a measurement ------------------------------------
+
+CALIBRATION_WORKLOAD = """
+import time
+started = time.perf_counter()
+regions = {f"REG-{i}": i % 3 != 0 for i in range(40)}
+seen = {}
+total = 0
+for i in range(120_000):
+    name = f"project-{i % 997}-net"
+    props = {"name": name, "region": f"REG-{i % 40}", "tags": {"env": "prod", "owner": name}}
+    if regions[props["region"]] and name.endswith("-net"):
+        total += len(props["tags"])
+    key = (props["region"], name.partition("-")[0])
+    seen[key] = seen.get(key, 0) + 1
+    total += len(name.upper().split("-"))
+assert total == 516_000 and len(seen) == 40, (total, len(seen))
+print(time.perf_counter() - started)
+"""
+"""Fixed pure-Python work like the checker's (dicts, f-strings, str methods, lookups), ~0.4 s on the VM.
+
+Never change it between measurements that are to be compared: its seconds are the unit of the others."""
+
+CALIBRATIONS: dict[str, list[dict[str, Any]]] = {}
+"""Calibration samples taken while each group ran, by group; stored under `calibration` in results.json."""
+
+
+def calibrate(group: str) -> float:
+    """Time the workload in a fresh process; keep the sample under `group`; return its seconds."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        subprocess.run([PYTHON, "-c", CALIBRATION_WORKLOAD], env=child_environ(), stdout=out, check=True)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        seconds = float(out.read())
+    sample = {
+        "seconds": seconds,
+        "wall_seconds": wall,
+        "load_average": os.getloadavg()[0],
+        "time": time.strftime("%H:%M:%S"),
+    }
+    CALIBRATIONS.setdefault(group, []).append(sample)
+    return seconds
+
+
+def calibration_summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    seconds = [s["seconds"] for s in samples]
+    return {
+        "samples": samples,
+        "seconds": summarize(seconds),
+        "slowest_over_fastest": max(seconds) / min(seconds),
+    }
+
+
+def bench_calibration(args: argparse.Namespace) -> dict[str, Any]:
+    """The workload alone, `--runs` times: how fast, and how steady, the machine is right now."""
+    calibrate("calibration")  # warm-up: page cache for the interpreter
+    CALIBRATIONS["calibration"].clear()
+    for round_ in range(args.runs):
+        print(f"calibration run {round_ + 1} ...", flush=True)
+        calibrate("calibration")
+    return {}
+
+
 def _limit_memory(gigabytes: float) -> Callable[[], None]:
     """An address-space cap for the child, so a tool that blows up fails alone instead of the machine."""
 
@@ -150,11 +243,18 @@ def summarize(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def repeat(measure: Callable[[], dict[str, Any]], runs: int, warmup: int = 1) -> dict[str, Any]:
-    """`warmup` unrecorded runs (page cache, .pyc), then `runs` recorded ones."""
+def repeat(
+    measure: Callable[[], dict[str, Any]], runs: int, warmup: int = 1, *, group: str
+) -> dict[str, Any]:
+    """`warmup` unrecorded runs (page cache, .pyc), then `runs` recorded ones between two calibrations."""
     for _ in range(warmup):
         measure()
-    return _summarize_samples([measure() for _ in range(runs)])
+    before = calibrate(group)
+    samples = [measure() for _ in range(runs)]
+    after = calibrate(group)
+    result = _summarize_samples(samples)
+    result["calibration_seconds"] = [before, after]
+    return result
 
 
 def input_file(kind: str, size: str) -> Path:
@@ -192,9 +292,11 @@ def bench_e2e(args: argparse.Namespace) -> dict[str, Any]:
     samples: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in inputs}
     for round_ in range(args.runs + 1):
         print(f"e2e round {round_ or 'warm-up'} ...", flush=True)
+        unit = calibrate("e2e") if round_ else None
         for key, path in inputs:
             sample = run_once(commands[key], env=souverain_env(path))
-            if round_:  # round 0 warms the page cache and .pyc files
+            if unit:  # round 0 warms the page cache and .pyc files
+                sample["calibration_seconds"] = unit
                 samples[key].append(sample)
     results: dict[str, Any] = {}
     for key, path in inputs:
@@ -214,6 +316,11 @@ def _summarize_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
         values = [s[key] for s in samples if key in s and not s.get("timed_out")]
         if values:
             result[key] = summarize(values)
+    calibrated = [s for s in samples if s.get("calibration_seconds") and not s.get("timed_out")]
+    if calibrated:  # each run's seconds in units of the calibration workload timed in its round
+        result["in_calibration_units"] = summarize(
+            [s["seconds"] / s["calibration_seconds"] for s in calibrated]
+        )
     return result
 
 
@@ -222,10 +329,12 @@ def bench_split(args: argparse.Namespace) -> dict[str, Any]:
     samples: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in inputs}
     for round_ in range(args.runs + 1):
         print(f"split round {round_ or 'warm-up'} ...", flush=True)
+        if round_:
+            calibrate("split")
         for key, path in inputs:
             out = subprocess.run(
                 [PYTHON, str(HERE / "split.py"), str(path)],
-                env={**os.environ, **souverain_env(path)},
+                env=child_environ(souverain_env(path)),
                 check=True,
                 capture_output=True,
                 text=True,
@@ -397,8 +506,12 @@ def bench_preview(args: argparse.Namespace) -> dict[str, Any]:
                 _set_project_spaces(project / "Pulumi.prod.yaml", args.spaces_key, spaces)
             cmd = [SOUVERAIN, "preview", str(project), "--stack", "prod", "--format", "json"]
             print(f"preview prod with {spaces} research projects ...", flush=True)
-            result = repeat(lambda cmd=cmd, cwd=project: run_once(cmd, cwd=cwd, ok=(0,)), args.runs)
-            out = subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=True).stdout
+            result = repeat(
+                lambda cmd=cmd, cwd=project: run_once(cmd, cwd=cwd, ok=(0,)), args.runs, group="preview"
+            )
+            out = subprocess.run(
+                cmd, cwd=project, env=child_environ(), capture_output=True, text=True, check=True
+            ).stdout
             result["resources"] = _count_preview_resources(out)
             result["research_projects"] = _research_projects(project / "Pulumi.prod.yaml", args.spaces_key)
             result["command"] = (
@@ -472,7 +585,9 @@ def bench_coldstart(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, (cmd, ok) in cases.items():
         print(f"coldstart {name} ...", flush=True)
-        result = repeat(lambda cmd=cmd, ok=ok: run_once(cmd, ok=ok), max(args.runs, 20), warmup=2)
+        result = repeat(
+            lambda cmd=cmd, ok=ok: run_once(cmd, ok=ok), max(args.runs, 20), warmup=2, group="coldstart"
+        )
         shown = ["souverain" if c in (SOUVERAIN, installed) else c for c in cmd]
         result["command"] = " ".join(shown).replace(str(ROOT) + "/", "")
         results[name] = result
@@ -485,7 +600,9 @@ def bench_coldstart(args: argparse.Namespace) -> dict[str, Any]:
 
 def _import_profile(cmd: Sequence[str]) -> dict[str, Any]:
     """What `-X importtime` says the command imports: the heaviest top-level packages, cumulative."""
-    proc = subprocess.run([PYTHON, "-X", "importtime", *cmd], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [PYTHON, "-X", "importtime", *cmd], env=child_environ(), capture_output=True, text=True, check=False
+    )
     heavy: dict[str, int] = {}
     for line in proc.stderr.splitlines():
         parts = line.removeprefix("import time:").split("|")
@@ -505,6 +622,129 @@ def _import_profile(cmd: Sequence[str]) -> dict[str, Any]:
     }
 
 
+# --- baseline: this tree against an older commit, interleaved -------------------------------------------
+
+ENTRY = (
+    "import sys; import souverain.cli.main as m; sys.argv = ['souverain', *sys.argv[1:]]; "
+    "(getattr(m, 'run', None) or m.main)()"
+)
+"""The `souverain` script, run from whatever `souverain` package PYTHONPATH leads to (older commits have
+no `run`, only the click group `main`)."""
+
+
+def installed_layout(source: Path, tree: Path) -> Path:
+    """The package as installed, as links: what `tools/typecheck.py:build_tree()` builds, but into `tree`.
+
+    The checkout's own `build/typecheck/` is rebuilt (deleted first) by every type check anyone runs, so a
+    benchmark cannot run from it; the mapping is read from `source`'s pyproject.toml, as build_tree does.
+    """
+    config = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
+    package_dir: dict[str, str] = config["tool"]["setuptools"]["package-dir"]
+    shutil.rmtree(tree, ignore_errors=True)
+    package_root = tree / "souverain"
+    package_root.mkdir(parents=True)
+    for entry in (source / package_dir["souverain"]).iterdir():
+        if entry.name != "__pycache__":
+            (package_root / entry.name).symlink_to(entry)
+    for name, folder in package_dir.items():
+        if name != "souverain":
+            (package_root / name.split(".", 1)[1]).symlink_to(source / folder)
+    return tree
+
+
+def _git(*args: str, cwd: Path = ROOT) -> str:
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """A detached `git worktree` of `rev` under /tmp, removed (`git worktree remove --force`) at the end."""
+    commit = _git("rev-parse", "--verify", f"{rev}^{{commit}}")
+    path = Path(tempfile.gettempdir()) / f"bench-base-{commit[:12]}"
+    if path.exists():  # left by an interrupted run of this script
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False)
+        shutil.rmtree(path, ignore_errors=True)
+        _git("worktree", "prune")
+    _git("worktree", "add", "--detach", str(path), commit)
+    try:
+        yield path
+    finally:
+        _git("worktree", "remove", "--force", str(path))
+
+
+def _tree_label(source: Path) -> dict[str, Any]:
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", cwd=source))
+    return {"commit": _git("rev-parse", "--short", "HEAD", cwd=source), "uncommitted_changes": dirty}
+
+
+def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    """`souverain check` of each input by the base commit and by this tree, alternating in every round.
+
+    Both run the same way (PYTHONPATH to an installed-layout tree of links, `python -c` the script's entry
+    point), from a neutral directory, so they pay the same start-up; the order within a pair alternates
+    from round to round. A ratio base ÷ current is taken per round too: drift between rounds cancels out.
+    """
+    inputs = _inputs(args)
+    with contextlib.ExitStack() as stack:
+        layouts = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-layouts-")))
+        sources = {"base": stack.enter_context(worktree(args.base))}
+        sources["current"] = stack.enter_context(worktree(args.current)) if args.current else ROOT
+        trees = {side: installed_layout(src, layouts / side) for side, src in sources.items()}
+        labels = {side: _tree_label(src) for side, src in sources.items()}
+        for side, tree in trees.items():  # the package imported must be the tree's, not the editable one
+            where = subprocess.run(
+                [PYTHON, "-c", "import souverain.cli.main as m; print(m.__file__)"],
+                env=child_environ({"PYTHONPATH": str(tree)}),
+                cwd=layouts,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            if not where.startswith(str(tree)):
+                raise SystemExit(f"{side}: PYTHONPATH={tree} imports souverain from {where}")
+        samples: dict[str, dict[str, list[dict[str, Any]]]] = {
+            key: {"base": [], "current": []} for key, _ in inputs
+        }
+        for round_ in range(args.runs + 1):
+            print(f"baseline round {round_ or 'warm-up'} ...", flush=True)
+            unit = calibrate("baseline") if round_ else None
+            order = ("base", "current") if round_ % 2 else ("current", "base")
+            for key, path in inputs:
+                for side in order:
+                    cmd = [PYTHON, "-c", ENTRY, "check", str(path), "--catalog", str(BENCH_CATALOG)]
+                    cmd += ["--format", "json"]
+                    env = {"PYTHONPATH": str(trees[side]), **souverain_env(path)}
+                    sample = run_once(cmd, env=env, cwd=layouts)
+                    if unit:  # round 0 writes both trees' bytecode caches and warms the page cache
+                        sample["calibration_seconds"] = unit
+                        sample["round"] = round_
+                        samples[key][side].append(sample)
+    results: dict[str, Any] = {}
+    for key, path in inputs:
+        base, current = samples[key]["base"], samples[key]["current"]
+        result: dict[str, Any] = {
+            side: _summarize_samples(samples[key][side]) for side in ("base", "current")
+        }
+        result["base_over_current"] = (
+            result["base"]["seconds"]["median"] / result["current"]["seconds"]["median"]
+        )
+        result["base_over_current_per_round"] = summarize(
+            [b["seconds"] / c["seconds"] for b, c in zip(base, current, strict=True)]
+        )
+        result["bytes"] = path.stat().st_size
+        result["resources"] = resources_in(key.rsplit("-", 1)[1])
+        result["exit_codes"] = {side: sorted({s["rc"] for s in samples[key][side]}) for side in samples[key]}
+        result["trees"] = labels
+        result["command"] = (
+            f"PYTHONPATH=<tree> python -c '<souverain script>' check bench/out/{path.name} "
+            "--catalog bench/catalog.yaml --format json"
+        )
+        results[key] = result
+    return results
+
+
 GROUPS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "e2e": bench_e2e,
     "split": bench_split,
@@ -512,7 +752,11 @@ GROUPS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "crossguard": bench_crossguard,
     "preview": bench_preview,
     "coldstart": bench_coldstart,
+    "baseline": bench_baseline,
+    "calibration": bench_calibration,
 }
+DEFAULT_GROUPS = [g for g in GROUPS if g != "baseline"]
+"""`baseline` compares against an older commit: asked for by name only."""
 
 
 def machine() -> dict[str, Any]:
@@ -543,10 +787,25 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Groups: " + ", ".join(GROUPS) + " (see the module docstring). "
+        f"Subprocesses run without {NO_BYTECODE}; every round is calibrated.",
+    )
+    parser.add_argument("groups", nargs="*", default=DEFAULT_GROUPS, choices=list(GROUPS))
     parser.add_argument("--sizes", nargs="+", default=["1k", "10k", "100k"])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="recorded runs (5 or more for published figures)")
+    parser.add_argument(
+        "--base",
+        default=DEFAULT_BASE,
+        help=f"baseline: the older commit to compare with (default {DEFAULT_BASE})",
+    )
+    parser.add_argument(
+        "--current",
+        metavar="REV",
+        help="baseline: run this commit (from a worktree) instead of the checkout's working tree, "
+        "which includes uncommitted edits",
+    )
     parser.add_argument("--checkov-timeout", type=float, default=3600.0)
     parser.add_argument(
         "--checkov-memory-gb", type=float, default=14.0, help="address-space cap for each Checkov run"
@@ -563,13 +822,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     if args.runs < 5:
-        parser.error("--runs must be at least 5")
+        print(f"--runs {args.runs}: fewer than 5 runs, not for docs/benchmarks.md", file=sys.stderr)
+    os.environ.pop(NO_BYTECODE, None)  # for the processes started by libraries too (the CrossGuard pack)
     stored = json.loads(args.results.read_text()) if args.results.exists() else {}
     for group in args.groups:
         started = time.perf_counter()
-        stored.setdefault(group, {}).update(GROUPS[group](args))
-        stored.setdefault("machine", {})[group] = machine()
+        CALIBRATIONS.pop(group, None)
+        results = GROUPS[group](args)
+        if results:  # `calibration` has only calibration samples, stored below
+            stored.setdefault(group, {}).update(results)
+        if CALIBRATIONS.get(group):
+            stored.setdefault("calibration", {})[group] = calibration_summary(CALIBRATIONS[group])
+        stored.setdefault("machine", {})[group] = {**machine(), "runs": args.runs}
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(json.dumps(stored, indent=1) + "\n")
         print(f"{group}: done in {time.perf_counter() - started:.0f} s", flush=True)

@@ -190,4 +190,5 @@ POLICY = Policy(
     ),
     requirements=("SecNumCloud 3.2 §10.1", "SecNumCloud 3.2 §10.5", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,
+    applies_to=STORAGE_KINDS.__contains__,
 )

@@ -41,4 +41,5 @@ POLICY = Policy(
     ),
     requirements=("SecNumCloud 3.2 §12.5", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,
+    applies_to=is_data_store,
 )

@@ -33,6 +33,8 @@ _NON_PUBLIC: tuple[IPNetwork, ...] = tuple(
 here: they stand for public addresses in examples, so an example behaves as its real counterpart."""
 
 SSH_PORT = 22
+RULE_KINDS = frozenset({"security_group_rule", "firewall_rule"})
+"""The kinds this policy judges; resources of other kinds are never opened."""
 
 
 def is_public(network: IPNetwork) -> bool:
@@ -180,6 +182,7 @@ POLICY = Policy(
     ),
     requirements=("SecNumCloud 3.2 §13.2", "SecNumCloud 3.2 §12.12"),
     check_resource=check,
+    applies_to=RULE_KINDS.__contains__,
     config_schema={
         "adminRanges": {
             "type": "array",

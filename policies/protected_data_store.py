@@ -39,6 +39,7 @@ POLICY = Policy(
         "HDS v2 (availability and integrity of health data)",
     ),
     check_resource=check,
+    applies_to=is_data_store,
     config_schema={
         "production": {"type": "boolean", "description": "Treat the stack as production whatever its name."}
     },

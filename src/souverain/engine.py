@@ -200,6 +200,7 @@ def evaluate(
     by_address = {resource.address: resource for resource in resources}
     memo: dict[Any, Any] = {}
     findings: list[Finding] = []
+    kinds: set[str | None] | None = None
     for policy in policies:
         level = config.enforcement_for(policy)
         if level is Enforcement.DISABLED:
@@ -208,7 +209,14 @@ def evaluate(
         mode = config.unknowns_for(policy.id, unknowns)
         if policy.check_resource is not None:
             check = policy.check_resource
-            for resource in resources:
+            targets = resources
+            if policy.applies_to is not None:
+                if kinds is None:
+                    kinds = {resource.kind for resource in resources}
+                wanted = {kind for kind in kinds if policy.applies_to(kind)}
+                if wanted != kinds:
+                    targets = [resource for resource in resources if resource.kind in wanted]
+            for resource in targets:
                 for violation in check(resource, context):
                     findings.append(_finding(policy, level, violation, resource, mode, waivers, stack_name))
         elif policy.check_stack is not None:

@@ -70,6 +70,7 @@ class Context:
 
 
 ResourceCheck = Callable[[Resource, Context], Iterable[Violation]]
+KindFilter = Callable[[str | None], bool]
 StackCheck = Callable[[Sequence[Resource], Context], Iterable[Violation]]
 
 
@@ -90,10 +91,17 @@ class Policy:
     config_schema: Mapping[str, Any] = field(default_factory=dict)
     """JSON-schema `properties` of this policy's config, beyond `enforcementLevel`."""
     help_uri: str | None = None
+    applies_to: KindFilter | None = None
+    """For a resource policy: False for a neutral kind (`Resource.kind`, None if unmapped) whose resources
+    `check_resource` never reports on, so the engine skips them without a call (10k-100k resources, most
+    of kinds a policy ignores). A promise about the check, which still judges any resource it is given;
+    None: every resource may matter."""
 
     def __post_init__(self) -> None:
         if (self.check_resource is None) == (self.check_stack is None):
             raise ValueError(f"policy {self.id}: set exactly one of check_resource and check_stack")
+        if self.applies_to is not None and self.check_resource is None:
+            raise ValueError(f"policy {self.id}: applies_to is for resource policies")
 
     @property
     def scope(self) -> str:

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 
-from souverain.catalog import Catalog, Offer
+from souverain.catalog import Catalog, Offer, ipv4_value
 from souverain.kinds import is_local_only_package
 from souverain.model import Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
@@ -26,6 +26,9 @@ start of a run, so a long run is read once."""
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _BRACKETED = re.compile(r"\[([0-9A-Fa-f:.]+)\]")
 """An IPv6 literal in a URL (`http://[2001:db8::1]:8080/`)."""
+_QUAD_SOURCE = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,3}){3})(?:/[0-9]{1,3})?")
+"""A whole string that is a dotted quad, or one with a prefix length (a CIDR): thousands per plan (subnet
+addresses, rule sources), judged as the one address `_DOTTED` would find in them, by integer."""
 _IPV6_SHAPED = re.compile(r"[0-9A-Fa-f:.]+(?:%.*)?", re.DOTALL)
 """What `ipaddress.IPv6Address` may accept (hex digits, `:` and `.`, then an optional `%scope`): a cheap
 test before the parse, which fails slowly on timestamps and `host:port` strings."""
@@ -42,6 +45,7 @@ class _Lookups:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.address_lookup = getattr(catalog, "us_controlled_address", None) or catalog.us_controlled_host
+        self.ipv4_lookup = getattr(catalog, "us_controlled_ipv4", None)
         self.hosts: dict[str, Offer | None] = {}
         self.packages: dict[str, Offer | str | None] = {}
         self.strings: dict[str, tuple[str, Offer] | None] = {}
@@ -83,6 +87,11 @@ class _Lookups:
         return found
 
     def _scan(self, text: str) -> tuple[str, Offer] | None:
+        if self.ipv4_lookup is not None and (quad := _QUAD_SOURCE.fullmatch(text)) is not None:
+            value = ipv4_value(quad.group(1))
+            if value is not None:
+                offer = self.ipv4_lookup(value)
+                return None if offer is None else (quad.group(1), offer)
         stripped = text.strip()
         if (
             ":" in stripped
@@ -103,6 +112,8 @@ class _Lookups:
                 offer = self.host(match.group(1), True)
                 if offer is not None:
                     return match.group(1), offer
+        if "." not in text:
+            return None  # `_DOTTED` finds nothing: a timestamp, an id, a bare IPv6 address (judged above)
         for token in _DOTTED.findall(text):
             token = token.strip(".-_")
             if "." not in token:
@@ -183,7 +194,8 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
             yield Violation(
                 f"{what} of package {package!r}, which reaches only {_owner(verdict)}: US-controlled"
             )
-    yield from _property_findings(resource, context, lookups)
+    if not lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
+        yield from _property_findings(resource, context, lookups)
 
 
 POLICY = Policy(

@@ -122,13 +122,21 @@ _IPV4_ADDRESS = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 """A dotted-quad IPv4 address exactly as `ipaddress` accepts it (decimal, no leading zero, each <= 255)."""
 
 
+def ipv4_value(text: str) -> int | None:
+    """`text` as an integer if it is exactly a dotted-quad IPv4 address that `ipaddress` accepts."""
+    if _IPV4_ADDRESS.fullmatch(text) is None:
+        return None
+    a, b, c, d = text.split(".")
+    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+
+
 def _ip_version_and_int(host: str) -> tuple[int, int] | None:
     """`_parse_ip` as (version, integer): plain IPv4 without building an `ipaddress` object (the common
     case, thousands of times per plan); anything else through `ipaddress`."""
     text = host.strip().strip("[]")
-    if _IPV4_ADDRESS.fullmatch(text):
-        a, b, c, d = text.split(".")
-        return 4, (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+    value = ipv4_value(text)
+    if value is not None:
+        return 4, value
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:
@@ -484,6 +492,22 @@ class Catalog:
     def us_controlled_address(self, address: str) -> Offer | None:
         for offer in self.offers_for_address(address):
             if offer.us_controlled:
+                return offer
+        return None
+
+    @cached_property
+    def _us_ipv4_masks(self) -> list[tuple[int, int, Offer]]:
+        return [
+            (network, mask, offer)
+            for version, network, mask, offer in self._network_masks
+            if version == 4 and offer.us_controlled
+        ]
+
+    def us_controlled_ipv4(self, value: int) -> Offer | None:
+        """`us_controlled_address` of an IPv4 address given as an integer (`ipv4_value`): the offer of the
+        first listed network holding it that is US-controlled, without parsing or listing all offers."""
+        for network, mask, offer in self._us_ipv4_masks:
+            if value & mask == network:
                 return offer
         return None
 

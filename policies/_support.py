@@ -169,6 +169,18 @@ def provider_uses(resources: Iterable[Resource]) -> list[ProviderUse]:
     return uses
 
 
+def stack_provider_uses(resources: Sequence[Resource], context: Context) -> Sequence[ProviderUse]:
+    """`provider_uses(resources)` once per evaluation (`Context.memo`): two stack policies ask for it."""
+    key = ("provider-uses", id(resources))
+    cached = context.memo.get(key)
+    if cached is not None and cached[0] is resources:
+        uses: Sequence[ProviderUse] = cached[1]
+        return uses
+    uses = tuple(provider_uses(resources))
+    context.memo[key] = (resources, uses)  # holding the sequence keeps its id from being reused
+    return uses
+
+
 def url_host(url: str) -> str | None:
     """The host of a URL (`https://auth.example:5000/v3` -> `auth.example`); scheme-less `host/path` too."""
     text = url.strip()

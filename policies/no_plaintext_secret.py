@@ -19,7 +19,7 @@ from typing import Any
 from souverain.model import UNKNOWN, Resource, Secret, snake_case
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import provider_uses, string_leaves
+from ._support import stack_provider_uses, string_leaves
 
 SECRET_WORDS = frozenset(
     {
@@ -167,6 +167,11 @@ def _names_a_secret_among(keys: Iterable[Any], harmless: set[Any]) -> bool:
     return found
 
 
+_OWN_CHECK_KINDS = frozenset({"instance", "secret"})
+"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`,
+`payload`): other resources with neither are skipped without a generator."""
+
+
 def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Violation]:
     """`named_in_clear`: some string in clear sits under a key that names a secret (from the fast pass);
     only then are the properties walked again for the paths."""
@@ -213,8 +218,9 @@ def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation
         if resource.custom and not resource.is_provider:
             keys = string_leaves(resource, context).keys_in_clear
             named_in_clear = not harmless.issuperset(keys) and _names_a_secret_among(keys, harmless)
-            yield from _resource_findings(resource, named_in_clear)
-    for use in provider_uses(resources):
+            if named_in_clear or resource.kind in _OWN_CHECK_KINDS or "user_data" in resource.properties:
+                yield from _resource_findings(resource, named_in_clear)
+    for use in stack_provider_uses(resources, context):
         for key, value in use.properties.items():
             if value is UNKNOWN:
                 continue

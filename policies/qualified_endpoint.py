@@ -13,7 +13,7 @@ from souverain.catalog import Catalog, Offer, host_matches
 from souverain.model import UNKNOWN, Resource, Secret
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import ProviderUse, catalog_memo, package_name, plain, provider_uses, url_host
+from ._support import ProviderUse, catalog_memo, package_name, plain, stack_provider_uses, url_host
 
 
 def _keystone_offers(catalog: Catalog) -> dict[str, list[Offer]]:
@@ -34,7 +34,7 @@ def _is_openstack(use: ProviderUse) -> bool:
 
 
 def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation]:
-    for use in provider_uses(resources):
+    for use in stack_provider_uses(resources, context):
         if _is_openstack(use):
             yield from _check_provider(use, context)
 

@@ -49,6 +49,7 @@ class _Lookups:
         self.hosts: dict[str, Offer | None] = {}
         self.packages: dict[str, Offer | str | None] = {}
         self.strings: dict[str, tuple[str, Offer] | None] = {}
+        self.package_findings: dict[tuple[str, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
 
@@ -173,29 +174,49 @@ def _property_findings(resource: Resource, context: Context, lookups: _Lookups) 
                 yield Violation(message, path=leaf_path)
 
 
-def check(resource: Resource, context: Context) -> Iterator[Violation]:
-    if not resource.custom:
-        return
-    lookups = _lookups(context.catalog)
-    what = "provider" if resource.is_provider else "resource"
-    package = resource.package
+def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> tuple[Violation, ...]:
+    """The findings about a resource's own package, remembered per (package, provider or not)."""
+    key = (package, is_provider)
+    found = lookups.package_findings.get(key)
+    if found is not None:
+        return found
+    what = "provider" if is_provider else "resource"
+    found = ()
     if not package:
-        yield Violation(
-            f"the input does not say which provider manages this {what}, so its operator cannot be "
-            "shown to be non-US"
+        found = (
+            Violation(
+                f"the input does not say which provider manages this {what}, so its operator cannot be "
+                "shown to be non-US"
+            ),
         )
     else:
         verdict = lookups.package(package)
         if verdict == _NOT_IN_CATALOG:
-            yield Violation(
-                f"provider {package!r} is not in the catalog, so its operator cannot be shown to be non-US"
+            found = (
+                Violation(
+                    f"provider {package!r} is not in the catalog, so its operator cannot be shown to be "
+                    "non-US"
+                ),
             )
         elif isinstance(verdict, Offer):
-            yield Violation(
-                f"{what} of package {package!r}, which reaches only {_owner(verdict)}: US-controlled"
+            found = (
+                Violation(
+                    f"{what} of package {package!r}, which reaches only {_owner(verdict)}: US-controlled"
+                ),
             )
-    if not lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
-        yield from _property_findings(resource, context, lookups)
+    lookups.package_findings[key] = found
+    return found
+
+
+def check(resource: Resource, context: Context) -> Sequence[Violation]:
+    """A sequence, not a generator: this runs on every resource and almost always finds nothing."""
+    if not resource.custom:
+        return ()
+    lookups = _lookups(context.catalog)
+    found = _package_violations(lookups, resource.package, resource.is_provider)
+    if lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
+        return found
+    return [*found, *_property_findings(resource, context, lookups)]
 
 
 POLICY = Policy(

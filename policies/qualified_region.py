@@ -11,27 +11,33 @@ from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import catalog_memo
 
+_UNKNOWN_REGION = (
+    Violation("region is unknown until apply, so it cannot be shown to be qualified", unknown=True),
+)
+_NO_REGION = (
+    Violation(
+        "no region is set on the resource or its provider, so it cannot be shown to be qualified",
+        path="region",
+    ),
+)
 
-def check(resource: Resource, context: Context) -> Iterator[Violation]:
+
+def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
+    """A tuple, not a generator: this runs on every resource and the verdicts are remembered."""
     if not resource.is_cloud_resource:
-        return
+        return ()
     region = resource.region
     if region is UNKNOWN:
-        yield Violation("region is unknown until apply, so it cannot be shown to be qualified", unknown=True)
-        return
+        return _UNKNOWN_REGION
     if not isinstance(region, str) or not region:
-        yield Violation(
-            "no region is set on the resource or its provider, so it cannot be shown to be qualified",
-            path="region",
-        )
-        return
+        return _NO_REGION
     settings = context.settings
     verdicts = catalog_memo(context.catalog, "qualified-region", _verdict_cache)
     key = (region, resource.package, settings.health_data, settings.today)
     found = verdicts.get(key)
     if found is None:
         found = verdicts[key] = tuple(_region_violations(context.catalog, *key))
-    yield from found
+    return found
 
 
 def _verdict_cache(catalog: Catalog) -> dict[tuple[str, str, bool, date], tuple[Violation, ...]]:

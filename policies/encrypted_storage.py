@@ -52,8 +52,24 @@ def _names(offers: tuple[Offer, ...]) -> str:
 
 
 def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, ...] | Violation:
+    """The offers that must encrypt the resource, or why none can be named; remembered per question."""
     region = resource.region
     what = resource.kind or "resource"
+    if not (region is None or region is UNKNOWN or type(region) is str):
+        return _find_offers(what, region, resource.package, context.catalog)
+    key = (what, region, resource.package)
+    cache = catalog_memo(context.catalog, "encrypted-storage-offers", _offers_cache)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _find_offers(what, region, resource.package, context.catalog)
+    return found
+
+
+def _offers_cache(catalog: Catalog) -> dict[tuple[str, Any, str], tuple[Offer, ...] | Violation]:
+    return {}
+
+
+def _find_offers(what: str, region: Any, package: str, catalog: Catalog) -> tuple[Offer, ...] | Violation:
     if region is UNKNOWN:
         return Violation(
             f"the {what}'s region is unknown until apply, so the offer that must encrypt it is unknown",
@@ -62,7 +78,7 @@ def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, .
         )
     if not isinstance(region, str) or not region:
         return Violation(f"the {what} has no region, so no offer can be shown to encrypt it", path="region")
-    offers = serving_offers(context.catalog, region, resource.package)
+    offers = serving_offers(catalog, region, package)
     if not offers:
         return Violation(
             f"region {region!r} is served by no offer in the catalog, so its encryption is unknown",
@@ -74,6 +90,28 @@ def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, .
 def _choices(offers: tuple[Offer, ...]) -> str:
     encrypted = sorted({t for offer in offers for t in offer.capabilities.encrypted_volume_types})
     return f"encrypted types: {', '.join(encrypted)}" if encrypted else "the offer records no encrypted type"
+
+
+def _volume_verdict(
+    volume_type: Any, offers: tuple[Offer, ...], path: str, context: Context
+) -> Violation | None:
+    """`_volume_type`, remembered per (type, offers, path): thousands of volumes share a few types."""
+    volume_type = plain(volume_type)
+    if not (volume_type is None or volume_type is UNKNOWN or type(volume_type) is str):
+        return _volume_type(volume_type, offers, path)
+    cache = catalog_memo(context.catalog, "encrypted-storage-volumes", _volume_cache)
+    key = (volume_type, id(offers), path)  # `offers` comes from a cache of the same catalog: its id is stable
+    found: Violation | None = cache.get(key, _MISSING)
+    if found is _MISSING:
+        found = cache[key] = _volume_type(volume_type, offers, path)
+    return found
+
+
+_MISSING: Any = object()
+
+
+def _volume_cache(catalog: Catalog) -> dict[tuple[Any, int, str], Violation | None]:
+    return {}
 
 
 def _volume_type(volume_type: Any, offers: tuple[Offer, ...], path: str) -> Violation | None:
@@ -127,10 +165,10 @@ def _new_volumes(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
 
 
 def _instance_volumes(
-    volumes: list[tuple[str, Mapping[str, Any]]], offers: tuple[Offer, ...]
+    volumes: list[tuple[str, Mapping[str, Any]]], offers: tuple[Offer, ...], context: Context
 ) -> Iterator[Violation]:
     for path, device in volumes:
-        violation = _volume_type(device.get("volume_type"), offers, f"{path}.volume_type")
+        violation = _volume_verdict(device.get("volume_type"), offers, f"{path}.volume_type", context)
         if violation is not None:
             yield violation
 
@@ -148,11 +186,11 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         return
     offers = found
     if kind == "volume":
-        violation = _volume_type(resource.properties.get("volume_type"), offers, "volume_type")
+        violation = _volume_verdict(resource.properties.get("volume_type"), offers, "volume_type", context)
         if violation is not None:
             yield violation
     elif kind == "instance":
-        yield from _instance_volumes(volumes, offers)
+        yield from _instance_volumes(volumes, offers, context)
     elif kind == "object_container":
         if not all(offer.capabilities.object_storage_encrypted for offer in offers) and not _sets_sse(
             resource.properties

@@ -108,3 +108,37 @@ def test_any_resources_give_the_unskipped_findings(
     finally:
         no_plaintext_secret._OWN_CHECK_KINDS = original
     assert fast == full
+
+
+VOLUME_SPECS = st.lists(
+    st.tuples(
+        st.sampled_from(["volume", "instance", "object_container", "secret"]),
+        st.sampled_from(["SNC-PAR-1", "PUB-1", "US-EAST-1", "NOWHERE", None]),
+        st.sampled_from(["classic-luks", "fast-luks", "plain", "", None]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(VOLUME_SPECS)
+def test_encrypted_storage_remembered_verdicts_are_fresh_verdicts(
+    small_catalog: Catalog, specs: list[tuple[str, Any, Any]]
+) -> None:
+    """One catalog, whose memos fill as resources go, judges each resource as a fresh catalog would."""
+    from conftest import SMALL_CATALOG
+    from souverain.policies.encrypted_storage import POLICY
+
+    from souverain.catalog import load_catalog
+
+    check = POLICY.check_resource
+    assert check is not None
+    shared = load_catalog([SMALL_CATALOG], replace=True)
+    for index, (kind, region, volume_type) in enumerate(specs):
+        device = {"source_type": "image", "destination_type": "volume", "volume_type": volume_type}
+        properties = {"volume_type": volume_type, "block_device": [device]}
+        resource = Resource(
+            f"r{index}", "t", "r", kind=kind, package="openstack", region=region, properties=properties
+        )
+        fresh = load_catalog([SMALL_CATALOG], replace=True)
+        assert list(check(resource, context(shared))) == list(check(resource, context(fresh)))

@@ -171,3 +171,10 @@ def test_a_refused_number_in_an_unbuilt_state_field_is_reported_as_the_stdlib_re
     raw = json.dumps(document).replace('"@@"', "1e400").encode()
     with pytest.raises(InputError, match="number 1e400 is too large"):
         parse_plan(decode_document(raw, "plan.json"), "plan.json")
+
+
+def test_the_export_shape_holds_every_field_the_reader_reads() -> None:
+    from souverain.readers._pulumi import STATE_FIELDS
+    from souverain.readers.pulumi_state import _ExportResource
+
+    assert {*STATE_FIELDS, "urn", "delete", "outputs"} <= set(_ExportResource.__struct_fields__)

@@ -174,7 +174,6 @@ def test_a_refused_number_in_an_unbuilt_state_field_is_reported_as_the_stdlib_re
 
 
 def test_the_export_shape_holds_every_field_the_reader_reads() -> None:
-    from souverain.readers._pulumi import STATE_FIELDS
-    from souverain.readers.pulumi_state import _ExportResource
+    from souverain.readers._pulumi import STATE_FIELDS, TypedState
 
-    assert {*STATE_FIELDS, "urn", "delete", "outputs"} <= set(_ExportResource.__struct_fields__)
+    assert {*STATE_FIELDS, "urn", "delete", "outputs"} <= set(TypedState.__struct_fields__)

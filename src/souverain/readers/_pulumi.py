@@ -28,7 +28,7 @@ from ._common import (
     region_value,
     str_tuple,
 )
-from ._json import built, starts_object_or_null
+from ._json import DeclinedError, built, starts_object_or_null
 
 URN_PREFIX = "urn:pulumi:"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -75,39 +75,58 @@ STATE_FIELDS = ("type", "inputs", "parent", "dependencies", "protect", "retainOn
 empty): the typed paths build only these."""
 
 
-def built_state(
-    raw_state: Mapping[str, msgspec.Raw], fields: tuple[str, ...] = STATE_FIELDS
-) -> dict[str, Any]:
-    """A resource state left undecoded by a typed path (`{key: raw value}`), with the fields a reader reads
-    built. `outputs` is built only when `inputs` is empty; beside non-empty inputs it is only checked to
-    be an object or null, the one thing `resource_from_state` asks of it then. Raises DeclinedError."""
-    state = {key: built(raw_state[key]) for key in fields if key in raw_state}
-    outputs = raw_state.get("outputs")
-    if outputs is not None:
-        inputs = state.get("inputs")
-        if inputs and type(inputs) is dict and starts_object_or_null(outputs):
-            state["outputs"] = {}
-        else:
-            state["outputs"] = built(outputs)
-    return state
+_NULL = msgspec.Raw(b"null")
+_EMPTY_OBJECT = re.compile(rb"\{\s*\}")
 
 
-class LazyState(Mapping[str, Any]):
-    """A resource state left undecoded by a typed path, read through the generic reader's `Mapping`
-    interface: its keys are known (an empty state is falsy, as in the generic reader) and its fields are
-    built when first read. Building may raise DeclinedError: the reader then starts over generically."""
+class TypedState(msgspec.Struct):
+    """A resource state (`apitype.ResourceV3`) as the typed paths read it: the fields a reader reads, of any
+    JSON type (the reader checks them), and `outputs` undecoded: built only when `inputs` is empty."""
 
-    __slots__ = ("_built", "_fields", "_raw")
+    urn: Any = None
+    delete: Any = None
+    type: Any = None
+    inputs: Any = None
+    outputs: msgspec.Raw = _NULL
+    parent: Any = None
+    dependencies: Any = None
+    protect: Any = None
+    retainOnDelete: Any = None  # noqa: N815 (the document's spelling)
+    custom: Any = None
+    provider: Any = None
 
-    def __init__(self, raw_state: dict[str, msgspec.Raw], fields: tuple[str, ...] = STATE_FIELDS) -> None:
-        self._raw = raw_state
-        self._fields = fields
-        self._built: dict[str, Any] | None = None
+
+def state_document(state: TypedState) -> dict[str, Any]:
+    """The state as the generic reader reads it; `outputs` beside non-empty inputs is only checked to be an
+    object or null (all `resource_from_state` asks of it then). Raises DeclinedError."""
+    document = msgspec.structs.asdict(state)
+    inputs = state.inputs
+    if inputs and type(inputs) is dict and starts_object_or_null(state.outputs):
+        document["outputs"] = {}
+    else:
+        document["outputs"] = built(state.outputs)
+    return document
+
+
+class RawState(Mapping[str, Any]):
+    """A non-empty state object left undecoded, read through the generic reader's `Mapping` interface and
+    decoded into `TypedState` on first use (one C-level decode). Raises DeclinedError when msgspec refuses
+    it: the reader then starts over generically."""
+
+    __slots__ = ("_document", "_raw")
+
+    def __init__(self, raw: msgspec.Raw) -> None:
+        self._raw = raw
+        self._document: dict[str, Any] | None = None
 
     def _state(self) -> dict[str, Any]:
-        if self._built is None:
-            self._built = built_state(self._raw, self._fields)
-        return self._built
+        if self._document is None:
+            try:
+                state = msgspec.json.decode(self._raw, type=TypedState)
+            except (msgspec.MsgspecError, RecursionError, ValueError):
+                raise DeclinedError from None
+            self._document = state_document(state)
+        return self._document
 
     def __getitem__(self, key: str) -> Any:
         return self._state()[key]
@@ -116,10 +135,21 @@ class LazyState(Mapping[str, Any]):
         return self._state().get(key, default)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
+        return iter(self._state())
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return 1  # only non-empty objects are wrapped: truthy, as the object it stands for
+
+
+def undecoded_state(raw: msgspec.Raw) -> Any:
+    """What the generic reader would get for a state left undecoded: None for null, an empty dict for `{}`,
+    a `RawState` for any other object, and the value itself (for the reader to refuse) for anything else."""
+    head = memoryview(raw)[:1].tobytes()
+    if head == b"n":
+        return None
+    if head == b"{":
+        return {} if _EMPTY_OBJECT.fullmatch(bytes(raw)) else RawState(raw)
+    return built(raw)
 
 
 def resource_from_state(

@@ -10,7 +10,7 @@ with `--show-sames`; a replacement is one `replace` step, or three (`create-repl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -19,13 +19,13 @@ from ..model import Operation, Plan
 from ._common import expect_list, expect_mapping, expect_str, fail, json_type, key_path, pulumi_value
 from ._json import DeclinedError, member_as
 from ._pulumi import (
-    LazyState,
     PendingResource,
     Urn,
     parse_urn,
     resolve_providers,
     resource_from_state,
     stack_and_project,
+    undecoded_state,
 )
 
 SOURCE = "pulumi-preview"
@@ -90,37 +90,28 @@ def parse_config(raw: Any, file: str) -> dict[str, Any]:
 DIGEST_KEYS = ("steps", "changeSummary", "config", "diagnostics", "duration")
 
 
+_NULL = msgspec.Raw(b"null")
+
+
 class _Step(msgspec.Struct):
-    """A step as the typed path reads it: its states as `{key: undecoded value}`, so that only the state
-    the step is read from, and only the fields `resource_from_state` reads, are ever built."""
+    """A step as the typed path reads it: its states undecoded, so that only the state the step is read
+    from is ever built, and of it only the fields `resource_from_state` reads (`TypedState`)."""
 
     op: Any = None
     urn: Any = None
     provider: Any = None
-    oldState: dict[str, msgspec.Raw] | None = None  # noqa: N815 (the document's spelling)
-    newState: dict[str, msgspec.Raw] | None = None  # noqa: N815
+    oldState: msgspec.Raw = _NULL  # noqa: N815 (the document's spelling)
+    newState: msgspec.Raw = _NULL  # noqa: N815
 
 
-class _TypedStep(Mapping[str, Any]):
-    """A typed step read through the generic reader's `Mapping` interface, its chosen state built on use."""
-
-    __slots__ = ("_fields",)
-
-    def __init__(self, step: _Step) -> None:
-        self._fields: dict[str, Any] = {"op": step.op, "urn": step.urn, "provider": step.provider}
-        for key in ("oldState", "newState"):
-            raw_state = getattr(step, key)
-            if raw_state is not None:
-                self._fields[key] = LazyState(raw_state)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._fields[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
-
-    def __len__(self) -> int:
-        return len(self._fields)
+def _typed_step(step: _Step) -> dict[str, Any]:
+    return {
+        "op": step.op,
+        "urn": step.urn,
+        "provider": step.provider,
+        "oldState": undecoded_state(step.oldState),
+        "newState": undecoded_state(step.newState),
+    }
 
 
 def parse(data: Mapping[str, Any], path: str) -> Plan:
@@ -130,7 +121,7 @@ def parse(data: Mapping[str, Any], path: str) -> Plan:
     typed = member_as(data, "steps", list[_Step])
     if typed is not None:
         try:
-            return _parse_steps([_TypedStep(step) for step in typed], config, path)
+            return _parse_steps(list(map(_typed_step, typed)), config, path)
         except DeclinedError:
             pass  # a value msgspec refuses (`1e400`): the generic path reports it
     return _parse_steps(expect_list(data.get("steps"), path, "steps"), config, path)

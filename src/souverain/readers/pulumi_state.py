@@ -18,18 +18,19 @@ import msgspec
 
 from ..model import Operation, Plan
 from ._common import expect_list, expect_mapping, expect_str, fail, json_type, optional_bool, optional_str
-from ._json import DeclinedError, built, member_as, starts_object_or_null
+from ._json import DeclinedError, member_as
 from ._pulumi import (
     PendingResource,
+    TypedState,
     Urn,
     parse_urn,
     resolve_providers,
     resource_from_state,
     stack_and_project,
+    state_document,
 )
 
 SOURCE = "pulumi-state"
-_NULL = msgspec.Raw(b"null")
 SUPPORTED_VERSIONS = (1, 2, 3)
 
 
@@ -53,38 +54,12 @@ def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], 
     return expect_mapping(checkpoint.get("latest"), path, "checkpoint.latest"), "checkpoint.latest"
 
 
-class _ExportResource(msgspec.Struct):
-    """A resource of an export as the typed path reads it: the fields the reader reads, of any JSON type
-    (the reader checks them), and `outputs` undecoded: it is built only when `inputs` is empty."""
-
-    urn: Any = None
-    delete: Any = None
-    type: Any = None
-    inputs: Any = None
-    outputs: msgspec.Raw = _NULL
-    parent: Any = None
-    dependencies: Any = None
-    protect: Any = None
-    retainOnDelete: Any = None  # noqa: N815 (the document's spelling)
-    custom: Any = None
-    provider: Any = None
-
-
 class _Deployment(msgspec.Struct):
+    """A deployment as the typed path reads it: each resource a `TypedState` (one C-level decode, outputs
+    left undecoded beside inputs: half of an export)."""
+
     secrets_providers: Any = None
-    resources: list[_ExportResource] | None = None
-
-
-def _export_resource(resource: _ExportResource) -> dict[str, Any]:
-    """The resource as the generic reader reads it; `outputs` beside non-empty inputs only checked to be an
-    object or null (all `resource_from_state` asks of it then). Raises DeclinedError."""
-    document = msgspec.structs.asdict(resource)
-    inputs = resource.inputs
-    if inputs and type(inputs) is dict and starts_object_or_null(resource.outputs):
-        document["outputs"] = {}
-    else:
-        document["outputs"] = built(resource.outputs)
-    return document
+    resources: list[TypedState] | None = None
 
 
 def _typed_deployment(data: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -96,7 +71,7 @@ def _typed_deployment(data: Mapping[str, Any]) -> dict[str, Any] | None:
     resources = deployment.resources
     return {
         "secrets_providers": deployment.secrets_providers,
-        "resources": None if resources is None else list(map(_export_resource, resources)),
+        "resources": None if resources is None else list(map(state_document, resources)),
     }
 
 

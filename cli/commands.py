@@ -48,6 +48,7 @@ def check(
     """
     from souverain.checker import CheckOptions, write_atomically
     from souverain.checker import check as run_check
+    from souverain.readers._json import gc_paused
     from souverain.reports import render
 
     options = CheckOptions(
@@ -60,8 +61,10 @@ def check(
         waivers=waivers,
         output=output,
     )
-    evaluation = run_check(target, options)
-    report = render(evaluation, fmt)
+    # The process ends after one check: no collection pass over the plan's objects while it runs.
+    with gc_paused():
+        evaluation = run_check(target, options)
+        report = render(evaluation, fmt)
     if output:
         write_atomically(output, report)
         if fmt != "text":

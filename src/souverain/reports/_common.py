@@ -74,7 +74,7 @@ class Scrubber:
         # character): escaping other text can spell them, so the encoded text is searched for them too.
         self._escapable = tuple(s for s in self.matcher.secrets if _ESCAPABLE.search(s))
 
-    def verified_json(self, value: Any, *, indent: int | None = None) -> str | None:
+    def verified_json(self, value: Any) -> str | None:
         """`value` encoded as JSON if no string in it holds a secret, else None (scrub with `deep`).
 
         The fast path for large reports: one walk gathers the distinct strings and one search looks for
@@ -85,7 +85,7 @@ class Scrubber:
         strings = "\0".join(_distinct_strings(value))
         if self.matcher and self.matcher.find(strings):
             return None
-        encoded = json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+        encoded = json.dumps(value, ensure_ascii=False, default=_json_default) + "\n"
         if any(secret in encoded for secret in self._escapable):
             return None
         if self.matcher and _LETTER_ESCAPE.search(encoded) and self.matcher.find(encoded):
@@ -112,27 +112,21 @@ class Scrubber:
         return _LONE_SURROGATE.sub("\ufffd", text)
 
     def deep(self, value: Any) -> Any:
-        """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked."""
+        """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked;
+        other types JSON does not know become what the fast path's encoder makes of them (`_json_default`)."""
         if isinstance(value, str):
             return self(value)
-        if isinstance(value, Secret):
-            return REDACTED
-        if value is UNKNOWN:
-            return None
-        if isinstance(value, Enum):
-            return self(str(value.value))
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, Mapping):
-            return {self(str(key)): self.deep(item) for key, item in value.items()}
-        if isinstance(value, list | tuple | set | frozenset):
-            items = [self.deep(item) for item in value]
-            return sorted(items, key=str) if isinstance(value, set | frozenset) else items
         if value is None or isinstance(value, bool | int | float):
             return value
-        if isinstance(value, PurePath):
-            return self(value.as_posix())
-        return self(str(value))
+        if isinstance(value, Mapping):
+            return {self(str(key)): self.deep(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.deep(item) for item in value]
+        if isinstance(value, Secret):
+            return REDACTED
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return self.deep(_json_default(value))
 
 
 _LETTER_ESCAPE = re.compile(r"\\[bfnrtu]")

@@ -167,6 +167,3 @@ class SecretMatcher:
             text = text.replace(secret, REDACTED)
         return text
 
-
-def redact(text: str, resources: Iterable[Resource], plan: Plan | None = None) -> str:
-    return SecretMatcher(secret_strings(resources, plan)).sub(text)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -52,7 +53,6 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -633,23 +633,15 @@ no `run`, only the click group `main`)."""
 
 
 def installed_layout(source: Path, tree: Path) -> Path:
-    """The package as installed, as links: what `tools/typecheck.py:build_tree()` builds, but into `tree`.
-
-    The checkout's own `build/typecheck/` is rebuilt (deleted first) by every type check anyone runs, so a
-    benchmark cannot run from it; the mapping is read from `source`'s pyproject.toml, as build_tree does.
-    """
-    config = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
-    package_dir: dict[str, str] = config["tool"]["setuptools"]["package-dir"]
-    shutil.rmtree(tree, ignore_errors=True)
-    package_root = tree / "souverain"
-    package_root.mkdir(parents=True)
-    for entry in (source / package_dir["souverain"]).iterdir():
-        if entry.name != "__pycache__":
-            (package_root / entry.name).symlink_to(entry)
-    for name, folder in package_dir.items():
-        if name != "souverain":
-            (package_root / name.split(".", 1)[1]).symlink_to(source / folder)
-    return tree
+    """The package of the checkout `source` as installed, as links, in `tree`: `tools/typecheck.py`'s
+    `build_tree`, pointed away from `build/typecheck/`, which every type check anyone runs rebuilds."""
+    spec = importlib.util.spec_from_file_location("souverain_typecheck", ROOT / "tools" / "typecheck.py")
+    assert spec is not None
+    assert spec.loader is not None
+    typecheck = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(typecheck)
+    built: Path = typecheck.build_tree(source, tree)
+    return built
 
 
 def _git(*args: str, cwd: Path = ROOT) -> str:

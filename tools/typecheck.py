@@ -16,18 +16,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_tree() -> Path:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+def build_tree(source: Path = ROOT, tree: Path | None = None) -> Path:
+    """The package as installed, as links, built afresh in `tree` (default `source/build/typecheck`) from
+    the package-dir mapping in `source`'s pyproject.toml. `bench/run.py` builds other checkouts with it."""
+    config = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
     package_dir: dict[str, str] = config["tool"]["setuptools"]["package-dir"]
-    tree = ROOT / "build" / "typecheck"
+    tree = tree or source / "build" / "typecheck"
     shutil.rmtree(tree, ignore_errors=True)
     package_root = tree / "souverain"
     package_root.mkdir(parents=True)
-    for entry in (ROOT / package_dir["souverain"]).iterdir():
-        (package_root / entry.name).symlink_to(entry)
+    for entry in (source / package_dir["souverain"]).iterdir():
+        if entry.name != "__pycache__":
+            (package_root / entry.name).symlink_to(entry)
     for name, folder in package_dir.items():
         if name != "souverain":
-            (package_root / name.split(".", 1)[1]).symlink_to(ROOT / folder)
+            (package_root / name.split(".", 1)[1]).symlink_to(source / folder)
     return tree
 
 

@@ -315,7 +315,11 @@ def targets_table(results: Mapping[str, Any]) -> str:
     if shipped:
         value = shipped["seconds"]["median"]
         rows.append(
-            (f"offline prod preview < {TARGET_PREVIEW:g} s (prod as shipped)", f"{value:.2f} s", value < TARGET_PREVIEW)
+            (
+                f"offline prod preview < {TARGET_PREVIEW:g} s (prod as shipped)",
+                f"{value:.2f} s",
+                value < TARGET_PREVIEW,
+            )
         )
     lines = ["| target | measured (median) | |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {value} | {_ok(met)} |" for name, value, met in rows]

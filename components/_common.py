@@ -162,11 +162,8 @@ class PlacedArgs(StrictModel):
     @field_validator("region")
     @classmethod
     def _region_is_qualified(cls, region: str, info: ValidationInfo) -> str:
-        catalog = context_catalog(info)
-        labels = info.data.get("labels")
-        if catalog is None or not isinstance(labels, Labels):
+        if validated_offer(info, region) is None:
             return region
-        qualified_offer(catalog, region, info.data.get("offer"), labels.health_data)
         for key, what in (("provider_region", "the given provider"), ("network_region", "the network")):
             other = context_value(info, key)
             if isinstance(other, str) and other.casefold() != region.casefold():

@@ -395,10 +395,8 @@ def bench_checkov(args: argparse.Namespace) -> dict[str, Any]:
             continue
         samples = [first]  # Checkov's first run is as cold as any: it has no cache between runs here
         samples += [run_once(cmd, env=CHECKOV_ENV, timeout=args.checkov_timeout) for _ in range(runs - 1)]
-        result: dict[str, Any] = {"samples": samples, "runs": len(samples)}
-        for key in ("seconds", "cpu_seconds", "peak_rss_mb", "load_average"):
-            values = [s[key] for s in samples if not s.get("timed_out")]
-            result[key] = summarize(values)
+        result = _summarize_samples(samples)
+        result["runs"] = len(samples)
         result["summary"] = summary
         result["command"] = f"checkov -f bench/out/plan-{size}.json {' '.join(CHECKOV_ARGS)}"
         results[size] = result

@@ -66,22 +66,8 @@ def assert_same(document: dict[str, Any]) -> None:
     assert typed == generic
 
 
-def _generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    spec = importlib.util.spec_from_file_location(
-        "bench_generate", PLANS.parents[2] / "bench" / "generate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    out = tmp_path_factory.mktemp("generated")
-    module.generate(150, out, 11)
-    return sorted(p for p in out.glob("*.json") if not p.name.startswith("manifest"))
-
-
 def test_fixtures_and_generated_inputs(tmp_path_factory: pytest.TempPathFactory) -> None:
-    for path in [*sorted(PLANS.glob("*.json")), *_generated(tmp_path_factory)]:
+    for path in [*sorted(PLANS.glob("*.json")), *generated_inputs(tmp_path_factory, 150, 11)]:
         assert_same(json.loads(path.read_text()))
 
 
@@ -168,6 +154,13 @@ def test_terraform_after_at_the_nesting_limit() -> None:
 
 def test_a_refused_number_in_an_unbuilt_state_field_is_reported_as_the_stdlib_reports_it() -> None:
     document = _preview_with(lambda d: _first_step(d)["newState"].update(inputs={"size": "@@"}))
+    raw = json.dumps(document).replace('"@@"', "1e400").encode()
+    with pytest.raises(InputError, match="number 1e400 is too large"):
+        parse_plan(decode_document(raw, "plan.json"), "plan.json")
+
+
+def test_a_refused_number_in_outputs_beside_empty_inputs_is_reported_as_the_stdlib_reports_it() -> None:
+    document = _export_with(lambda d: _first_resource(d).update(inputs={}, outputs={"size": "@@"}))
     raw = json.dumps(document).replace('"@@"', "1e400").encode()
     with pytest.raises(InputError, match="number 1e400 is too large"):
         parse_plan(decode_document(raw, "plan.json"), "plan.json")

@@ -77,12 +77,12 @@ def _typed_deployment(data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def parse(data: Mapping[str, Any], path: str) -> Plan:
     _check_version(data, path)
-    typed = _typed_deployment(data)
-    if typed is not None:
-        try:
+    try:
+        typed = _typed_deployment(data)  # builds the outputs beside empty inputs: may decline too
+        if typed is not None:
             return _parse_deployment(typed, "deployment", path)
-        except DeclinedError:
-            pass  # a value msgspec refuses (`1e400`): the generic path reports it
+    except DeclinedError:
+        pass  # a value msgspec refuses (`1e400`): the generic path reports it
     deployment, prefix = _deployment(data, path)
     return _parse_deployment(deployment, prefix, path)
 

@@ -316,7 +316,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 region=region,
                 opts=place.opts(self),
             )
-        self._connect_tiers(name, tags, region)
+        self._connect_tiers(name, region)
         self._rules(name, valid)
 
         self.register_outputs(
@@ -330,7 +330,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
             }
         )
 
-    def _connect_tiers(self, name: str, tags: list[str], region: str) -> None:
+    def _connect_tiers(self, name: str, region: str) -> None:
         place = self.placement
         for tier, subnet in self.subnets.items():
             if tier not in self.edge_tiers:

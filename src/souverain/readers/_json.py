@@ -112,7 +112,10 @@ T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ANY = msgspec.json.Decoder()
-_MSGSPEC_REFUSALS = (msgspec.MsgspecError, RecursionError, ValueError, OverflowError)
+MSGSPEC_REFUSALS = (msgspec.MsgspecError, RecursionError, ValueError, OverflowError)
+"""What msgspec raises on a document it will not build: the caller falls back to the standard library."""
+RAW_NULL = msgspec.Raw(b"null")
+"""The default of a typed shape's undecoded field: an absent member reads as null."""
 
 
 class LazyDocument(Mapping[str, Any]):
@@ -136,7 +139,7 @@ class LazyDocument(Mapping[str, Any]):
         if self._full is None:
             try:
                 value = _ANY.decode(member)
-            except _MSGSPEC_REFUSALS:
+            except MSGSPEC_REFUSALS:
                 self._full = self._standard_library()
         if self._full is not None:
             value = self._full[key]
@@ -153,7 +156,7 @@ class LazyDocument(Mapping[str, Any]):
             return None
         try:
             return msgspec.json.decode(member, type=shape)
-        except _MSGSPEC_REFUSALS:
+        except MSGSPEC_REFUSALS:
             return None
 
     def _standard_library(self) -> Mapping[str, Any]:
@@ -183,7 +186,7 @@ def built(value: Any) -> Any:
         return value
     try:
         return _ANY.decode(value)
-    except _MSGSPEC_REFUSALS:
+    except MSGSPEC_REFUSALS:
         raise DeclinedError from None
 
 
@@ -205,7 +208,7 @@ def decode_document(raw: bytes, path: str) -> Any:
     body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
     try:
         members = _MEMBERS.decode(body)
-    except _MSGSPEC_REFUSALS:
+    except MSGSPEC_REFUSALS:
         return _decode_text(_checked_text(raw, path), path)
     return LazyDocument(body, members, path)
 

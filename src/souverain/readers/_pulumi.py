@@ -28,7 +28,7 @@ from ._common import (
     region_value,
     str_tuple,
 )
-from ._json import DeclinedError, built, starts_object_or_null
+from ._json import MSGSPEC_REFUSALS, RAW_NULL, DeclinedError, built, starts_object_or_null
 
 URN_PREFIX = "urn:pulumi:"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -75,7 +75,6 @@ STATE_FIELDS = ("type", "inputs", "parent", "dependencies", "protect", "retainOn
 empty): the typed paths build only these."""
 
 
-_NULL = msgspec.Raw(b"null")
 _EMPTY_OBJECT = re.compile(rb"\{\s*\}")
 
 
@@ -87,7 +86,7 @@ class TypedState(msgspec.Struct):
     delete: Any = None
     type: Any = None
     inputs: Any = None
-    outputs: msgspec.Raw = _NULL
+    outputs: msgspec.Raw = RAW_NULL
     parent: Any = None
     dependencies: Any = None
     protect: Any = None
@@ -123,7 +122,7 @@ class RawState(Mapping[str, Any]):
         if self._document is None:
             try:
                 state = msgspec.json.decode(self._raw, type=TypedState)
-            except (msgspec.MsgspecError, RecursionError, ValueError):
+            except MSGSPEC_REFUSALS:
                 raise DeclinedError from None
             self._document = state_document(state)
         return self._document

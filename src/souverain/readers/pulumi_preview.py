@@ -17,7 +17,7 @@ import msgspec
 
 from ..model import Operation, Plan
 from ._common import expect_list, expect_mapping, expect_str, fail, json_type, key_path, pulumi_value
-from ._json import DeclinedError, member_as
+from ._json import RAW_NULL, DeclinedError, member_as
 from ._pulumi import (
     PendingResource,
     Urn,
@@ -90,9 +90,6 @@ def parse_config(raw: Any, file: str) -> dict[str, Any]:
 DIGEST_KEYS = ("steps", "changeSummary", "config", "diagnostics", "duration")
 
 
-_NULL = msgspec.Raw(b"null")
-
-
 class _Step(msgspec.Struct):
     """A step as the typed path reads it: its states undecoded, so that only the state the step is read
     from is ever built, and of it only the fields `resource_from_state` reads (`TypedState`)."""
@@ -100,8 +97,8 @@ class _Step(msgspec.Struct):
     op: Any = None
     urn: Any = None
     provider: Any = None
-    oldState: msgspec.Raw = _NULL  # noqa: N815 (the document's spelling)
-    newState: msgspec.Raw = _NULL  # noqa: N815
+    oldState: msgspec.Raw = RAW_NULL  # noqa: N815 (the document's spelling)
+    newState: msgspec.Raw = RAW_NULL  # noqa: N815
 
 
 def _typed_step(step: _Step) -> dict[str, Any]:

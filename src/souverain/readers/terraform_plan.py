@@ -47,7 +47,7 @@ from ._common import (
     str_tuple,
     terraform_value,
 )
-from ._json import DeclinedError, built, member_as
+from ._json import RAW_NULL, DeclinedError, built, member_as
 
 SOURCE = "terraform-plan"
 
@@ -567,16 +567,13 @@ def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) 
     return _change_resources(changes, path, config, dependencies)
 
 
-_NULL = msgspec.Raw(b"null")
-
-
 class _ChangeBody(msgspec.Struct):
     actions: Any = None
-    before: msgspec.Raw = _NULL
-    before_sensitive: msgspec.Raw = _NULL
-    after: msgspec.Raw = _NULL
-    after_unknown: msgspec.Raw = _NULL
-    after_sensitive: msgspec.Raw = _NULL
+    before: msgspec.Raw = RAW_NULL
+    before_sensitive: msgspec.Raw = RAW_NULL
+    after: msgspec.Raw = RAW_NULL
+    after_unknown: msgspec.Raw = RAW_NULL
+    after_sensitive: msgspec.Raw = RAW_NULL
 
 
 def _after(value: Any) -> tuple[Any, bool]:

@@ -5,14 +5,13 @@ out of scope, whatever the resource holds."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import context
+from generated_support import generated_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from souverain.policies import ALL_POLICIES
@@ -36,22 +35,8 @@ def _without_prefilter(policies: Any) -> list[Policy]:
     return [dataclasses.replace(policy, applies_to=None) for policy in policies]
 
 
-def _generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    spec = importlib.util.spec_from_file_location(
-        "bench_generate", FIXTURES.parents[1] / "bench" / "generate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    out = tmp_path_factory.mktemp("generated")
-    module.generate(150, out, 5)
-    return sorted(p for p in out.glob("*.json") if not p.name.startswith("manifest"))
-
-
 def _plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plan]:
-    for path in [*sorted((FIXTURES / "plans").glob("*.json")), *_generated(tmp_path_factory)]:
+    for path in [*sorted((FIXTURES / "plans").glob("*.json")), *generated_inputs(tmp_path_factory, 150, 5)]:
         try:
             yield parse_plan(load_json_file(path, str(path)), str(path))
         except InputError:  # fixtures of refused inputs: nothing to judge

@@ -3,14 +3,13 @@ no-plaintext-secret skipping resources with nothing to look at. Same findings as
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import context
+from generated_support import generated_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from souverain.policies import ALL_POLICIES, no_plaintext_secret
@@ -27,17 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plan]:
-    spec = importlib.util.spec_from_file_location(
-        "bench_generate", FIXTURES.parents[1] / "bench" / "generate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    out = tmp_path_factory.mktemp("generated")
-    module.generate(120, out, 23)
-    generated = sorted(p for p in out.glob("*.json") if not p.name.startswith("manifest"))
+    generated = generated_inputs(tmp_path_factory, 120, 23)
     for path in [*sorted((FIXTURES / "plans").glob("*.json")), *generated]:
         try:
             yield parse_plan(load_json_file(path, str(path)), str(path))

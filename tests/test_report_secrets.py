@@ -9,7 +9,6 @@ Some secrets hold characters that JSON and XML escape, which a search over the e
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 from conftest import pulumi_resource, terraform_resource
+from generated_support import generated_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
@@ -259,23 +259,6 @@ def test_verified_json_is_the_scrubbed_encoding_or_declines(value: Any, secrets:
 # --- secrets recorded by the readers stand for the walk over every property ---------------------------
 
 
-def _generated_inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The benchmark's generator at a small size: the three formats, with secrets where the tools put them."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_generate", Path(__file__).parent.parent / "bench" / "generate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    out = tmp_path_factory.mktemp("generated")
-    module.generate(120, out, 3)
-    return sorted(p for p in out.glob("*.json") if not p.name.startswith("manifest"))
-
-
 def test_recorded_secrets_give_what_walking_every_property_gives(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -292,7 +275,8 @@ def test_recorded_secrets_give_what_walking_every_property_gives(
             step["newState"]["inputs"]["extra"] = {"nested": [envelope(f"preview-secret-{number}")]}
     revealed = tmp_path_factory.mktemp("revealed") / "preview-show-secrets.json"
     revealed.write_text(json.dumps(preview))
-    inputs = [*fixtures, revealed, *_generated_inputs(tmp_path_factory)]
+    # the benchmark's generator at a small size: the three formats, with secrets where the tools put them
+    inputs = [*fixtures, revealed, *generated_inputs(tmp_path_factory, 120, 3)]
     with_secrets = 0
     for path in inputs:
         plan = read_plan(path)

@@ -4,14 +4,13 @@ report the same errors, as the generic readers over a fully decoded document."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from generated_support import generated_inputs
 
 from souverain.errors import InputError
 from souverain.model import Plan

@@ -267,6 +267,21 @@ def place_component(
     return valid, Placement(valid, catalog, openstack_provider or inherited_provider)
 
 
+def default_deny_group(
+    prefix: str, place: Placement, parent: pulumi.Resource, *, tier: str, description: str
+) -> openstack.networking.SecGroup:
+    """Security group `<prefix>-sg` without OpenStack's default rules: only the rules added to it apply."""
+    return openstack.networking.SecGroup(
+        f"{prefix}-sg",
+        name=f"{prefix}-sg",
+        description=description,
+        delete_default_rules=True,
+        tags=place.labels.tags(tier),
+        region=place.region,
+        opts=place.opts(parent),
+    )
+
+
 def security_rule(
     resource_name: str,
     place: Placement,

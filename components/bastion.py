@@ -19,6 +19,7 @@ from ._common import (
     IPNetwork,
     ProviderArg,
     ServerArgs,
+    default_deny_group,
     hardened_server,
     place_component,
     security_rule,
@@ -87,14 +88,12 @@ class Bastion(pulumi.ComponentResource):
         tags = place.labels.tags("admin")
         region = place.region
 
-        self.security_group = openstack.networking.SecGroup(
-            f"{name}-sg",
-            name=f"{name}-sg",
+        self.security_group = default_deny_group(
+            name,
+            place,
+            self,
+            tier="admin",
             description="bastion: SSH in from the admin ranges only, SSH out to the tiers only",
-            delete_default_rules=True,
-            tags=tags,
-            region=region,
-            opts=place.opts(self),
         )
         self.security_group_id: pulumi.Output[str] = self.security_group.id
         for index, admin_range in enumerate(valid.admin_ranges):

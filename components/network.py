@@ -26,6 +26,7 @@ from ._common import (
     ProviderArg,
     StrictModel,
     context_catalog,
+    default_deny_group,
     place_component,
     security_rule,
 )
@@ -279,14 +280,12 @@ class IsolatedNetwork(pulumi.ComponentResource):
                 cidr=cidr,
                 dns_nameservers=resolvers,
             )
-            self.security_groups[tier] = openstack.networking.SecGroup(
-                f"{resource}-sg",
-                name=f"{resource}-sg",
+            self.security_groups[tier] = default_deny_group(
+                resource,
+                place,
+                self,
+                tier=tier,
                 description=f"{tier} tier: default deny, explicit flows only",
-                delete_default_rules=True,
-                tags=place.labels.tags(tier),
-                region=region,
-                opts=place.opts(self),
             )
 
         self.internal_router = openstack.networking.Router(

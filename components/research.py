@@ -25,6 +25,7 @@ from ._common import (
     ProviderArg,
     ServerArgs,
     context_value,
+    default_deny_group,
     hardened_server,
     place_component,
     validated_offer,
@@ -107,7 +108,6 @@ class ResearchProjectSpace(pulumi.ComponentResource):
         network.claim(valid.cidr)
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
-        tags = place.labels.tags("research")
         region = place.region
         cidr = valid.cidr
 
@@ -130,14 +130,12 @@ class ResearchProjectSpace(pulumi.ComponentResource):
         for tier in network.edge_tiers:
             network.route_to_internal(f"{name}-from-{tier}", tier, cidr, self)
 
-        self.security_group = openstack.networking.SecGroup(
-            f"{name}-sg",
-            name=f"{name}-sg",
+        self.security_group = default_deny_group(
+            name,
+            place,
+            self,
+            tier="research",
             description=f"research project {place.labels.project}: default deny",
-            delete_default_rules=True,
-            tags=tags,
-            region=region,
-            opts=place.opts(self),
         )
         network.allow_dns(name, self.security_group, self)
         if bastion is not None:

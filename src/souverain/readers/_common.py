@@ -344,6 +344,11 @@ def optional_bool(value: Any, file: str, field: str, default: bool = False) -> b
     fail(file, field, f"must be true or false, not {json_type(value)}")
 
 
+IS_STR = str.__instancecheck__
+"""`isinstance(x, str)` as a C callable: `all(map(IS_STR, value))` checks a list the document gives
+before `str_tuple` is called to report it."""
+
+
 def str_tuple(value: Any, file: str, field: str) -> tuple[str, ...]:
     """A list of strings (dependencies, actions); null or absent counts as empty."""
     items = expect_list(value, file, field)

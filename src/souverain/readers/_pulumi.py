@@ -17,6 +17,7 @@ import msgspec
 
 from ..model import Operation, ProviderConfig, Resource, snake_case
 from ._common import (
+    IS_STR,
     expect_mapping,
     expect_str,
     fail,
@@ -183,7 +184,7 @@ def resource_from_state(
     if type(parent) is not str or not parent:
         parent = optional_str(parent, file, f"{field}.parent")
     dependencies = get("dependencies")
-    if type(dependencies) is list and all(map(_IS_STR, dependencies)):
+    if type(dependencies) is list and all(map(IS_STR, dependencies)):
         dependencies = tuple(dependencies)
     else:
         dependencies = str_tuple(dependencies, file, f"{field}.dependencies")
@@ -215,10 +216,6 @@ def resource_from_state(
     if type(provider_ref) is not str or not provider_ref:
         provider_ref = optional_str(provider_ref, file, f"{field}.provider")
     return PendingResource(resource, provider_ref)
-
-
-_IS_STR = str.__instancecheck__
-"""`isinstance(x, str)` as a C callable, for `all(map(...))` over lists the document gives."""
 
 
 def config_provider(package: str, config: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ import msgspec
 
 from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
+    IS_STR,
     MAX_DEPTH,
     bound_nesting,
     expect_list,
@@ -50,9 +51,6 @@ from ._common import (
 from ._json import RAW_NULL, DeclinedError, built, member_as
 
 SOURCE = "terraform-plan"
-
-_IS_STR = str.__instancecheck__
-"""`isinstance(x, str)` as a C callable, for `all(map(...))` over lists the document gives."""
 
 ACTIONS: dict[tuple[str, ...], tuple[Operation, bool]] = {
     ("no-op",): (Operation.SAME, False),
@@ -465,7 +463,7 @@ def _state_dependencies(state: Mapping[str, Any], file: str, field: str) -> dict
             depends_on = resource.get("depends_on")
             dependencies[address] = (
                 tuple(depends_on)
-                if type(depends_on) is list and all(map(_IS_STR, depends_on))
+                if type(depends_on) is list and all(map(IS_STR, depends_on))
                 else str_tuple(depends_on, file, f"{item_field}.depends_on")
             )
     return dependencies
@@ -658,7 +656,7 @@ def _change_resources(
         if type(change) is not dict:
             change = expect_mapping(change, path, field(".change"))
         raw_actions = change.get("actions")
-        if type(raw_actions) is list and all(map(_IS_STR, raw_actions)):
+        if type(raw_actions) is list and all(map(IS_STR, raw_actions)):
             actions = tuple(raw_actions)
         else:
             actions = str_tuple(raw_actions, path, field(".change.actions"))

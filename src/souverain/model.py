@@ -168,15 +168,8 @@ def walk_values(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def parse_tags(raw: Any) -> dict[str, str]:
-    """Tags from OpenStack `tags` (a list of `key=value` strings) or `metadata` (a map)."""
-    tags: dict[str, str] = {}
-    add_tags(tags, raw)
-    return tags
-
-
 def add_tags(tags: dict[str, str], raw: Any) -> None:
-    """`tags.update(parse_tags(raw))` without the intermediate dict (readers call it for every resource)."""
+    """Add to `tags` the tags from OpenStack `tags` (a list of `key=value` strings) or `metadata` (a map)."""
     if isinstance(raw, Mapping):
         for key, value in raw.items():
             if type(value) is str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from component_support import CATALOG, CONFIG, Run, assert_labelled, mandatory
-from souverain.components import _common, bastion, keys, network, provider, research, storage
+from souverain.components import _common
 
 DOC = Path(__file__).parent.parent / "docs" / "components.md"
 
@@ -20,9 +20,7 @@ def documented_example() -> str:
 
 
 def test_documented_program_runs_and_complies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (_common, bastion, keys, network, provider, research, storage):
-        if hasattr(module, "default_catalog"):
-            monkeypatch.setattr(module, "default_catalog", lambda: CATALOG)
+    monkeypatch.setattr(_common, "default_catalog", lambda: CATALOG)  # place_component's default
     code = compile(documented_example(), str(DOC), "exec")
     run = Run(lambda: exec(code, {"__name__": "__main__"}), config=CONFIG)  # noqa: S102 - our own doc
     components = {r.type.rsplit(":", 1)[-1] for r in run.resources if r.type.startswith("souverain:")}

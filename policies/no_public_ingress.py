@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+from souverain.catalog import ipv4_value
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -48,10 +49,8 @@ Span = tuple[int, int, int]
 """A network as (IP version, network address as an integer, prefix length): containment is a shift and a
 compare, where `ipaddress` objects cost microseconds to build and compare (thousands of rules a plan)."""
 
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4_CIDR = re.compile(rf"({_OCTET}(?:\.{_OCTET}){{3}})(?:/(3[0-2]|[12][0-9]|[0-9]))?")
-"""A dotted quad with an optional prefix length, in a form `ipaddress` surely accepts (decimal octets
-without leading zeros, a prefix length 0-32 without one); any other text goes through `ipaddress`."""
+_PREFIX_LENGTH = re.compile(r"3[0-2]|[12][0-9]|[0-9]")
+"""An IPv4 prefix length in a form `ipaddress` surely accepts (0-32, no leading zero)."""
 
 
 def _span_of(network: IPNetwork) -> Span:
@@ -60,14 +59,15 @@ def _span_of(network: IPNetwork) -> Span:
 
 @lru_cache(maxsize=8192)
 def source_span(text: str) -> Span | None:
-    """`parse_network(text)` as a `Span` (host bits cleared, as `strict=False` does), None if no network."""
-    match = _IPV4_CIDR.fullmatch(text.strip())
-    if match is None:
+    """`parse_network(text)` as a `Span` (host bits cleared, as `strict=False` does), None if no network.
+    A dotted quad (`ipv4_value`) with an optional prefix length is read by integer; any other text goes
+    through `ipaddress`."""
+    quad, slash, length = text.strip().partition("/")
+    address = ipv4_value(quad)
+    if address is None or (slash and _PREFIX_LENGTH.fullmatch(length) is None):
         network = parse_network(text)
         return None if network is None else _span_of(network)
-    a, b, c, d = match.group(1).split(".")
-    prefixlen = 32 if match.group(2) is None else int(match.group(2))
-    address = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+    prefixlen = int(length) if slash else 32
     return 4, address >> (32 - prefixlen) << (32 - prefixlen), prefixlen
 
 

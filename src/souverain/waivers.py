@@ -65,12 +65,6 @@ class Waiver:
     def valid(self) -> bool:
         return not self.problems
 
-    def matches(self, policy_id: str, resource: str) -> bool:
-        if policy_id != self.entry.policy:
-            return False
-        pattern = self.entry.resource
-        return resource == pattern or fnmatch.fnmatchcase(resource, pattern)
-
     def as_mapping(self, source: str) -> dict[str, Any]:
         """What reports show about the waiver that covers a finding."""
         data: dict[str, Any] = {

@@ -17,6 +17,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
+import msgspec
 import pulumi
 import pulumi_openstack as openstack
 import yaml
@@ -111,7 +112,7 @@ def qualified_offer(
             raise ValueError(
                 f"region {region!r} is not HDS-certified, and the data classification is health data"
             )
-    if len({offer.capabilities.model_dump_json(exclude={"source"}) for offer in qualified}) > 1:
+    if len({msgspec.structs.replace(offer.capabilities, source=None) for offer in qualified}) > 1:
         ids = ", ".join(offer.id for offer in qualified)
         raise ValueError(
             f"several qualified offers list region {region!r} ({ids}): set `offer` to one of them"

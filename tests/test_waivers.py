@@ -121,7 +121,7 @@ def test_untrustworthy_waiver_is_a_mandatory_finding_and_waives_nothing(
         (
             {"schema_version": 1, "waivers": [{**waiver(), "expire": "2026-01-01"}]},
             "waivers[0].expire",
-            "extra",
+            "unknown key",
         ),
         ({"schema_version": 1, "waivers": [waiver(resource="")]}, "waivers[0].resource", ""),
         ({"schema_version": 2, "waivers": []}, "schema_version", ""),

@@ -11,26 +11,19 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache, cached_property
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
+import msgspec
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from msgspec import Meta
 
 from .errors import InputError
+from .schema import FieldError, Strict, force, validate
 
 CATALOG_SCHEMA_VERSION: Literal[1] = 1
 BUILTIN = "<built-in>"
@@ -45,42 +38,33 @@ _HOST_PATTERN = re.compile(
 )
 
 
-class CatalogFieldError(ValueError):
-    """A cross-field rule broken below the model being validated: `path` is relative to that model."""
+CatalogFieldError = FieldError
+"""A cross-field rule broken below the struct being validated: `path` is relative to that struct."""
 
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
+NonEmpty = Annotated[str, Meta(min_length=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(_Strict):
+class Source(Strict, frozen=True, kw_only=True):
     """Where a fact comes from, and when it was checked. A contract reference is a fine `url`."""
 
-    url: str = Field(min_length=1)
+    url: NonEmpty
     as_of: date
     note: str | None = None
 
 
-class Qualification(_Strict):
+class Qualification(Strict, frozen=True, kw_only=True):
     """A qualification or certification of an offer, for a scope and a period."""
 
     scheme: Scheme
     version: str | None = None
-    scope: str = Field(min_length=1)
+    scope: NonEmpty
     granted: date | None = None
     expires: date | None = None
     source: Source
 
-    @model_validator(mode="after")
-    def _period_is_ordered(self) -> Qualification:
+    def __post_init__(self) -> None:
         if self.granted is not None and self.expires is not None and self.expires < self.granted:
             raise CatalogFieldError("expires", f"expires ({self.expires}) is before granted ({self.granted})")
-        return self
 
     @property
     def name(self) -> str:
@@ -90,21 +74,18 @@ class Qualification(_Strict):
         return (self.granted is None or self.granted <= day) and (self.expires is None or day <= self.expires)
 
 
-class Region(_Strict):
-    name: str = Field(min_length=1)
+class Region(Strict, frozen=True, kw_only=True):
+    name: NonEmpty
     qualifications: tuple[Scheme, ...] = ()
     """Schemes that cover this region; each must also be one of the offer's qualifications."""
     aliases: tuple[str, ...] = ()
     """Other spellings of the same region (`GRA11` / `gra11`); matched case-insensitively anyway."""
     source: Source | None = None
 
-    @field_validator("qualifications")
-    @classmethod
-    def _no_repeated_scheme(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for index, scheme in enumerate(value):
-            if scheme in value[:index]:
-                raise CatalogFieldError(f"[{index}]", f"{scheme!r} is listed twice")
-        return value
+    def __post_init__(self) -> None:
+        for index, scheme in enumerate(self.qualifications):
+            if scheme in self.qualifications[:index]:
+                raise CatalogFieldError(f"qualifications[{index}]", f"{scheme!r} is listed twice")
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -144,19 +125,28 @@ def _ip_version_and_int(host: str) -> tuple[int, int] | None:
     return ip.version, int(ip)
 
 
-def _normalize_host_pattern(value: str, index: int) -> str:
+def _normalize_host_pattern(value: str, where: str) -> str:
     pattern = value.strip().casefold().rstrip(".")
     if _parse_ip(pattern) is not None:
-        raise CatalogFieldError(f"[{index}]", f"{value!r} is an IP address: list it under `ip_addresses`")
+        raise CatalogFieldError(where, f"{value!r} is an IP address: list it under `ip_addresses`")
     if "://" in pattern or "/" in pattern or ":" in pattern or not _HOST_PATTERN.match(pattern):
         raise CatalogFieldError(
-            f"[{index}]",
+            where,
             f"{value!r} is not a host name or `*.suffix` pattern (write `auth.example.net`, not a URL)",
         )
     return pattern
 
 
-class Endpoints(_Strict):
+def _normalize_address(item: str, where: str) -> str:
+    try:
+        if "/" in item:
+            return str(ipaddress.ip_network(item.strip(), strict=True))
+        return str(ipaddress.ip_address(item.strip()))
+    except ValueError:
+        raise CatalogFieldError(where, f"{item!r} is not an IP address or network") from None
+
+
+class Endpoints(Strict, frozen=True, kw_only=True):
     keystone: tuple[str, ...] = ()
     """Keystone auth URL hosts, exact or `*.suffix` patterns."""
     domains: tuple[str, ...] = ()
@@ -165,29 +155,21 @@ class Endpoints(_Strict):
     """IP addresses or networks of the service (public DNS resolvers such as 8.8.8.8), normalized."""
     source: Source | None = None
 
-    @field_validator("keystone", "domains")
-    @classmethod
-    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_normalize_host_pattern(item, index) for index, item in enumerate(value))
-
-    @field_validator("ip_addresses")
-    @classmethod
-    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        normalized = []
-        for index, item in enumerate(value):
-            try:
-                if "/" in item:
-                    normalized.append(str(ipaddress.ip_network(item.strip(), strict=True)))
-                else:
-                    normalized.append(str(ipaddress.ip_address(item.strip())))
-            except ValueError:
-                raise CatalogFieldError(f"[{index}]", f"{item!r} is not an IP address or network") from None
-        return tuple(normalized)
+    def __post_init__(self) -> None:
+        for name in ("keystone", "domains"):
+            hosts = getattr(self, name)
+            force(self, name, tuple(_normalize_host_pattern(h, f"{name}[{i}]") for i, h in enumerate(hosts)))
+        addresses = self.ip_addresses
+        force(
+            self,
+            "ip_addresses",
+            tuple(_normalize_address(a, f"ip_addresses[{i}]") for i, a in enumerate(addresses)),
+        )
 
 
-class Capabilities(_Strict):
+class Capabilities(Strict, frozen=True, kw_only=True):
     encrypted_volume_types: tuple[str, ...] = ()
-    object_storage_encrypted: StrictBool = False
+    object_storage_encrypted: bool = False
     key_manager: KeyManager = "none"
     source: Source | None = None
 
@@ -205,71 +187,62 @@ def normalize_terraform_provider(value: str) -> str | None:
     return "/".join(parts)
 
 
-class Packages(_Strict):
+class Packages(Strict, frozen=True, kw_only=True):
     pulumi: tuple[str, ...] = ()
     """Pulumi package names, as the first part of a type token (`openstack`, `aws-native`)."""
     terraform: tuple[str, ...] = ()
     """Terraform provider sources, `namespace/name` (`hashicorp/aws`); a registry host is dropped."""
 
-    @field_validator("pulumi")
-    @classmethod
-    def _pulumi_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for index, name in enumerate(value):
+    def __post_init__(self) -> None:
+        for index, name in enumerate(self.pulumi):
             if not _PULUMI_PACKAGE.match(name):
                 raise CatalogFieldError(
-                    f"[{index}]",
+                    f"pulumi[{index}]",
                     f"{name!r} is not a Pulumi package name (lowercase, as in the type token `aws:s3/...`)",
                 )
-        return value
-
-    @field_validator("terraform")
-    @classmethod
-    def _terraform_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         normalized = []
-        for index, source in enumerate(value):
+        for index, source in enumerate(self.terraform):
             provider = normalize_terraform_provider(source)
             if provider is None:
                 raise CatalogFieldError(
-                    f"[{index}]", f"{source!r} is not a Terraform provider source `namespace/name`"
+                    f"terraform[{index}]", f"{source!r} is not a Terraform provider source `namespace/name`"
                 )
             normalized.append(provider)
-        return tuple(normalized)
+        force(self, "terraform", tuple(normalized))
 
 
-class Operator(_Strict):
+class Operator(Strict, frozen=True, kw_only=True):
     """The legal entity that operates the service: the test of US control, not the technology."""
 
-    entity: str = Field(min_length=1)
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166 country of the controlling entity")
+    entity: NonEmpty
+    country: Annotated[str, Meta(min_length=2, max_length=2)]
+    """ISO 3166 country of the controlling entity (upper-cased when read)."""
     source: Source
 
-    @field_validator("country")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
+    def __post_init__(self) -> None:
+        force(self, "country", self.country.upper())
 
 
-class Offer(_Strict):
+class Offer(Strict, frozen=True, kw_only=True):
     """One cloud offer (or one service) with its operator, qualifications, regions and reach."""
 
-    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    name: str = Field(min_length=1)
+    id: Annotated[str, Meta(min_length=1, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+    name: NonEmpty
     operator: Operator
-    us_controlled: StrictBool
+    us_controlled: bool
     kind: Literal["offer", "service"] = "offer"
     apis: tuple[str, ...] = ()
     qualifications: tuple[Qualification, ...] = ()
     regions: tuple[Region, ...] = ()
-    endpoints: Endpoints = Endpoints()
-    capabilities: Capabilities = Capabilities()
-    packages: Packages = Packages()
+    endpoints: Endpoints = msgspec.field(default_factory=Endpoints)
+    capabilities: Capabilities = msgspec.field(default_factory=Capabilities)
+    packages: Packages = msgspec.field(default_factory=Packages)
     status: str | None = None
     """Free text on what is uncertain, shown by `souverain catalog`. Never a qualification by itself."""
     source: Source | None = None
     """Where the offer's description, regions and status come from, when they have no source of their own."""
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Offer:
+    def __post_init__(self) -> None:
         if self.operator.country == "US" and not self.us_controlled:
             raise CatalogFieldError(
                 "us_controlled", "the operator's country is US, so the offer is US-controlled: set it to true"
@@ -297,7 +270,6 @@ class Offer(_Strict):
                 if key in seen:
                     raise CatalogFieldError(where, f"region name {name!r} is already used by {seen[key]}")
                 seen[key] = f"regions[{r_index}]"
-        return self
 
     def region(self, name: str) -> Region | None:
         wanted = name.casefold()
@@ -329,13 +301,12 @@ class Offer(_Strict):
         return any(key == _package_key(own) for own in (*self.packages.pulumi, *self.packages.terraform))
 
 
-class CatalogFile(_Strict):
+class CatalogFile(Strict, frozen=True, kw_only=True):
     schema_version: Literal[1] = CATALOG_SCHEMA_VERSION
     as_of: date | None = None
     offers: tuple[Offer, ...] = ()
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> CatalogFile:
+    def __post_init__(self) -> None:
         seen: dict[str, int] = {}
         for index, offer in enumerate(self.offers):
             if offer.id in seen:
@@ -344,7 +315,6 @@ class CatalogFile(_Strict):
                     f"offer id {offer.id!r} is already used by offers[{seen[offer.id]}]",
                 )
             seen[offer.id] = index
-        return self
 
 
 def _package_key(package: str) -> str:
@@ -637,86 +607,12 @@ def _read_yaml(path: Path) -> Any:
     return parse_yaml(text, str(path))
 
 
-def format_location(loc: Sequence[int | str]) -> str:
-    """('offers', 2, 'regions', 0, 'name') -> `offers[2].regions[0].name`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith("["):
-            out += part
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
-def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
-    """The model type inside `Model`, `Model | None` or `tuple[Model, ...]`, if any."""
-    origin = get_origin(annotation)
-    if origin is tuple:
-        return _unwrap_model(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        for arg in get_args(annotation):
-            model = _unwrap_model(arg)
-            if model is not None:
-                return model
-        return None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-def _allowed_keys(loc: Sequence[int | str]) -> list[str] | None:
-    model: type[BaseModel] = CatalogFile
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        inner = _unwrap_model(field.annotation) if field is not None else None
-        if inner is None:
-            return None
-        model = inner
-    return list(model.model_fields)
-
-
-def _validation_error(path: str, exc: ValidationError) -> InputError:
-    errors = exc.errors()
-    first = errors[0]
-    loc: list[int | str] = list(first["loc"])
-    message = first["msg"]
-    kind = first["type"]
-    error = (first.get("ctx") or {}).get("error")
-    if isinstance(error, CatalogFieldError):
-        loc.append(error.path)
-        message = error.message
-    elif kind == "value_error" and isinstance(error, Exception):
-        message = str(error)
-    elif kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        message = "unknown key" + (f" (allowed here: {', '.join(allowed)})" if allowed else "")
-    elif kind == "missing":
-        message = "required field is missing"
-    elif kind == "string_type" and isinstance(first.get("input"), int | float):
-        message = 'expected text, got a number: quote it in YAML ("3.2")'
-    elif kind == "bool_type":
-        message = "expected true or false"
-    more = len(errors) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return InputError(path, message, field=format_location(loc) or None)
-
-
 def parse_catalog(data: Any, path: str) -> CatalogFile:
     if data is None:
         raise InputError(path, "catalog is empty: expected a mapping with `schema_version` and `offers`")
     if not isinstance(data, Mapping):
         raise InputError(path, "catalog must be a YAML mapping with an `offers` list")
-    try:
-        return CatalogFile.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(path, exc) from None
-    except (RecursionError, ValueError, TypeError) as exc:
-        raise InputError(path, f"catalog is not valid: {exc}") from None
+    return validate(data, CatalogFile, path, "catalog")
 
 
 def builtin_catalog_text() -> str:

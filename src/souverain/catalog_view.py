@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from .catalog import Catalog, Offer, Source
 
 CATALOG_VIEW_VERSION = "1"
@@ -19,7 +21,7 @@ FORMATS: tuple[str, ...] = ("text", "json")
 
 
 def _source(source: Source | None) -> dict[str, Any] | None:
-    return None if source is None else source.model_dump(mode="json")
+    return None if source is None else msgspec.to_builtins(source)
 
 
 def _iso(day: date | None) -> str | None:
@@ -36,7 +38,7 @@ def offer_view(offer: Offer, catalog: Catalog, on: date) -> dict[str, Any]:
         "id": offer.id,
         "name": offer.name,
         "kind": offer.kind,
-        "operator": offer.operator.model_dump(mode="json"),
+        "operator": msgspec.to_builtins(offer.operator),
         "us_controlled": offer.us_controlled,
         "apis": list(offer.apis),
         "qualifications": _unique(q.scheme for q in offer.current_qualifications(on)),
@@ -62,9 +64,9 @@ def offer_view(offer: Offer, catalog: Catalog, on: date) -> dict[str, Any]:
             }
             for region in offer.regions
         ],
-        "endpoints": offer.endpoints.model_dump(mode="json"),
-        "capabilities": offer.capabilities.model_dump(mode="json"),
-        "packages": offer.packages.model_dump(mode="json"),
+        "endpoints": msgspec.to_builtins(offer.endpoints),
+        "capabilities": msgspec.to_builtins(offer.capabilities),
+        "packages": msgspec.to_builtins(offer.packages),
         "status": offer.status,
         "source": _source(offer.source),
         "catalog_file": catalog.origin(offer.id),

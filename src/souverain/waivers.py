@@ -14,14 +14,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from msgspec import Meta
 
 from .engine import Finding, WaiverMatcher
 from .errors import InputError
 from .policy import Enforcement, Severity
+from .schema import Strict, validate
 
 WAIVERS_SCHEMA_VERSION = 1
 WAIVER_INVALID_ID = "waiver-invalid"
@@ -33,13 +34,11 @@ PSEUDO_POLICY_IDS: tuple[str, ...] = (WAIVER_INVALID_ID, WAIVED_FINDING_ID)
 WAIVER_INVALID_SEVERITY = Severity.HIGH
 
 
-class WaiverEntry(BaseModel):
+class WaiverEntry(Strict, frozen=True, kw_only=True):
     """One waiver as written in the file. Blank text is allowed here and judged later, as a finding."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
-
     policy: str
-    resource: str = Field(min_length=1)
+    resource: Annotated[str, Meta(min_length=1)]
     """A glob (fnmatch, case-sensitive) over the Pulumi URN or Terraform address; `*` matches anything."""
     justification: str
     owner: str
@@ -47,9 +46,7 @@ class WaiverEntry(BaseModel):
     ticket: str | None = None
 
 
-class WaiversFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class WaiversFile(Strict, frozen=True, kw_only=True):
     schema_version: Literal[1]
     waivers: tuple[WaiverEntry, ...] = ()
 
@@ -143,26 +140,10 @@ def judge(entry: WaiverEntry, index: int, policy_ids: frozenset[str], today: dat
     return Waiver(entry, index, tuple(problems))
 
 
-def _field_path(loc: Iterable[int | str]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
 def parse_waivers(data: Any, source: str, policy_ids: Iterable[str], today: date) -> FileWaivers:
     if not isinstance(data, Mapping):
         raise InputError(source, "a waivers file must be a YAML mapping with `schema_version` and `waivers`")
-    try:
-        parsed = WaiversFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InputError(source, first["msg"], field=_field_path(first["loc"]) or None) from None
-    except (RecursionError, ValueError, TypeError) as exc:
-        raise InputError(source, f"waivers file is not valid: {exc}") from None
+    parsed = validate(data, WaiversFile, source, "waivers file")
     known = frozenset(policy_ids)
     return FileWaivers(source, (judge(entry, i, known, today) for i, entry in enumerate(parsed.waivers)))
 
@@ -188,7 +169,7 @@ def load_waivers(path: str | Path, policy_ids: Iterable[str], today: date) -> Fi
 
 
 class _DatesAsText(yaml.SafeLoader):
-    """Safe YAML that leaves dates as text, so that pydantic judges them and names the field.
+    """Safe YAML that leaves dates as text, so that validation judges them and names the field.
 
     (PyYAML turns `expires: 2026-13-01` into a ValueError with no position.)
     """

@@ -209,6 +209,35 @@ def test_unknown_keys_are_rejected_and_the_allowed_ones_listed(tmp_path: Path) -
     assert rejected(tmp_path, offer(), version=1).field == "version"
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"kind": 3}, "offers[0].kind", "expected 'offer' or 'service', got a number"),
+        ({"name": ""}, "offers[0].name", "must not be empty"),
+        (
+            {"operator": {"entity": "Sov SAS", "country": "FRA", "source": SRC}},
+            "offers[0].operator.country",
+            "must be at most 2 characters long",
+        ),
+        ({"apis": [None]}, "offers[0].apis[0]", "expected text, got nothing (null)"),
+        ({"operator": []}, "offers[0].operator", "expected a mapping, got a list"),
+    ],
+)
+def test_refusals_are_worded_for_someone_editing_yaml(
+    tmp_path: Path, change: dict[str, Any], field: str, message: str
+) -> None:
+    error = rejected(tmp_path, offer(**change))
+    assert (error.field, error.message) == (field, message)
+
+
+def test_a_key_that_is_not_text_is_refused_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "keys.yaml"
+    path.write_text("schema_version: 1\noffers:\n  - 3: three\n", encoding="utf-8")
+    error = rejection(path)
+    assert error.field == "offers[0]"
+    assert "every key must be text" in error.message
+
+
 def test_a_missing_required_field_is_named(tmp_path: Path) -> None:
     incomplete = offer()
     del incomplete["operator"]["source"]

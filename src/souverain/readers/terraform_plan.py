@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -558,11 +558,12 @@ def _plan_resources(data: Mapping[str, Any], path: str, config: _Configuration) 
     typed = member_as(data, "resource_changes", list[_ResourceChange])
     if typed is not None:
         try:
-            return _change_resources(list(map(_typed_change, typed)), path, config, dependencies)
+            return _change_resources(typed, path, config, dependencies)
         except DeclinedError:
             pass  # a value msgspec refuses (`1e400`) in a `before`: the generic path reports it
     changes = expect_list(data.get("resource_changes"), path, "resource_changes")
-    return _change_resources(changes, path, config, dependencies)
+    entries = (_generic_change(change, path, index) for index, change in enumerate(changes))
+    return _change_resources(entries, path, config, dependencies)
 
 
 class _ChangeBody(msgspec.Struct):
@@ -594,7 +595,8 @@ def _mask(value: Any) -> Any:
 
 class _ResourceChange(msgspec.Struct):
     """The fields of a `resource_changes` entry the reader reads, each of any JSON type (the reader checks
-    them). `before` is kept undecoded: only a delete reads it, and it is a third of a plan."""
+    them). `before` is kept undecoded: only a delete reads it, and it is a third of a plan. The generic
+    path puts its entries in this shape too (`_generic_change`), with `change` as the document has it."""
 
     address: Any = None
     mode: Any = None
@@ -607,115 +609,187 @@ class _ResourceChange(msgspec.Struct):
     change: _ChangeBody | None = None
 
 
-def _typed_change(change: _ResourceChange) -> dict[str, Any]:
-    doc = msgspec.structs.asdict(change)
-    if change.change is not None:
-        doc["change"] = msgspec.structs.asdict(change.change)
-    return doc
+def _generic_change(change_doc: Any, path: str, index: int) -> _ResourceChange:
+    """A `resource_changes` entry of a document decoded whole, in the typed path's shape; the fields are
+    checked by `_change_resources` as the typed ones are."""
+    if type(change_doc) is not dict and not isinstance(change_doc, Mapping):
+        fail(path, _change_field(index), f"must be an object, not {json_type(change_doc)}")
+    get = change_doc.get
+    return _ResourceChange(
+        get("address"),
+        get("mode"),
+        get("type"),
+        get("name"),
+        get("index"),
+        get("module_address"),
+        get("provider_name"),
+        get("deposed"),
+        get("change"),
+    )
+
+
+def _generic_body(change: Mapping[str, Any]) -> _ChangeBody:
+    """A `change` object of a document decoded whole, in the typed path's shape (values already built)."""
+    get: Callable[[str], Any] = change.get
+    return _ChangeBody(
+        get("actions"),
+        get("before"),
+        get("before_sensitive"),
+        get("after"),
+        get("after_unknown"),
+        get("after_sensitive"),
+    )
+
+
+def _change_field(index: int, suffix: str = "") -> str:
+    return f"resource_changes[{index}]{suffix}"
+
+
+class _Slot:
+    """What the instances of one configured resource in one module instance share (`count`, `for_each`),
+    worked out for the first of them; its provider once its name is known (the order errors come in)."""
+
+    __slots__ = ("config_key", "explicit", "module", "package", "provider", "region_unset")
+
+    def __init__(
+        self, module: str, config_key: str, package: str, explicit: tuple[str, ...], region_unset: bool
+    ) -> None:
+        self.module = module
+        self.config_key = config_key
+        self.package = package
+        self.explicit = explicit
+        self.region_unset = region_unset
+        self.provider: ProviderConfig | None = None
 
 
 def _change_resources(
-    changes: list[Any], path: str, config: _Configuration, dependencies: dict[str, tuple[str, ...]]
+    changes: Iterable[_ResourceChange],
+    path: str,
+    config: _Configuration,
+    dependencies: dict[str, tuple[str, ...]],
 ) -> list[Resource]:
+    """The resources of `resource_changes` entries (typed, or `_generic_change`'s): each field is checked
+    inline, the field path spelled out only for an error."""
     resources: list[Resource] = []
+    append = resources.append
     modules: dict[str, str] = {}
     packages: dict[str, str] = {}
     explicit_deps: dict[str, tuple[str, ...]] = {}
-    for index, change_doc in enumerate(changes):
-
-        def field(suffix: str = "", index: int = index) -> str:
-            return f"resource_changes[{index}]{suffix}"
-
-        if type(change_doc) is not dict and not isinstance(change_doc, Mapping):
-            fail(path, field(), f"must be an object, not {json_type(change_doc)}")
-        get = change_doc.get
-        mode = get("mode")
+    slots: dict[tuple[str, str, str, str], _Slot] = {}
+    delete = Operation.DELETE
+    raw_type = msgspec.Raw
+    for index, entry in enumerate(changes):
+        mode = entry.mode
         if type(mode) is not str and mode is not None:
-            optional_str(mode, path, field(".mode"))
+            optional_str(mode, path, _change_field(index, ".mode"))
         if mode == "data":
             continue
-        address = get("address")
+        address = entry.address
         if type(address) is not str or not address:
-            address = expect_str(address, path, field(".address"))
-        type_ = get("type")
+            address = expect_str(address, path, _change_field(index, ".address"))
+        type_ = entry.type
         if type(type_) is not str or not type_:
-            type_ = expect_str(type_, path, field(".type"))
-        name = get("name")
+            type_ = expect_str(type_, path, _change_field(index, ".type"))
+        name = entry.name
         if type(name) is not str or not name:
-            name = expect_str(name, path, field(".name"))
-        module_address = get("module_address")
+            name = expect_str(name, path, _change_field(index, ".name"))
+        module_address = entry.module_address
         if type(module_address) is not str:
-            module_address = optional_str(module_address, path, field(".module_address")) or ""
-        provider_name = get("provider_name")
+            module_address = optional_str(module_address, path, _change_field(index, ".module_address")) or ""
+        provider_name = entry.provider_name
         if type(provider_name) is not str:
-            provider_name = optional_str(provider_name, path, field(".provider_name")) or ""
-        deposed = get("deposed")
+            provider_name = optional_str(provider_name, path, _change_field(index, ".provider_name")) or ""
+        deposed = entry.deposed
         if type(deposed) is not str:
-            deposed = optional_str(deposed, path, field(".deposed"))
-        change = get("change")
-        if type(change) is not dict:
-            change = expect_mapping(change, path, field(".change"))
-        raw_actions = change.get("actions")
+            deposed = optional_str(deposed, path, _change_field(index, ".deposed"))
+        change = entry.change
+        if type(change) is not _ChangeBody:
+            change = _generic_body(expect_mapping(change, path, _change_field(index, ".change")))
+        raw_actions = change.actions
         if type(raw_actions) is list and all(map(IS_STR, raw_actions)):
             actions = tuple(raw_actions)
         else:
-            actions = str_tuple(raw_actions, path, field(".change.actions"))
+            actions = str_tuple(raw_actions, path, _change_field(index, ".change.actions"))
         if not actions:
-            fail(path, field(".change.actions"), "is missing")
+            fail(path, _change_field(index, ".change.actions"), "is missing")
         operation, kept = actions_operation(actions)
-        if operation == Operation.DELETE:
+        if operation is delete:
             properties = _properties(
-                built(change.get("before")),
+                built(change.before),
                 None,
-                built(change.get("before_sensitive")),
+                built(change.before_sensitive),
                 path,
-                lambda: field(".change.before"),
+                partial(_change_field, index, ".change.before"),
             )
         else:
-            after, shallow = _after(change.get("after"))
-            properties = _properties(
-                after,
-                _mask(change.get("after_unknown")),
-                _mask(change.get("after_sensitive")),
-                path,
-                lambda: field(".change.after"),
-                shallow=shallow,
-            )
-        module = modules.get(module_address)
-        if module is None:
-            module = modules[module_address] = module_path(module_address)
-        config_key = f"{module}.{type_}.{name}" if module else f"{type_}.{name}"
-        package = packages.get(provider_name)
-        if package is None:
-            package = packages[provider_name] = provider_source(provider_name) if provider_name else ""
-        declared = config.resources.get(config_key, {})
-        if properties.get("region") is UNKNOWN and _unset(declared, "region"):
+            after = change.after
+            unknown = change.after_unknown
+            sensitive = change.after_sensitive
+            if type(after) is raw_type and type(unknown) is raw_type and type(sensitive) is raw_type:
+                # The typed path: a mask without a `true` marks nothing, so an object `after` under two
+                # such masks that nests no deeper than MAX_DEPTH is the properties as it is.
+                after, shallow = _after(after)
+                unknown = _mask(unknown)
+                sensitive = _mask(sensitive)
+                if unknown is None and sensitive is None and shallow and type(after) is dict:
+                    properties = after
+                else:
+                    properties = _properties(
+                        after,
+                        unknown,
+                        sensitive,
+                        path,
+                        partial(_change_field, index, ".change.after"),
+                        shallow=shallow,
+                    )
+            else:
+                properties = _properties(
+                    after, unknown, sensitive, path, partial(_change_field, index, ".change.after")
+                )
+        slot_key = (module_address, type_, name, provider_name)
+        slot = slots.get(slot_key)
+        if slot is None:
+            module = modules.get(module_address)
+            if module is None:
+                module = modules[module_address] = module_path(module_address)
+            config_key = f"{module}.{type_}.{name}" if module else f"{type_}.{name}"
+            package = packages.get(provider_name)
+            if package is None:
+                package = packages[provider_name] = provider_source(provider_name) if provider_name else ""
+            declared = config.resources.get(config_key, {})
+            explicit = explicit_deps.get(config_key)
+            if explicit is None:
+                explicit = explicit_deps[config_key] = str_tuple(
+                    declared.get("depends_on"),
+                    path,
+                    f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                )
+            slot = slots[slot_key] = _Slot(module, config_key, package, explicit, _unset(declared, "region"))
+        if slot.region_unset and properties.get("region") is UNKNOWN:
             # Optional-computed attributes the configuration leaves unset are planned as unknown; the
             # provider's region is the one that applies, so the resource has no region of its own.
             properties = dict(properties)  # the document's object is shared, not edited
             del properties["region"]
-        explicit = explicit_deps.get(config_key)
-        if explicit is None:
-            explicit = explicit_deps[config_key] = str_tuple(
-                declared.get("depends_on"),
-                path,
-                f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
-            )
         state_deps = dependencies.get(address, ())
+        explicit = slot.explicit
         if explicit:
             prefix = f"{module_address}." if module_address else ""
             deps = tuple(dict.fromkeys([*state_deps, *(prefix + dep for dep in explicit)]))
         else:
             deps = tuple(dict.fromkeys(state_deps)) if len(state_deps) > 1 else state_deps
-        resources.append(
+        instance_name = _instance_name(name, entry.index)
+        provider = slot.provider
+        if provider is None:
+            provider = slot.provider = config.provider_for(slot.config_key, slot.module, slot.package, type_)
+        append(
             finish(
                 Resource(
                     address=f"{address} (deposed object {deposed})" if deposed else address,
                     type=type_,
-                    name=_instance_name(name, get("index")),
-                    package=package,
+                    name=instance_name,
+                    package=slot.package,
                     properties=properties,
-                    provider=config.provider_for(config_key, module, package, type_),
+                    provider=provider,
                     parent=module_address or None,
                     dependencies=deps,
                     retain_on_delete=kept,

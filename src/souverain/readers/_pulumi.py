@@ -9,7 +9,7 @@ by reference, `<provider URN>::<provider id>`, and its effective region falls ba
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -96,64 +96,74 @@ class TypedState(msgspec.Struct):
     provider: Any = None
 
 
-def state_document(state: TypedState) -> dict[str, Any]:
-    """The state as the generic reader reads it; `outputs` beside non-empty inputs is only checked to be an
-    object or null (all `resource_from_state` asks of it then). Raises DeclinedError."""
-    document = msgspec.structs.asdict(state)
+_TYPED_STATE = msgspec.json.Decoder(TypedState)
+
+
+def typed_outputs(state: TypedState) -> Any:
+    """A typed state's `outputs` as `resource_from_state` reads them: beside non-empty inputs only checked to
+    be an object or null (all it asks of them then), so `{}` stands for an object. Raises DeclinedError."""
     inputs = state.inputs
     if inputs and type(inputs) is dict and starts_object_or_null(state.outputs):
-        document["outputs"] = {}
-    else:
-        document["outputs"] = built(state.outputs)
-    return document
+        return {}
+    return built(state.outputs)
 
 
-class RawState(Mapping[str, Any]):
-    """A non-empty state object left undecoded, read through the generic reader's `Mapping` interface and
-    decoded into `TypedState` on first use (one C-level decode). Raises DeclinedError when msgspec refuses
-    it: the reader then starts over generically."""
+def generic_state(state: Mapping[str, Any]) -> tuple[TypedState, Any]:
+    """A state object of a document decoded whole, in the typed paths' shape, and its outputs."""
+    get: Callable[[str], Any] = state.get
+    typed = TypedState(
+        urn=get("urn"),
+        delete=get("delete"),
+        type=get("type"),
+        inputs=get("inputs"),
+        parent=get("parent"),
+        dependencies=get("dependencies"),
+        protect=get("protect"),
+        retainOnDelete=get("retainOnDelete"),
+        custom=get("custom"),
+        provider=get("provider"),
+    )
+    return typed, get("outputs")
 
-    __slots__ = ("_document", "_raw")
+
+class RawState:
+    """A non-empty state object left undecoded until the reader reads it (a preview step has two states and
+    is read from one), then decoded into `TypedState` in one C-level call."""
+
+    __slots__ = ("_raw",)
 
     def __init__(self, raw: msgspec.Raw) -> None:
         self._raw = raw
-        self._document: dict[str, Any] | None = None
 
-    def _state(self) -> dict[str, Any]:
-        if self._document is None:
-            try:
-                state = msgspec.json.decode(self._raw, type=TypedState)
-            except MSGSPEC_REFUSALS:
-                raise DeclinedError from None
-            self._document = state_document(state)
-        return self._document
-
-    def __getitem__(self, key: str) -> Any:
-        return self._state()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._state().get(key, default)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._state())
-
-    def __len__(self) -> int:
-        return 1  # only non-empty objects are wrapped: truthy, as the object it stands for
+    def decoded(self) -> tuple[TypedState, Any]:
+        """The state and its outputs (`typed_outputs`). Raises DeclinedError when msgspec refuses it: the
+        reader then starts over generically."""
+        try:
+            state = _TYPED_STATE.decode(self._raw)
+        except MSGSPEC_REFUSALS:
+            raise DeclinedError from None
+        return state, typed_outputs(state)
 
 
 def undecoded_state(raw: msgspec.Raw) -> Any:
     """What the generic reader would get for a state left undecoded: None for null, an empty dict for `{}`,
     a `RawState` for any other object, and the value itself (for the reader to refuse) for anything else."""
-    head = memoryview(raw)[:1].tobytes()
-    if head == b"n":
+    head = bytes(memoryview(raw)[:64])
+    first = head[:1]
+    if first == b"n":
         return None
-    if head == b"{":
-        return {} if _EMPTY_OBJECT.fullmatch(bytes(raw)) else RawState(raw)
+    if first == b"{":
+        # The first character after JSON whitespace tells an empty object without copying the whole state;
+        # the regex is for a run of whitespace longer than `head`.
+        inside = head[1:].lstrip(b" \t\r\n")
+        empty = inside[:1] == b"}" if inside else _EMPTY_OBJECT.fullmatch(bytes(raw)) is not None
+        return {} if empty else RawState(raw)
     return built(raw)
 
 
 def resource_from_state(
-    state: Mapping[str, Any],
+    state: TypedState,
+    outputs: Any,
     urn: Urn,
     address: str,
     file: str,
@@ -161,40 +171,39 @@ def resource_from_state(
     operation: Operation,
     source: str,
 ) -> PendingResource:
-    """A Resource from an `apitype.ResourceV3` object; properties are the inputs, else the outputs.
+    """A Resource from an `apitype.ResourceV3` object (`TypedState`, or `generic_state`'s); properties are
+    the inputs, else the outputs.
 
     Each field is type-checked inline; the `expect_*` helpers (and the field path) are only reached
     when it has an unusual value, to report it or to read null and "" as unset.
     """
-    get = state.get
-    type_token = get("type")
+    type_token = state.type
     if type(type_token) is not str or not type_token:
         type_token = optional_str(type_token, file, f"{field}.type") or urn.type
-    inputs = get("inputs")
+    inputs = state.inputs
     if type(inputs) is not dict:
         inputs = expect_mapping(inputs, file, f"{field}.inputs")
-    outputs = get("outputs")
     if type(outputs) is not dict:
         outputs = expect_mapping(outputs, file, f"{field}.outputs")
     try:
         properties = pulumi_value(inputs or outputs)
     except RecursionError:
         fail(file, f"{field}.inputs", "nested too deeply to check safely")
-    parent = get("parent")
+    parent = state.parent
     if type(parent) is not str or not parent:
         parent = optional_str(parent, file, f"{field}.parent")
-    dependencies = get("dependencies")
+    dependencies = state.dependencies
     if type(dependencies) is list and all(map(IS_STR, dependencies)):
         dependencies = tuple(dependencies)
     else:
         dependencies = str_tuple(dependencies, file, f"{field}.dependencies")
-    protect = get("protect")
+    protect = state.protect
     if type(protect) is not bool:
         protect = optional_bool(protect, file, f"{field}.protect")
-    retain_on_delete = get("retainOnDelete")
+    retain_on_delete = state.retainOnDelete
     if type(retain_on_delete) is not bool:
         retain_on_delete = optional_bool(retain_on_delete, file, f"{field}.retainOnDelete")
-    custom = get("custom")
+    custom = state.custom
     if type(custom) is not bool:
         custom = optional_bool(custom, file, f"{field}.custom", default=True)
     resource = Resource(
@@ -212,7 +221,7 @@ def resource_from_state(
         is_provider=type_token.startswith(PROVIDER_TYPE_PREFIX),
         source=source,
     )
-    provider_ref = get("provider")
+    provider_ref = state.provider
     if type(provider_ref) is not str or not provider_ref:
         provider_ref = optional_str(provider_ref, file, f"{field}.provider")
     return PendingResource(resource, provider_ref)

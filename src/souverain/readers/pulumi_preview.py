@@ -10,7 +10,7 @@ with `--show-sames`; a replacement is one `replace` step, or three (`create-repl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -20,7 +20,9 @@ from ._common import expect_list, expect_mapping, expect_str, fail, json_type, k
 from ._json import RAW_NULL, DeclinedError, member_as
 from ._pulumi import (
     PendingResource,
+    RawState,
     Urn,
+    generic_state,
     parse_urn,
     resolve_providers,
     resource_from_state,
@@ -101,14 +103,22 @@ class _Step(msgspec.Struct):
     newState: msgspec.Raw = RAW_NULL  # noqa: N815
 
 
-def _typed_step(step: _Step) -> dict[str, Any]:
-    return {
-        "op": step.op,
-        "urn": step.urn,
-        "provider": step.provider,
-        "oldState": undecoded_state(step.oldState),
-        "newState": undecoded_state(step.newState),
-    }
+Step = tuple[Any, Any, Any, Any, Any]
+"""A step's `op`, `urn`, `provider`, `oldState` and `newState`; a typed step's states left undecoded
+(`undecoded_state`), a generic one's as the document has them."""
+
+
+def _typed_step(step: _Step) -> Step:
+    return step.op, step.urn, step.provider, undecoded_state(step.oldState), undecoded_state(step.newState)
+
+
+def _generic_steps(steps: Any, path: str) -> Iterator[Step]:
+    """The steps of a digest decoded whole, each checked to be an object as the loop reaches it."""
+    for index, step in enumerate(expect_list(steps, path, "steps")):
+        if not isinstance(step, Mapping):
+            fail(path, f"steps[{index}]", f"must be an object, not {json_type(step)}")
+        get = step.get
+        yield get("op"), get("urn"), get("provider"), get("oldState"), get("newState")
 
 
 def parse(data: Mapping[str, Any], path: str) -> Plan:
@@ -118,32 +128,38 @@ def parse(data: Mapping[str, Any], path: str) -> Plan:
     typed = member_as(data, "steps", list[_Step])
     if typed is not None:
         try:
+            # Every state that is not an object is built here, before any field is checked: a value
+            # msgspec refuses (DeclinedError) is then reported as the generic path reports it.
             return _parse_steps(list(map(_typed_step, typed)), config, path)
         except DeclinedError:
             pass  # a value msgspec refuses (`1e400`): the generic path reports it
-    return _parse_steps(expect_list(data.get("steps"), path, "steps"), config, path)
+    return _parse_steps(_generic_steps(data.get("steps"), path), config, path)
 
 
-def _parse_steps(steps: list[Any], config: dict[str, Any], path: str) -> Plan:
+def _parse_steps(steps: Iterable[Step], config: dict[str, Any], path: str) -> Plan:
     by_urn: dict[str, PendingResource] = {}
     urns: list[Urn] = []
-    for index, step in enumerate(steps):
+    for index, (op, urn_text, step_provider, old, new) in enumerate(steps):
         field = f"steps[{index}]"
-        if not isinstance(step, Mapping):
-            fail(path, field, f"must be an object, not {json_type(step)}")
-        op = expect_str(step.get("op"), path, f"{field}.op")
-        urn_text = expect_str(step.get("urn"), path, f"{field}.urn")
+        if type(op) is not str or not op:
+            op = expect_str(op, path, f"{field}.op")
+        if type(urn_text) is not str or not urn_text:
+            urn_text = expect_str(urn_text, path, f"{field}.urn")
         urn = parse_urn(urn_text, path, f"{field}.urn")
         urns.append(urn)
-        old = expect_mapping(step.get("oldState"), path, f"{field}.oldState")
-        new = expect_mapping(step.get("newState"), path, f"{field}.newState")
+        if type(old) is not RawState:
+            old = expect_mapping(old, path, f"{field}.oldState")
+        if type(new) is not RawState:
+            new = expect_mapping(new, path, f"{field}.newState")
         if op in OLD_STATE_OPS:
             state, state_field = (old, "oldState") if old else (new, "newState")
         else:
             state, state_field = (new, "newState") if new else (old, "oldState")
         operation = step_operation(op)
-        item = resource_from_state(state, urn, urn_text, path, f"{field}.{state_field}", operation, SOURCE)
-        step_provider = step.get("provider")
+        typed_state, outputs = state.decoded() if type(state) is RawState else generic_state(state)
+        item = resource_from_state(
+            typed_state, outputs, urn, urn_text, path, f"{field}.{state_field}", operation, SOURCE
+        )
         if isinstance(step_provider, str) and step_provider:
             item.provider_ref = step_provider
         elif step_provider is not None and step_provider != "":

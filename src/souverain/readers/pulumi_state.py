@@ -11,7 +11,7 @@ is read the same way. Every resource's operation is `same`, except those the sta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -23,11 +23,12 @@ from ._pulumi import (
     PendingResource,
     TypedState,
     Urn,
+    generic_state,
     parse_urn,
     resolve_providers,
     resource_from_state,
     stack_and_project,
-    state_document,
+    typed_outputs,
 )
 
 SOURCE = "pulumi-state"
@@ -62,17 +63,26 @@ class _Deployment(msgspec.Struct):
     resources: list[TypedState] | None = None
 
 
-def _typed_deployment(data: Mapping[str, Any]) -> dict[str, Any] | None:
+def _typed_deployment(data: Mapping[str, Any]) -> tuple[Any, list[tuple[TypedState, Any]]] | None:
+    """The secrets providers and the states of a `deployment` read straight into the typed shape; None when
+    it cannot be. Every state's outputs are built here, before any field is checked: a value msgspec refuses
+    (DeclinedError) is then reported as the generic path reports it, whatever else is wrong."""
     if "deployment" not in data:
         return None  # a checkpoint file: read generically
     deployment = member_as(data, "deployment", _Deployment)
     if deployment is None:
         return None
-    resources = deployment.resources
-    return {
-        "secrets_providers": deployment.secrets_providers,
-        "resources": None if resources is None else list(map(state_document, resources)),
-    }
+    states = [(state, typed_outputs(state)) for state in deployment.resources or ()]
+    return deployment.secrets_providers, states
+
+
+def _generic_states(resources: Any, path: str, prefix: str) -> Iterator[tuple[TypedState, Any]]:
+    """The resources of a deployment decoded whole, each in the typed shape (`generic_state`), checked as
+    the loop reaches them (a generator: the list itself is checked after the secrets provider)."""
+    for index, raw in enumerate(expect_list(resources, path, f"{prefix}.resources")):
+        if not isinstance(raw, Mapping):
+            fail(path, f"{prefix}.resources[{index}]", f"must be an object, not {json_type(raw)}")
+        yield generic_state(raw)
 
 
 def parse(data: Mapping[str, Any], path: str) -> Plan:
@@ -80,30 +90,35 @@ def parse(data: Mapping[str, Any], path: str) -> Plan:
     try:
         typed = _typed_deployment(data)  # builds the outputs beside empty inputs: may decline too
         if typed is not None:
-            return _parse_deployment(typed, "deployment", path)
+            return _parse_deployment(*typed, "deployment", path)
     except DeclinedError:
         pass  # a value msgspec refuses (`1e400`): the generic path reports it
     deployment, prefix = _deployment(data, path)
-    return _parse_deployment(deployment, prefix, path)
+    states = _generic_states(deployment.get("resources"), path, prefix)
+    return _parse_deployment(deployment.get("secrets_providers"), states, prefix, path)
 
 
-def _parse_deployment(deployment: Mapping[str, Any], prefix: str, path: str) -> Plan:
-    secrets = expect_mapping(deployment.get("secrets_providers"), path, f"{prefix}.secrets_providers")
+def _parse_deployment(
+    raw_secrets: Any, states: Iterable[tuple[TypedState, Any]], prefix: str, path: str
+) -> Plan:
+    secrets = expect_mapping(raw_secrets, path, f"{prefix}.secrets_providers")
     secrets_provider = optional_str(secrets.get("type"), path, f"{prefix}.secrets_providers.type")
     pending: list[PendingResource] = []
     urns: list[Urn] = []
-    for index, raw in enumerate(expect_list(deployment.get("resources"), path, f"{prefix}.resources")):
+    for index, (state, outputs) in enumerate(states):
         field = f"{prefix}.resources[{index}]"
-        if not isinstance(raw, Mapping):
-            fail(path, field, f"must be an object, not {json_type(raw)}")
-        address = expect_str(raw.get("urn"), path, f"{field}.urn")
+        address = state.urn
+        if type(address) is not str or not address:
+            address = expect_str(address, path, f"{field}.urn")
         urn = parse_urn(address, path, f"{field}.urn")
         urns.append(urn)
         # `delete: true` marks an old copy left behind by a create-before-delete replacement: the next
         # update deletes it.
-        deleted = optional_bool(raw.get("delete"), path, f"{field}.delete")
+        deleted = state.delete
+        if type(deleted) is not bool:
+            deleted = optional_bool(deleted, path, f"{field}.delete")
         operation = Operation.DELETE if deleted else Operation.SAME
-        pending.append(resource_from_state(raw, urn, address, path, field, operation, SOURCE))
+        pending.append(resource_from_state(state, outputs, urn, address, path, field, operation, SOURCE))
     stack, project = stack_and_project(urns)
     return Plan(
         resources=resolve_providers(pending, {}),

@@ -33,6 +33,10 @@ _IPV6_SHAPED = re.compile(r"[0-9A-Fa-f:.]+(?:%.*)?", re.DOTALL)
 """What `ipaddress.IPv6Address` may accept (hex digits, `:` and `.`, then an optional `%scope`): a cheap
 test before the parse, which fails slowly on timestamps and `host:port` strings."""
 
+_MAX_LINES = 1 << 17
+_MAX_LINE = 1024
+"""How many lines `_Lookups` remembers, and how long (bounds whatever the inputs hold)."""
+
 SKIPPED_KEYS = frozenset({"description"})
 """Prose for people: a domain named in a description is not a service the resource reaches."""
 
@@ -52,6 +56,8 @@ class _Lookups:
         self.package_findings: dict[tuple[str, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
+        self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
+        """Per line of a multi-line string, its first bracketed and first dotted finding (`_scan_lines`)."""
 
     def host(self, host: str, is_address: bool) -> Offer | None:
         key = host.casefold().rstrip(".")
@@ -108,13 +114,48 @@ class _Lookups:
                 offer = self.host(address, True)
                 if offer is not None:
                     return address, offer
+        if "\n" in text:
+            return self._scan_lines(text)
         if "[" in text:
-            for match in _BRACKETED.finditer(text):
-                offer = self.host(match.group(1), True)
-                if offer is not None:
-                    return match.group(1), offer
+            found = self._bracketed(text)
+            if found is not None:
+                return found
         if "." not in text:
             return None  # `_DOTTED` finds nothing: a timestamp, an id, a bare IPv6 address (judged above)
+        return self._dotted(text)
+
+    def _scan_lines(self, text: str) -> tuple[str, Offer] | None:
+        """The rest of `_scan` for a multi-line string (cloud-init, a script), judged line by line: neither
+        pattern spans a line, so the first bracketed finding of the first line that has one, else the first
+        dotted finding so, is the whole text's. Such documents differ from resource to resource in a few
+        lines only; each distinct line is judged once."""
+        dotted: tuple[str, Offer] | None = None
+        lines = self.lines
+        for line in text.split("\n"):
+            if "." not in line and "[" not in line:
+                continue  # neither pattern finds anything
+            hits = lines.get(line)
+            if hits is None:
+                hits = (
+                    self._bracketed(line) if "[" in line else None,
+                    self._dotted(line) if "." in line else None,
+                )
+                if len(line) <= _MAX_LINE and len(lines) < _MAX_LINES:
+                    lines[line] = hits
+            if hits[0] is not None:
+                return hits[0]
+            if dotted is None:
+                dotted = hits[1]
+        return dotted
+
+    def _bracketed(self, text: str) -> tuple[str, Offer] | None:
+        for match in _BRACKETED.finditer(text):
+            offer = self.host(match.group(1), True)
+            if offer is not None:
+                return match.group(1), offer
+        return None
+
+    def _dotted(self, text: str) -> tuple[str, Offer] | None:
         for token in _DOTTED.findall(text):
             token = token.strip(".-_")
             if "." not in token:

@@ -90,3 +90,30 @@ def test_first_listed_us_network_wins(address_catalog: Catalog) -> None:
     assert hit[1].id == "us-dns"
     assert us.string("192.0.2.54") is None
     assert us.string("10.0.5.0/24") is None
+
+
+LINE_PARTS = st.sampled_from(
+    [
+        "\n", "\n", "\r\n", " ", "-", ".", "_", "#", "a", "0", "[", "]", "http://", ":53/", "v1.2",
+        "192.0.2.53", "[192.0.2.53]", "[2001:db8::53]", "[::1]", "10.9.1.1", "auth.snc.acme.test",
+        "x.bigcloudapis.test", "Bigcloud.TEST.", "auth.us.acme.test", "foo-bar.baz",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(LINE_PARTS, max_size=12).map("".join), min_size=1, max_size=6))
+def test_a_document_judged_line_by_line_gets_the_whole_texts_verdict(
+    address_catalog: Catalog, documents: list[str]
+) -> None:
+    """Multi-line strings (cloud-init) are judged one distinct line at a time, remembered across documents:
+    the verdict is still the whole text's, a bracketed address anywhere before any dotted token."""
+    lookups = _Lookups(address_catalog)
+    for text in [*documents, *documents]:  # the second time, from remembered lines
+        if "\n" not in text:
+            text += "\n" + text
+        whole = lookups._bracketed(text) if "[" in text else None
+        if whole is None and "." in text:
+            whole = lookups._dotted(text)
+        found = lookups._scan_lines(text)
+        assert found == whole

@@ -29,7 +29,7 @@ from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 from souverain.readers._common import PULUMI_SECRET_SIG, PULUMI_SIG_KEY
 from souverain.reports import FORMATS, render
 from souverain.reports._common import Scrubber
-from souverain.reports._redact import DIRECT_LIMIT, MIN_SECRET_LENGTH, SecretMatcher
+from souverain.reports._redact import DIRECT_LIMIT, MAX_STRIDE, MIN_SECRET_LENGTH, SecretMatcher
 
 PULUMI_PROPERTY_SECRET = "pulumi-admin-pass-Zq8&<xy>"
 PROVIDER_SECRET = 'keystone-pw-"été"-42'
@@ -139,7 +139,7 @@ def test_no_secret_in_any_format(evaluation: Evaluation, fmt: str) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    secrets=st.lists(st.text(alphabet='ab&<"é1-', min_size=1, max_size=30), max_size=40),
+    secrets=st.lists(st.text(alphabet='ab&<"é1-', min_size=1, max_size=70), max_size=40),
     filler=st.text(alphabet='ab&<"é1- x', max_size=60),
     picks=st.lists(st.integers(min_value=0, max_value=10_000), max_size=6),
     direct_limit=st.sampled_from([0, DIRECT_LIMIT]),
@@ -161,12 +161,13 @@ def test_secret_matcher_finds_what_a_plain_search_finds(
 
 
 def test_secret_matcher_finds_every_length_at_every_alignment() -> None:
-    """The sampling argument, checked exhaustively: any length, any position relative to the stride."""
+    """The sampling argument, checked exhaustively: any length, any position relative to the stride
+    (which grows with the shortest secret of a shape, up to MAX_STRIDE)."""
     with patch("souverain.reports._redact.DIRECT_LIMIT", 0):
-        for length in range(MIN_SECRET_LENGTH, 41):
+        for length in range(MIN_SECRET_LENGTH, MAX_STRIDE + 31):
             secret = "".join(chr(ord("A") + (i * 7 + length) % 26) for i in range(length))
             matcher = SecretMatcher([secret, "x" * length])
-            for shift in range(17):
+            for shift in range(MAX_STRIDE + 1):
                 text = "-" * shift + secret + "-" * 3
                 assert matcher.find(text) == [secret], (length, shift)
                 assert matcher.find(text[:-4] + "-") == [], (length, shift)

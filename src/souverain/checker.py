@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -136,6 +135,8 @@ def write_atomically(path: str, text: str) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     data = text.encode("utf-8", "backslashreplace")
     mode = _report_mode(target)
+    import tempfile  # here: it pulls in shutil, lzma, bz2 and random, which nothing else on `check` needs
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:

@@ -9,6 +9,8 @@ string-by-string scrub when none holds a secret (`Scrubber.verified_json`).
 
 from __future__ import annotations
 
+import importlib
+
 from ..engine import Evaluation
 from ._common import Scrubber, Writer
 
@@ -16,16 +18,14 @@ FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab")
 REPORT_VERSION = "1.0"
 
 
-def _writers() -> dict[str, Writer]:
-    from . import gitlab, json_report, junit, sarif, text
+def _writer(fmt: str) -> Writer:
+    """The writer of one format; only its module is imported (JUnit's pulls in the XML library)."""
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    writer: Writer = module.render
+    return writer
 
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "junit": junit.render,
-        "gitlab": gitlab.render,
-    }
+
+_MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "gitlab": "gitlab"}
 
 
 def render(evaluation: Evaluation, fmt: str) -> str:
@@ -33,7 +33,7 @@ def render(evaluation: Evaluation, fmt: str) -> str:
         raise ValueError(f"unknown report format {fmt!r}")
     scrub = Scrubber(evaluation)
     # Writers scrub every string before encoding it; this pass over the finished text is the last line.
-    return scrub.text(_writers()[fmt](evaluation, scrub=scrub))
+    return scrub.text(_writer(fmt)(evaluation, scrub=scrub))
 
 
 __all__ = ["FORMATS", "REPORT_VERSION", "render"]

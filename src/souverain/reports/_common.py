@@ -7,18 +7,21 @@ identity: a finding is the same finding in the text, JSON, SARIF, JUnit and GitL
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path, PurePath
 from typing import Any, Protocol
 
+import msgspec
+
 from ..engine import Evaluation, Finding
-from ..model import UNKNOWN, Resource, Secret
+from ..model import UNKNOWN, Secret
 from ..policy import Enforcement, Policy
 from ._redact import REDACTED, SecretMatcher, secret_strings
 
@@ -78,20 +81,24 @@ class Scrubber:
         """`value` encoded as JSON if no string in it holds a secret, else None (scrub with `deep`).
 
         The fast path for large reports: one walk gathers the distinct strings and one search looks for
-        every secret in them, instead of copying and scrubbing the report string by string. The text
-        it returns is remembered as verified, so the last pass over the finished report (`text`) only
-        replaces lone surrogates.
+        every secret in them, instead of copying and scrubbing the report string by string. The same walk
+        tells whether msgspec may write the text (`_fast_json`). The text it returns is remembered as
+        verified, so the last pass over the finished report (`text`) leaves it as it is.
         """
-        strings = "\0".join(_distinct_strings(value))
-        if self.matcher and self.matcher.find(strings):
+        strings, plain = _distinct_strings(value)
+        if self.matcher and self.matcher.find("\0".join(strings)):
             return None
-        encoded = json.dumps(value, ensure_ascii=False, default=_json_default) + "\n"
+        encoded = _fast_json(value) if plain else None
+        if encoded is None:
+            # msgspec refuses lone surrogates (valid in JSON input as `\ud800`, but not encodable)
+            encoded = _LONE_SURROGATE.sub(
+                "\ufffd", json.dumps(value, ensure_ascii=False, default=_json_default)
+            )
+        encoded += "\n"
         if any(secret in encoded for secret in self._escapable):
             return None
         if self.matcher and _LETTER_ESCAPE.search(encoded) and self.matcher.find(encoded):
             return None  # an escape (`\u0001` + "111") spells a secret made of letters and digits
-        if _LONE_SURROGATE.search(strings):
-            encoded = _LONE_SURROGATE.sub("\ufffd", encoded)
         self._verified = encoded
         return encoded
 
@@ -151,59 +158,142 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _distinct_strings(value: Any) -> list[str]:
-    """Every string a JSON encoding of `value` would hold (keys and long numbers included), each once.
+def _distinct_strings(value: Any) -> tuple[list[str], bool]:
+    """Every string a JSON encoding of `value` would hold (keys and long numbers included), each once, and
+    whether `value` is plain: what `_fast_json` writes exactly as `json.dumps` does.
 
     Report lists hold thousands of flat records: a record of scalars is added whole at C speed, and only
     containers and types JSON does not know are visited one by one.
     """
-    found: set[Any] = set()
+    keys: set[Any] = set()
+    leaves: set[Any] = set()
+    plain = True
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()
         kind = type(item)
         if kind is dict:
-            found.update(item)
+            keys.update(item)
             try:
-                found.update(item.values())
+                leaves.update(item.values())
                 continue
             except TypeError:  # a container among the values
                 children: Any = item.values()
         elif kind is list or kind is tuple:
             try:
-                found.update(item)
+                leaves.update(item)
                 continue
             except TypeError:
                 children = item
+            if kind is list and set(map(type, item)) == _DICT_TYPE:
+                # A list of records (the resource inventory): all their keys, then all their values.
+                keys.update(chain.from_iterable(item))
+                try:
+                    leaves.update(chain.from_iterable(map(dict.values, item)))
+                    continue
+                except TypeError:
+                    pass
         else:
-            converted = dict(item) if isinstance(item, Mapping) else _json_default(item)
+            plain = False
+            converted = _contents(item)
             if type(converted) is str:
-                found.add(converted)
+                leaves.add(converted)
             elif converted is not None:
                 stack.append(converted)
             continue
         for child in children:
-            if type(child) is str:
-                found.add(child)
-            elif child is not None:
+            child_kind = type(child)
+            if child_kind is dict or child_kind is list:
+                stack.append(child)
+                continue
+            try:
+                leaves.add(child)
+            except TypeError:  # a tuple holding a container, a set...
                 stack.append(child)
     strings: list[str] = []
-    for item in found:
+    for key in keys:
+        if type(key) is not str:
+            plain = False
+            key = _KEY_SPELLING.get(key, key) if type(key) is bool or key is None else str(key)
+        strings.append(key)
+    for item in leaves:
         kind = type(item)
         if kind is str:
             strings.append(item)
-        elif kind is int or kind is float:
+        elif kind is int:
             strings.append(str(item))  # a long number can be a secret too (see `secret_strings`)
+            if not -_EXPONENT_FLOAT < item < _EXPONENT_FLOAT:
+                plain = False  # an equal float (1e16 == 10**16) may hide behind it in the set
+        elif kind is bool or item is None:
+            continue
         elif kind is tuple:
-            strings.extend(_distinct_strings(list(item)))
-        elif kind is not bool and item is not None:
-            # Hashable but not JSON (a date, an enum, a secret, a frozenset): as the encoder writes it.
-            converted = _json_default(item)
+            found, plain_tuple = _distinct_strings(list(item))
+            strings.extend(found)
+            plain = plain and plain_tuple
+        elif kind is float or kind is date:
+            # msgspec writes some floats otherwise (`1e16` for `1e+16`, `null` for NaN): each is compared.
+            spelling = json.dumps(item, default=_json_default)
+            plain = plain and _fast_json(item) == spelling
+            strings.append(spelling)
+        else:
+            # Hashable but not JSON (an enum, a secret, a frozenset...): as the encoder writes it.
+            plain = False
+            converted = _contents(item)
             if type(converted) is str:
                 strings.append(converted)
             elif converted is not None:
-                strings.extend(_distinct_strings([converted]))
-    return strings
+                strings.extend(_distinct_strings([converted])[0])
+    return strings, plain
+
+
+def _contents(value: Any) -> Any:
+    """What the walk looks into for a value that is not a plain dict, list or tuple: the items of a
+    mapping, list or tuple of another class (`json.dumps` writes the subclasses as it writes their base
+    classes), else what `_json_default` makes of it."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, list | tuple):
+        return list(value)
+    return _json_default(value)
+
+
+_DICT_TYPE = {dict}
+_EXPONENT_FLOAT = 10**16
+"""From here on floats are written with an exponent, which msgspec spells otherwise (`1e16`, `1e+16`).
+
+The walk keeps one of equal leaves (`1 == 1.0 == True`, `"a" == StrEnum("a")`), so it checks the types of
+distinct values only. A hidden value is written as `json.dumps` writes it, or msgspec refuses it (a str
+subclass) and the standard library writes the report, except an integral float equal to a visible int:
+from 1e16 up these are spelled otherwise, so an int that large sends the report to the standard library."""
+_KEY_SPELLING = {True: "true", False: "false", None: "null"}
+"""How `json.dumps` writes the keys that are not strings or numbers."""
+
+
+def _fast_json(value: Any) -> str | None:
+    """`json.dumps(value, ensure_ascii=False)` written by msgspec, about three times faster; None when
+    msgspec cannot write it (a lone surrogate, which UTF-8 cannot hold).
+
+    Only for plain values (`_distinct_strings`): str keys; dict, list and tuple containers; str, int,
+    bool and None leaves, and floats and dates msgspec spells as `json.dumps` does. msgspec writes other
+    types itself (a dataclass such as `Secret` field by field, a set in its own order, a date-time in
+    its own format) where `json.dumps` sends them to `_json_default`, and refuses subclasses of str.
+    `indent=0` gives the standard library's single-line `", "` and `": "` separators.
+    """
+    if not _FAST_JSON_AGREES:
+        return None
+    try:
+        return msgspec.json.format(_ENCODER.encode(value), indent=0).decode()
+    except Exception:  # whatever msgspec refuses, the standard library writes (or refuses) as it always did
+        return None
+
+
+_ENCODER = msgspec.json.Encoder()
+_ESCAPE_PROBE = ["".join(map(chr, range(0x80))) + "\x85\xa0\u2028\u2029\ufeff\uffff\U0001f600", {"k": []}]
+_FAST_JSON_AGREES = msgspec.json.format(_ENCODER.encode(_ESCAPE_PROBE), indent=0).decode() == json.dumps(
+    _ESCAPE_PROBE, ensure_ascii=False
+)
+"""Whether this msgspec escapes strings as `json.dumps(ensure_ascii=False)` does (every ASCII character
+and a few others; escaping is character by character), checked once so an upgrade cannot change reports."""
 
 
 def finding_key(finding: Finding) -> tuple[str, str, str, str]:
@@ -231,12 +321,6 @@ def enabled_policies(evaluation: Evaluation) -> list[Policy]:
     return [
         p for p in evaluation.policies if effective_enforcement(evaluation, p) is not Enforcement.DISABLED
     ]
-
-
-def region_text(resource: Resource) -> str | None:
-    """The effective region as a string, or None when it is absent or unknown at plan time."""
-    region = resource.region
-    return region if isinstance(region, str) and region else None
 
 
 @dataclass(slots=True)
@@ -322,6 +406,8 @@ def fingerprints(findings: Sequence[Finding]) -> Iterator[tuple[Finding, str]]:
     The message is left out on purpose so that rewording a message does not reopen an alert; two
     findings of one policy on one property of one resource are told apart by their order.
     """
+    import hashlib  # here: OpenSSL's bindings take longer to load than the JSON report takes to write
+
     seen: dict[tuple[str, str, str], int] = {}
     for finding in findings:
         key = (finding.policy, finding.resource, finding.path or "")
@@ -358,12 +444,15 @@ def policies_by_id(evaluation: Evaluation) -> dict[str, Policy]:
     return {policy.id: policy for policy in evaluation.policies}
 
 
+_IS_CLOUD_RESOURCE = attrgetter("is_cloud_resource")
+
+
 def count_summary(evaluation: Evaluation) -> dict[str, Any]:
     """The summary every format reports: resources, and unwaived mandatory/advisory, waived, unknown."""
     findings = evaluation.findings
     return {
         "resources": len(evaluation.resources),
-        "cloud_resources": sum(1 for r in evaluation.resources if r.is_cloud_resource),
+        "cloud_resources": sum(map(_IS_CLOUD_RESOURCE, evaluation.resources)),
         "policies": len(enabled_policies(evaluation)),
         "findings": len(findings),
         "mandatory": len(evaluation.mandatory),

@@ -99,6 +99,8 @@ DIRECT_LIMIT = 64
 # few unrelated texts share, so a report mentioning "[secret]" does not make every "secret-…" a candidate.
 _SHAPES: tuple[tuple[int, int, int], ...] = ((23, 16, 8), (15, 8, 8), (11, 8, 4))
 _SHORT_GRAM = 4
+MAX_STRIDE = 32
+"""Longer strides sample the text less but index each secret at as many offsets: this bounds the index."""
 """The shortest secrets (MIN_SECRET_LENGTH and up) use 4-grams, at a stride of length - 3."""
 
 
@@ -126,19 +128,30 @@ class SecretMatcher:
         for secret in ordered:
             groups.setdefault(_shape(len(secret)), []).append(secret)
         self._direct: list[str] = []
-        self._indexes: list[tuple[int, int, dict[str, dict[tuple[int, int], set[str]]]]] = []
+        self._indexes: list[tuple[int, int, dict[str, tuple[tuple[int, int], ...]]]] = []
+        self._indexed: frozenset[str] = frozenset()
         for (gram, stride), group in sorted(groups.items()):
             if len(group) <= DIRECT_LIMIT:
                 self._direct.extend(group)
                 continue
-            # gram -> (offset of the gram in the secret, secret length) -> secrets: at a hit, each pair
-            # names one slice of the text to look up, however many secrets share the gram (secrets with a
-            # common prefix must not make every hit a scan of all of them).
-            index: dict[str, dict[tuple[int, int], set[str]]] = {}
+            self._indexed |= frozenset(group)
+            # The shape's stride suits its shortest possible secret; the group's shortest (the last, in
+            # this order) often allows a longer one (44-character keys: 29 instead of 8), so fewer samples.
+            stride = max(stride, min(MAX_STRIDE, len(group[-1]) - gram + 1))
+            # gram -> (offset of the gram in the secret, secret length) pairs: at a hit, each pair names
+            # one slice of the text to look up among the secrets, however many secrets share the gram
+            # (secrets with a common prefix must not make every hit a scan of all of them).
+            index: dict[str, tuple[tuple[int, int], ...]] = {}
             for secret in group:
+                length = len(secret)
                 for offset in range(stride):
-                    slot = index.setdefault(secret[offset : offset + gram], {})
-                    slot.setdefault((offset, len(secret)), set()).add(secret)
+                    key = secret[offset : offset + gram]
+                    pair = (offset, length)
+                    pairs = index.get(key)
+                    if pairs is None:
+                        index[key] = (pair,)
+                    elif pair not in pairs:
+                        index[key] = (*pairs, pair)
             self._indexes.append((gram, stride, index))
 
     def __bool__(self) -> bool:
@@ -147,17 +160,16 @@ class SecretMatcher:
     def find(self, text: str) -> list[str]:
         """The secrets that occur in `text`, longest first."""
         found = {secret for secret in self._direct if secret in text}
+        indexed = self._indexed
         for gram, stride, index in self._indexes:
             sampled = {text[i : i + gram] for i in range(0, len(text) - gram + 1, stride)}
-            for hit in sampled:
-                candidates = index.get(hit)
-                if candidates is None:
-                    continue
+            for hit in index.keys() & sampled:
+                pairs = index[hit]
                 position = text.find(hit)
                 while position >= 0:
-                    for (offset, length), secrets in candidates.items():
+                    for offset, length in pairs:
                         start = position - offset
-                        if start >= 0 and (piece := text[start : start + length]) in secrets:
+                        if start >= 0 and (piece := text[start : start + length]) in indexed:
                             found.add(piece)
                     position = text.find(hit, position + 1)
         return sorted(found, key=lambda s: (-len(s), s))
@@ -166,4 +178,3 @@ class SecretMatcher:
         for secret in self.find(text):
             text = text.replace(secret, REDACTED)
         return text
-

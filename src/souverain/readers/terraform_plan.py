@@ -722,15 +722,16 @@ def _change_resources(
                 partial(_change_field, index, ".change.before"),
             )
         else:
-            after = change.after
-            unknown = change.after_unknown
-            sensitive = change.after_sensitive
+            after: Any = change.after
+            unknown: Any = change.after_unknown
+            sensitive: Any = change.after_sensitive
             if type(after) is raw_type and type(unknown) is raw_type and type(sensitive) is raw_type:
                 # The typed path: a mask without a `true` marks nothing, so an object `after` under two
                 # such masks that nests no deeper than MAX_DEPTH is the properties as it is.
                 after, shallow = _after(after)
-                unknown = _mask(unknown)
-                sensitive = _mask(sensitive)
+                # A mask shorter than `true` holds none (`{}`, the usual one): not even looked into.
+                unknown = _mask(unknown) if len(unknown) > 3 else None
+                sensitive = _mask(sensitive) if len(sensitive) > 3 else None
                 if unknown is None and sensitive is None and shallow and type(after) is dict:
                     properties = after
                 else:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import pytest
 from generated_support import generated_inputs
 from hypothesis import given, settings
@@ -31,7 +32,7 @@ from souverain.engine import Evaluation, PolicyConfig, evaluate
 from souverain.model import UNKNOWN, Resource, Secret
 from souverain.policy import Enforcement, Severity
 from souverain.readers import read_plan
-from souverain.reports import json_report, render
+from souverain.reports import gitlab, json_report, render, sarif
 from souverain.reports._common import (
     _FAST_JSON_AGREES,
     _LONE_SURROGATE,
@@ -39,6 +40,7 @@ from souverain.reports._common import (
     _distinct_strings,
     _fast_json,
     _json_default,
+    json_text,
 )
 
 BENCH_CATALOG = Path(__file__).resolve().parent.parent / "bench" / "catalog.yaml"
@@ -54,6 +56,29 @@ class Shape(Enum):
 
 class Label(str):
     """A str subclass: `json.dumps` writes its text, msgspec refuses it."""
+
+
+class Record(msgspec.Struct):
+    """Written by msgspec as the object of its fields, as `json.dumps` writes `_json_default`'s dict."""
+
+    a: Any
+    b: str = "b"
+
+
+class Renamed(msgspec.Struct, rename="camel"):
+    a_b: Any
+
+
+class Sparse(msgspec.Struct, omit_defaults=True):
+    a: Any = None
+
+
+class Tagged(msgspec.Struct, tag=True):
+    a: Any
+
+
+class Frozen(msgspec.Struct, frozen=True):
+    a: str
 
 
 def standard(value: Any) -> str:
@@ -111,6 +136,13 @@ _VALUES = st.recursive(
         st.builds(MappingProxyType, st.dictionaries(_TEXT, inner, max_size=2)),
         # records, as the resource inventory holds them
         st.lists(st.fixed_dictionaries({"a": inner, "b": _TEXT}), min_size=2, max_size=4),
+        st.lists(st.builds(Record, inner, _TEXT), min_size=1, max_size=4),
+        st.lists(st.one_of(st.builds(Record, inner), st.builds(Frozen, _TEXT)), max_size=3),
+        st.lists(
+            st.one_of(st.builds(Renamed, inner), st.builds(Sparse, inner), st.builds(Tagged, inner)),
+            min_size=1,
+            max_size=3,
+        ),
     ),
     max_leaves=20,
 )
@@ -144,6 +176,36 @@ def test_msgspec_writes_plain_values_as_json_dumps_does(value: Any) -> None:
         assert fast + "\n" == standard(value)
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=_VALUES, indent=st.sampled_from([None, 2]))
+def test_json_text_writes_what_json_dumps_writes(value: Any, indent: int | None) -> None:
+    """The SARIF and GitLab reports (indent 2) and the JSON report's scrubbed copy (no indent)."""
+    try:
+        expected = json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default)
+    except (TypeError, ValueError) as error:
+        with pytest.raises(type(error)):
+            json_text(value, indent=indent)
+        return
+    assert json_text(value, indent=indent) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=_VALUES,
+    secrets=st.lists(st.text(alphabet='ab"\\é\n-1', min_size=4, max_size=6), max_size=3),
+    pads=st.lists(st.text(alphabet='ab"\\é\n-1 x', max_size=5), max_size=4),
+)
+def test_deep_scrubs_as_string_by_string(value: Any, secrets: list[str], pads: list[str]) -> None:
+    """`deep` searches all strings at once and leaves the clean ones: the copy is the one scrubbing each
+    string on its own gives (strings, keys and a list hold the secrets between random padding)."""
+    evaluation = Evaluation([], [], [])
+    evaluation.secret_values = frozenset(secrets)
+    planted = [f"{pad}{secret}{pad[::-1]}" for secret, pad in zip(secrets * 2, pads, strict=False)]
+    value = [value, planted, {text: "k" for text in planted}]
+    one_by_one = Scrubber(evaluation)._copy(value)
+    assert json.dumps(Scrubber(evaluation).deep(value)) == json.dumps(one_by_one)
+
+
 @pytest.mark.parametrize(
     ("value", "plain"),
     [
@@ -166,6 +228,13 @@ def test_msgspec_writes_plain_values_as_json_dumps_does(value: Any) -> None:
         ([1, 1.0, True, 0, -0.0, False], True),
         (["mandatory", Enforcement.MANDATORY, 1, Level.LOW], True),  # msgspec writes an enum's value
         ([1, Decimal(1), 1.5, Decimal("1.5")], True),  # msgspec writes str(decimal), as _json_default
+        # Structs: a list of one plain class is written by msgspec; others go to json.dumps
+        ([Record(1, "x"), Record([2, "y"])], True),
+        ([Record(1), Frozen("x")], False),
+        ([Renamed(1)], False),  # msgspec: {"aB": 1}
+        ([Sparse()], False),  # msgspec: {}
+        ([Tagged(1)], False),  # msgspec: {"type": "Tagged", "a": 1}
+        ([Record(Secret("pw-in-a-struct"))], False),
     ],
 )
 def test_only_plain_values_go_to_msgspec(value: Any, plain: bool) -> None:
@@ -215,6 +284,20 @@ def test_real_reports_are_the_standard_encoding_written_by_msgspec(
     assert with_secrets >= 1  # the secret search ran, and found nothing to decline for
 
 
+def test_real_sarif_and_gitlab_reports_are_the_standard_encoding(
+    small_catalog: Catalog, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    for evaluation in _runs(small_catalog, tmp_path_factory):
+        scrub = Scrubber(evaluation)
+        sarif_log = sarif.sarif_log(evaluation, scrub=scrub)
+        issues = gitlab.issues(evaluation, scrub=scrub)
+        assert _distinct_strings(sarif_log)[1]  # msgspec writes them
+        assert _distinct_strings(issues)[1]
+        for fmt, value in (("sarif", sarif_log), ("gitlab", issues)):
+            standard_text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+            assert render(evaluation, fmt) == scrub.text(standard_text), fmt
+
+
 def _documented_row(resource: Resource) -> dict[str, Any]:
     """One inventory row read field by field, as docs/reports.md describes it."""
     region = resource.region
@@ -244,7 +327,7 @@ def test_inventory_rows_hold_each_documented_field(
     seen: set[tuple[str, Any]] = set()
     for evaluation in _runs(small_catalog, tmp_path_factory):
         expected = [_documented_row(r) for r in sorted(evaluation.resources, key=lambda r: r.address)]
-        rows = json_report._document(evaluation)["resources"]
+        rows = [msgspec.structs.asdict(row) for row in json_report._document(evaluation)["resources"]]
         assert json.dumps(rows) == json.dumps(expected)  # same keys in the same order, same values
         for row in rows:
             seen.update((key, row[key] is None) for key in ("region", "provider", "kind", "parent"))

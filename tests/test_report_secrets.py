@@ -143,27 +143,35 @@ def test_no_secret_in_any_format(evaluation: Evaluation, fmt: str) -> None:
     filler=st.text(alphabet='ab&<"é1- x', max_size=60),
     picks=st.lists(st.integers(min_value=0, max_value=10_000), max_size=6),
     direct_limit=st.sampled_from([0, DIRECT_LIMIT]),
+    wide_text_per_secret=st.sampled_from([0, 10**9]),
 )
 def test_secret_matcher_finds_what_a_plain_search_finds(
-    secrets: list[str], filler: str, picks: list[int], direct_limit: int
+    secrets: list[str], filler: str, picks: list[int], direct_limit: int, wide_text_per_secret: int
 ) -> None:
     text = filler
     for pick in picks:
         if secrets:
             text += secrets[pick % len(secrets)] + filler[: pick % 7]
     # A limit of 0 sends every secret through the 4-gram index rather than a plain search.
-    with patch("souverain.reports._redact.DIRECT_LIMIT", direct_limit):
+    with (
+        patch("souverain.reports._redact.DIRECT_LIMIT", direct_limit),
+        patch("souverain.reports._redact.WIDE_TEXT_PER_SECRET", wide_text_per_secret),
+    ):
         matcher = SecretMatcher(secrets)
-    expected = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH and s in text}
-    assert set(matcher.find(text)) == expected
-    masked = matcher.sub(text)
-    assert not any(s in masked for s in expected)
+        expected = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH and s in text}
+        assert set(matcher.find(text)) == expected
+        masked = matcher.sub(text)
+        assert not any(s in masked for s in expected)
 
 
-def test_secret_matcher_finds_every_length_at_every_alignment() -> None:
+@pytest.mark.parametrize("wide_text_per_secret", [0, 10**9])
+def test_secret_matcher_finds_every_length_at_every_alignment(wide_text_per_secret: int) -> None:
     """The sampling argument, checked exhaustively: any length, any position relative to the stride
-    (which grows with the shortest secret of a shape, up to MAX_STRIDE)."""
-    with patch("souverain.reports._redact.DIRECT_LIMIT", 0):
+    (the shape's own, or the widest its shortest secret allows, up to MAX_STRIDE)."""
+    with (
+        patch("souverain.reports._redact.DIRECT_LIMIT", 0),
+        patch("souverain.reports._redact.WIDE_TEXT_PER_SECRET", wide_text_per_secret),
+    ):
         for length in range(MIN_SECRET_LENGTH, MAX_STRIDE + 31):
             secret = "".join(chr(ord("A") + (i * 7 + length) % 26) for i in range(length))
             matcher = SecretMatcher([secret, "x" * length])

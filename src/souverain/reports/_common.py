@@ -72,6 +72,8 @@ class Scrubber:
             evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
         self.matcher = SecretMatcher(evaluation.secret_values)
         self._seen: dict[str, str] = {}
+        self._clean: set[str] = set()
+        """Strings one search over many found no secret in (`deep`): scrubbing leaves them as they are."""
         self._verified: str | None = None
         # Secrets that JSON or XML would write differently (a quote, a backslash, `&`, a control
         # character): escaping other text can spell them, so the encoded text is searched for them too.
@@ -106,7 +108,8 @@ class Scrubber:
         """One string of the report, memoized: reports repeat types, providers and messages."""
         done = self._seen.get(text)
         if done is None:
-            done = self._seen[text] = self.text(text)
+            clean = text in self._clean
+            done = self._seen[text] = _LONE_SURROGATE.sub("\ufffd", text) if clean else self.text(text)
         return done
 
     def text(self, text: str) -> str:
@@ -120,20 +123,31 @@ class Scrubber:
 
     def deep(self, value: Any) -> Any:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked;
-        other types JSON does not know become what the fast path's encoder makes of them (`_json_default`)."""
+        other types JSON does not know become what the fast path's encoder makes of them (`_json_default`).
+
+        One search over the value's distinct strings first tells which of them hold no secret (`_clean`):
+        those are copied as they are instead of being searched one by one.
+        """
+        if self.matcher:
+            strings, _ = _distinct_strings(value)
+            found = self.matcher.find("\0".join(strings))
+            self._clean.update(s for s in strings if not any(secret in s for secret in found))
+        return self._copy(value)
+
+    def _copy(self, value: Any) -> Any:
         if isinstance(value, str):
             return self(value)
         if value is None or isinstance(value, bool | int | float):
             return value
         if isinstance(value, Mapping):
-            return {self(str(key)): self.deep(item) for key, item in value.items()}
+            return {self(str(key)): self._copy(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
-            return [self.deep(item) for item in value]
+            return [self._copy(item) for item in value]
         if isinstance(value, Secret):
             return REDACTED
         if isinstance(value, datetime | date):
             return value.isoformat()
-        return self.deep(_json_default(value))
+        return self._copy(_json_default(value))
 
 
 _LETTER_ESCAPE = re.compile(r"\\[bfnrtu]")
@@ -155,6 +169,8 @@ def _json_default(value: Any) -> Any:
         return sorted(value, key=str)
     if isinstance(value, PurePath):
         return value.as_posix()
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)  # the JSON report's inventory rows
     return str(value)
 
 
@@ -185,14 +201,23 @@ def _distinct_strings(value: Any) -> tuple[list[str], bool]:
                 continue
             except TypeError:
                 children = item
-            if kind is list and set(map(type, item)) == _DICT_TYPE:
-                # A list of records (the resource inventory): all their keys, then all their values.
+            kinds = set(map(type, item)) if kind is list else None
+            if kinds == _DICT_TYPE:
+                # A list of records: all their keys, then all their values.
                 keys.update(chain.from_iterable(item))
                 try:
                     leaves.update(chain.from_iterable(map(dict.values, item)))
                     continue
                 except TypeError:
                     pass
+            elif kinds and len(kinds) == 1 and (fields := _plain_struct_fields(kinds.pop())):
+                # A list of Structs of one class (the resource inventory): its fields, then all values.
+                keys.update(fields)
+                try:
+                    leaves.update(chain.from_iterable(map(msgspec.structs.astuple, item)))
+                except TypeError:
+                    stack.extend(map(msgspec.structs.asdict, item))
+                continue
         else:
             plain = False
             converted = _contents(item)
@@ -246,6 +271,17 @@ def _distinct_strings(value: Any) -> tuple[list[str], bool]:
     return strings, plain
 
 
+def _plain_struct_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a Struct class msgspec writes as `json.dumps` writes the dict of an instance's fields
+    (`_json_default`): no renamed or omitted fields, tag or array layout. Empty for any other class."""
+    if not issubclass(kind, msgspec.Struct):
+        return ()
+    config = kind.__struct_config__
+    fields = kind.__struct_fields__
+    plain = not config.array_like and not config.omit_defaults and config.tag is None
+    return fields if plain and kind.__struct_encode_fields__ == fields else ()
+
+
 def _contents(value: Any) -> Any:
     """What the walk looks into for a value that is not a plain dict, list or tuple: the items of a
     mapping, list or tuple of another class (`json.dumps` writes the subclasses as it writes their base
@@ -269,31 +305,48 @@ _KEY_SPELLING = {True: "true", False: "false", None: "null"}
 """How `json.dumps` writes the keys that are not strings or numbers."""
 
 
-def _fast_json(value: Any) -> str | None:
-    """`json.dumps(value, ensure_ascii=False)` written by msgspec, about three times faster; None when
-    msgspec cannot write it (a lone surrogate, which UTF-8 cannot hold).
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default)`, written by msgspec
+    where that gives the same text (`_fast_json`): with an indent, the standard library's encoder is its
+    pure-Python one, ten times slower."""
+    encoded = _fast_json(value, indent) if _distinct_strings(value)[1] else None
+    if encoded is None:
+        encoded = json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default)
+    return encoded
+
+
+def _fast_json(value: Any, indent: int | None = None) -> str | None:
+    """`json.dumps(value, ensure_ascii=False, indent=indent)` written by msgspec, three to ten times
+    faster; None when msgspec cannot write it (a lone surrogate, which UTF-8 cannot hold).
 
     Only for plain values (`_distinct_strings`): str keys; dict, list and tuple containers; str, int,
     bool and None leaves, and floats and dates msgspec spells as `json.dumps` does. msgspec writes other
     types itself (a dataclass such as `Secret` field by field, a set in its own order, a date-time in
     its own format) where `json.dumps` sends them to `_json_default`, and refuses subclasses of str.
-    `indent=0` gives the standard library's single-line `", "` and `": "` separators.
+    `msgspec.json.format` with `indent=0` gives the standard library's single-line `", "` and `": "`
+    separators; with `indent=n`, its `","` and `": "` and n spaces a level, empty containers as `[]`.
     """
-    if not _FAST_JSON_AGREES:
+    if not _FAST_JSON_AGREES or indent == 0:  # json.dumps' indent=0 breaks lines; msgspec's does not
         return None
     try:
-        return msgspec.json.format(_ENCODER.encode(value), indent=0).decode()
+        return msgspec.json.format(_ENCODER.encode(value), indent=indent or 0).decode()
     except Exception:  # whatever msgspec refuses, the standard library writes (or refuses) as it always did
         return None
 
 
 _ENCODER = msgspec.json.Encoder()
-_ESCAPE_PROBE = ["".join(map(chr, range(0x80))) + "\x85\xa0\u2028\u2029\ufeff\uffff\U0001f600", {"k": []}]
-_FAST_JSON_AGREES = msgspec.json.format(_ENCODER.encode(_ESCAPE_PROBE), indent=0).decode() == json.dumps(
-    _ESCAPE_PROBE, ensure_ascii=False
+_ESCAPE_PROBE = [
+    "".join(map(chr, range(0x80))) + "\x85\xa0\u2028\u2029\ufeff\uffff\U0001f600",
+    {"k": [], "l": {}},
+]
+_FAST_JSON_AGREES = all(
+    msgspec.json.format(_ENCODER.encode(_ESCAPE_PROBE), indent=indent or 0).decode()
+    == json.dumps(_ESCAPE_PROBE, ensure_ascii=False, indent=indent)
+    for indent in (None, 2)
 )
-"""Whether this msgspec escapes strings as `json.dumps(ensure_ascii=False)` does (every ASCII character
-and a few others; escaping is character by character), checked once so an upgrade cannot change reports."""
+"""Whether this msgspec escapes strings and lays out containers as `json.dumps(ensure_ascii=False)` does
+(every ASCII character and a few others; escaping is character by character), checked once so that an
+upgrade cannot change reports."""
 
 
 def finding_key(finding: Finding) -> tuple[str, str, str, str]:

@@ -99,9 +99,14 @@ DIRECT_LIMIT = 64
 # few unrelated texts share, so a report mentioning "[secret]" does not make every "secret-…" a candidate.
 _SHAPES: tuple[tuple[int, int, int], ...] = ((23, 16, 8), (15, 8, 8), (11, 8, 4))
 _SHORT_GRAM = 4
+"""The shortest secrets (MIN_SECRET_LENGTH and up) use 4-grams, at a stride of length - 3."""
 MAX_STRIDE = 32
 """Longer strides sample the text less but index each secret at as many offsets: this bounds the index."""
-"""The shortest secrets (MIN_SECRET_LENGTH and up) use 4-grams, at a stride of length - 3."""
+WIDE_TEXT_PER_SECRET = 512
+"""From this many characters of text per secret of a class, the text is sampled at the widest stride the
+class's shortest secret allows: indexing every secret at the extra offsets (once, when first needed)
+costs about what sampling so long a text at the class's own stride costs more. A whole JSON report is
+such a text; the single strings other reports scrub one by one are not."""
 
 
 def _shape(length: int) -> tuple[int, int]:
@@ -109,6 +114,28 @@ def _shape(length: int) -> tuple[int, int]:
         if length >= minimum:
             return gram, stride
     return _SHORT_GRAM, min(8, length - _SHORT_GRAM + 1)
+
+
+_Index = dict[str, tuple[tuple[int, int], ...]]
+"""gram -> (offset of the gram in a secret, that secret's length) pairs: at a hit, each pair names one slice
+of the text to look up among the secrets, however many secrets share the gram (secrets with a common
+prefix must not make every hit a scan of all of them)."""
+
+
+def _index(secrets: Iterable[str], gram: int, stride: int) -> _Index:
+    """Each secret's grams at offsets 0..stride-1 (the text is then sampled every `stride` characters)."""
+    index: _Index = {}
+    for secret in secrets:
+        length = len(secret)
+        for offset in range(stride):
+            key = secret[offset : offset + gram]
+            pair = (offset, length)
+            pairs = index.get(key)
+            if pairs is None:
+                index[key] = (pair,)
+            elif pair not in pairs:
+                index[key] = (*pairs, pair)
+    return index
 
 
 class SecretMatcher:
@@ -128,7 +155,8 @@ class SecretMatcher:
         for secret in ordered:
             groups.setdefault(_shape(len(secret)), []).append(secret)
         self._direct: list[str] = []
-        self._indexes: list[tuple[int, int, dict[str, tuple[tuple[int, int], ...]]]] = []
+        # per indexed class: gram length, its own stride, the widest stride, its secrets, indexes by stride
+        self._classes: list[tuple[int, int, int, list[str], dict[int, _Index]]] = []
         self._indexed: frozenset[str] = frozenset()
         for (gram, stride), group in sorted(groups.items()):
             if len(group) <= DIRECT_LIMIT:
@@ -137,22 +165,8 @@ class SecretMatcher:
             self._indexed |= frozenset(group)
             # The shape's stride suits its shortest possible secret; the group's shortest (the last, in
             # this order) often allows a longer one (44-character keys: 29 instead of 8), so fewer samples.
-            stride = max(stride, min(MAX_STRIDE, len(group[-1]) - gram + 1))
-            # gram -> (offset of the gram in the secret, secret length) pairs: at a hit, each pair names
-            # one slice of the text to look up among the secrets, however many secrets share the gram
-            # (secrets with a common prefix must not make every hit a scan of all of them).
-            index: dict[str, tuple[tuple[int, int], ...]] = {}
-            for secret in group:
-                length = len(secret)
-                for offset in range(stride):
-                    key = secret[offset : offset + gram]
-                    pair = (offset, length)
-                    pairs = index.get(key)
-                    if pairs is None:
-                        index[key] = (pair,)
-                    elif pair not in pairs:
-                        index[key] = (*pairs, pair)
-            self._indexes.append((gram, stride, index))
+            wide = max(stride, min(MAX_STRIDE, len(group[-1]) - gram + 1))
+            self._classes.append((gram, stride, wide, group, {}))
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
@@ -161,7 +175,11 @@ class SecretMatcher:
         """The secrets that occur in `text`, longest first."""
         found = {secret for secret in self._direct if secret in text}
         indexed = self._indexed
-        for gram, stride, index in self._indexes:
+        for gram, narrow, wide, group, indexes in self._classes:
+            stride = wide if len(text) >= WIDE_TEXT_PER_SECRET * len(group) else narrow
+            index = indexes.get(stride)
+            if index is None:
+                index = indexes[stride] = _index(group, gram, stride)
             sampled = {text[i : i + gram] for i in range(0, len(text) - gram + 1, stride)}
             for hit in index.keys() & sampled:
                 pairs = index[hit]

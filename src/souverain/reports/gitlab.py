@@ -9,11 +9,10 @@ with their waiver in the description.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..engine import Evaluation, Finding
-from ._common import Scrubber, fingerprints, input_path, sorted_findings, status, waiver_summary
+from ._common import Scrubber, fingerprints, input_path, json_text, sorted_findings, status, waiver_summary
 
 ADVISORY_SEVERITY = {"critical": "critical", "high": "major", "medium": "minor", "low": "info"}
 FALLBACK_PATH = "."
@@ -59,4 +58,4 @@ def issues(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> list[dic
 
 
 def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
-    return json.dumps(issues(evaluation, scrub=scrub), indent=2, ensure_ascii=False) + "\n"
+    return json_text(issues(evaluation, scrub=scrub), indent=2) + "\n"

@@ -9,7 +9,6 @@ policy + resource, so an alert stays one alert across runs however the plan file
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +23,7 @@ from ._common import (
     fingerprints,
     information_uri,
     input_path,
+    json_text,
     sorted_findings,
     status,
     tool_version,
@@ -46,7 +46,7 @@ DEFAULT_LEVELS = {
 
 
 def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
-    return json.dumps(sarif_log(evaluation, scrub=scrub), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif_log(evaluation, scrub=scrub), indent=2) + "\n"
 
 
 def sarif_log(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[str, Any]:

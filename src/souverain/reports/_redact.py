@@ -125,16 +125,19 @@ prefix must not make every hit a scan of all of them)."""
 def _index(secrets: Iterable[str], gram: int, stride: int) -> _Index:
     """Each secret's grams at offsets 0..stride-1 (the text is then sampled every `stride` characters)."""
     index: _Index = {}
+    by_length: dict[int, list[tuple[tuple[int, int]]]] = {}  # one (pair,) per offset, shared: no allocation
     for secret in secrets:
         length = len(secret)
-        for offset in range(stride):
+        singles = by_length.get(length)
+        if singles is None:
+            singles = by_length[length] = [((offset, length),) for offset in range(stride)]
+        for offset, single in enumerate(singles):
             key = secret[offset : offset + gram]
-            pair = (offset, length)
             pairs = index.get(key)
             if pairs is None:
-                index[key] = (pair,)
-            elif pair not in pairs:
-                index[key] = (*pairs, pair)
+                index[key] = single
+            elif single[0] not in pairs:
+                index[key] = (*pairs, single[0])
     return index
 
 

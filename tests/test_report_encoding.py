@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, IntEnum
@@ -21,18 +22,20 @@ from uuid import UUID
 
 import msgspec
 import pytest
+from conftest import pulumi_resource
 from generated_support import generated_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from report_scenario import scenario
+from report_scenario import VOLUME, scenario
+from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
 
 from souverain.catalog import Catalog, load_catalog
 from souverain.checker import all_policies
-from souverain.engine import Evaluation, PolicyConfig, evaluate
-from souverain.model import UNKNOWN, Resource, Secret
-from souverain.policy import Enforcement, Severity
+from souverain.engine import Evaluation, PolicyConfig, WaiverMatcher, evaluate
+from souverain.model import UNKNOWN, Plan, Resource, Secret
+from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 from souverain.readers import read_plan
-from souverain.reports import gitlab, json_report, render, sarif
+from souverain.reports import gitlab, json_report, junit, render, sarif
 from souverain.reports._common import (
     _FAST_JSON_AGREES,
     _LONE_SURROGATE,
@@ -351,3 +354,151 @@ def test_the_walk_reads_the_strings_inside_other_containers(holder: Any) -> None
     evaluation.secret_values = frozenset({"pass\nword-42"})
     assert Scrubber(evaluation).verified_json({"x": holder(["pass\nword-42"])}) is None
     assert Scrubber(evaluation).verified_json({"x": holder(["password-42"])}) is not None
+
+
+# --- JUnit: the text xml.etree wrote, assembled directly ------------------------------------------------
+
+
+def _etree_junit(evaluation: Evaluation) -> str:
+    """The JUnit report as it was written before: an `xml.etree` tree, `ET.indent`, `ET.tostring`."""
+    import xml.etree.ElementTree as ET
+
+    from souverain.reports._common import TOOL_NAME, Pair, checked_pairs, input_path, policies_by_id, status
+    from souverain.reports._common import waiver_summary as summary
+
+    scrub = Scrubber(evaluation)
+    cleaned: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        done = cleaned.get(value)
+        if done is None:
+            done = cleaned[value] = junit._clean(scrub(value))
+        return done
+
+    def testcase(
+        suite: ET.Element, pair: Pair, outcome: str, remediation: str | None, path: str | None
+    ) -> None:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=text(f"{TOOL_NAME}.{pair.policy}"),
+            name=text(pair.resource),
+            time="0",
+        )
+        if path:
+            case.set("file", text(path))
+        if outcome == "passed":
+            return
+        lines = [f"resource: {pair.resource} ({pair.type})", *junit._detail(pair)]
+        first = pair.findings[0].message
+        if outcome == "failed":
+            mandatory = [f for f in pair.findings if status(f) == "mandatory"]
+            element = ET.SubElement(case, "failure", message=text(mandatory[0].message), type="mandatory")
+            if remediation:
+                lines.append(f"fix: {remediation}")
+        elif outcome == "advisory":
+            element = ET.SubElement(case, "skipped", message=text(f"advisory: {first}"))
+        else:
+            element = ET.SubElement(
+                case, "skipped", message=text(f"{first} ({summary(pair.findings[0].waiver)})")
+            )
+        element.text = text("\n".join(lines))
+
+    policies = policies_by_id(evaluation)
+    path = input_path(evaluation)
+    root = ET.Element("testsuites", name=TOOL_NAME)
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for policy_id, pairs in checked_pairs(evaluation).items():
+        policy = policies.get(policy_id)
+        suite = ET.SubElement(root, "testsuite", name=text(policy_id))
+        counts = {"tests": len(pairs), "failures": 0, "skipped": 0}
+        if policy is not None:
+            properties = ET.SubElement(suite, "properties")
+            for name, prop in (
+                ("title", policy.title),
+                ("severity", policy.severity.value),
+                ("requirements", "; ".join(policy.requirements)),
+            ):
+                ET.SubElement(properties, "property", name=name, value=text(prop))
+        for pair in pairs:
+            outcome = pair.outcome
+            if outcome == "failed":
+                counts["failures"] += 1
+            elif outcome in ("advisory", "waived"):
+                counts["skipped"] += 1
+            testcase(suite, pair, outcome, policy.remediation if policy else None, path)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("errors", "0")
+        suite.set("time", "0")
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    root.set("time", "0")
+    ET.indent(root)
+    return scrub.text(junit.XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n")
+
+
+def _echo(enforcement: Enforcement) -> Policy:
+    """A policy that quotes each resource's name in its message and property path (odd characters and all)."""
+
+    def check(resource: Resource, context: Context) -> Iterator[Violation]:
+        if resource.is_cloud_resource and resource.name[:1] in ("m", "a", "w"):
+            yield Violation(f"{resource.name} is\tflagged\r\n({resource.name[::-1]})", path=resource.name)
+
+    return Policy(
+        id=f"echo-{enforcement.value}",
+        title='Echo "<names>" & more',
+        severity=Severity.LOW,
+        enforcement=enforcement,
+        rationale="test",
+        remediation='Rename <it> & "retry"\n\tsoon.',
+        requirements=("A & B", "<C>"),
+        check_resource=check,
+    )
+
+
+class _WaiveW(WaiverMatcher):
+    def match(self, policy_id: str, resource: str) -> Mapping[str, Any] | None:
+        if resource.rsplit("::", 1)[-1].startswith("w"):
+            return {"owner": 'team "<x>"\r', "justification": "ok & \t fine\n", "expires": date(2099, 1, 1)}
+        return None
+
+
+_NAMES = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("maw&<>\"'\r\n\t\x07\x0b;#x \ud800\ufffe\U0001f600é"), st.characters()
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(_NAMES, min_size=0, max_size=6, unique=True),
+    path=st.sampled_from(["", "plans/prod.json", 'a "<b>" & c\t.json']),
+    secret=st.sampled_from([None, "flag", "is\tfl", 'e "<n']),
+)
+def test_junit_is_the_text_xml_etree_wrote(
+    small_catalog: Catalog, names: list[str], path: str, secret: str | None
+) -> None:
+    resources = [
+        pulumi_resource(VOLUME, {"size": 1}, name=name, provider_region="US-EAST-1") for name in names
+    ]
+    policies = [QUALIFIED_REGION, _echo(Enforcement.MANDATORY), _echo(Enforcement.ADVISORY)]
+    plan = Plan(resources, source="pulumi-preview", path=path, stack="prod")
+    evaluation = evaluate(resources, small_catalog, policies, waivers=_WaiveW(), plan=plan, stack_name="prod")
+    if secret is not None:
+        evaluation.secret_values = frozenset({secret})
+    assert render(evaluation, "junit") == _etree_junit(evaluation)
+
+
+def test_real_junit_reports_are_the_text_xml_etree_wrote(
+    small_catalog: Catalog, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    for evaluation in _runs(small_catalog, tmp_path_factory):
+        assert render(evaluation, "junit") == _etree_junit(evaluation)
+    empty = evaluate([], small_catalog, [], plan=Plan([], source="pulumi-preview", path="p.json"))
+    assert render(empty, "junit") == _etree_junit(empty)

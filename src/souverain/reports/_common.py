@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -125,14 +125,21 @@ class Scrubber:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked;
         other types JSON does not know become what the fast path's encoder makes of them (`_json_default`).
 
-        One search over the value's distinct strings first tells which of them hold no secret (`_clean`):
+        One search over the value's distinct strings first tells which of them hold no secret (`prescan`):
         those are copied as they are instead of being searched one by one.
         """
         if self.matcher:
-            strings, _ = _distinct_strings(value)
-            found = self.matcher.find("\0".join(strings))
-            self._clean.update(s for s in strings if not any(secret in s for secret in found))
+            self.prescan(_distinct_strings(value)[0])
         return self._copy(value)
+
+    def prescan(self, strings: Iterable[str]) -> None:
+        """Search many strings for secrets at once: those that hold none are then left as they are when
+        scrubbed (`__call__`), instead of each being searched on its own."""
+        if not self.matcher:
+            return
+        strings = list(dict.fromkeys(strings))
+        found = self.matcher.find("\0".join(strings))
+        self._clean.update(s for s in strings if not any(secret in s for secret in found))
 
     def _copy(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -4,7 +4,8 @@
 from policies, which never quote secrets; each writer scrubs every string of its report of secret values
 before encoding it (escaping would hide a secret from a search of the encoded text), and the finished text
 is searched once more. The JSON report first searches its distinct strings in one pass and skips the
-string-by-string scrub when none holds a secret (`Scrubber.verified_json`).
+string-by-string scrub when none holds a secret (`Scrubber.verified_json`). The JSON formats are written
+by msgspec wherever that gives the standard library's text byte for byte (`_common.json_text`).
 """
 
 from __future__ import annotations

@@ -32,8 +32,7 @@ def report(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[str
 
 
 def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
-    # No `indent`: with it, the standard library falls back to its pure-Python encoder, ten times slower
-    # on a 10k-resource report. `jq .` pretty-prints for people.
+    # One line, `json.dumps`' separators (the format is public: docs/reports.md); `jq .` pretty-prints.
     scrub = scrub or Scrubber(evaluation)
     document = _document(evaluation)
     verified = scrub.verified_json(document)

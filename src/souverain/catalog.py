@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache, cached_property
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +21,7 @@ import msgspec
 import yaml
 from msgspec import Meta
 
+from ._data import package_data_text
 from .errors import InputError
 from .schema import FieldError, Strict, force, validate
 
@@ -616,7 +616,7 @@ def parse_catalog(data: Any, path: str) -> CatalogFile:
 
 
 def builtin_catalog_text() -> str:
-    return importlib_resources.files("souverain").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
+    return package_data_text("catalog.yaml")
 
 
 @cache

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources as importlib_resources
 from typing import Any
 
 import yaml
+
+from ._data import package_data_text
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it: about 8x faster than the pure-Python one, on every run."""
@@ -15,7 +16,7 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @cache
 def _data() -> dict[str, Any]:
     """`data/kinds.yaml`, parsed once per process (every `souverain check` reads it)."""
-    text = importlib_resources.files("souverain").joinpath("data/kinds.yaml").read_text(encoding="utf-8")
+    text = package_data_text("kinds.yaml")
     data: dict[str, Any] = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     return data
 

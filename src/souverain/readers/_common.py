@@ -18,7 +18,6 @@ PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 PULUMI_SIG_KEY = "4dabf18193072939515e22adb298388d"
 PULUMI_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (a signature, not a password)
 PULUMI_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
-PULUMI_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 PULUMI_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 PULUMI_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 """Output values on the wire: `value` (absent when unknown), `secret`, `dependencies`."""
@@ -262,19 +261,11 @@ def finish(resource: Resource) -> Resource:
 _TAG_KEYS = ("tags", "all_tags", "metadata", "labels")
 
 
-def finish_all(resources: Iterable[Resource]) -> list[Resource]:
-    return [finish(resource) for resource in resources]
-
-
 def pulumi_package(type_token: str) -> str:
     """`openstack:compute/instance:Instance` -> `openstack`; `pulumi:providers:aws` -> `aws`."""
     if type_token.startswith("pulumi:providers:"):
         return type_token.removeprefix("pulumi:providers:")
     return type_token.split(":", 1)[0]
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 # Defensive field access: a plan is untrusted input, so every field read from it is type-checked and a

@@ -575,21 +575,16 @@ class _ChangeBody(msgspec.Struct):
     after_sensitive: msgspec.Raw = RAW_NULL
 
 
-def _after(value: Any) -> tuple[Any, bool]:
+def _after(value: msgspec.Raw) -> tuple[Any, bool]:
     """An `after` from the typed path, built, and whether it provably nests no deeper than MAX_DEPTH: no
-    more opening brackets in its text than that (brackets inside strings count too: an upper bound).
-    A value from the generic path is returned as it is, not known to be shallow."""
-    if type(value) is not msgspec.Raw:
-        return value, False
+    more opening brackets in its text than that (brackets inside strings count too: an upper bound)."""
     text = bytes(value)
     return built(value), text.count(b"{") + text.count(b"[") <= MAX_DEPTH
 
 
-def _mask(value: Any) -> Any:
+def _mask(value: msgspec.Raw) -> Any:
     """An `after_unknown`/`after_sensitive` mask from the typed path, built only when it holds a `true`:
     a mask without one marks nothing, exactly like no mask (`terraform_value`)."""
-    if type(value) is not msgspec.Raw:
-        return value
     return built(value) if b"true" in bytes(value) else None
 
 

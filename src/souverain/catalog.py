@@ -38,9 +38,6 @@ _HOST_PATTERN = re.compile(
 )
 
 
-CatalogFieldError = FieldError
-"""A cross-field rule broken below the struct being validated: `path` is relative to that struct."""
-
 NonEmpty = Annotated[str, Meta(min_length=1)]
 
 
@@ -64,7 +61,7 @@ class Qualification(Strict, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.granted is not None and self.expires is not None and self.expires < self.granted:
-            raise CatalogFieldError("expires", f"expires ({self.expires}) is before granted ({self.granted})")
+            raise FieldError("expires", f"expires ({self.expires}) is before granted ({self.granted})")
 
     @property
     def name(self) -> str:
@@ -85,7 +82,7 @@ class Region(Strict, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for index, scheme in enumerate(self.qualifications):
             if scheme in self.qualifications[:index]:
-                raise CatalogFieldError(f"qualifications[{index}]", f"{scheme!r} is listed twice")
+                raise FieldError(f"qualifications[{index}]", f"{scheme!r} is listed twice")
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -128,9 +125,9 @@ def _ip_version_and_int(host: str) -> tuple[int, int] | None:
 def _normalize_host_pattern(value: str, where: str) -> str:
     pattern = value.strip().casefold().rstrip(".")
     if _parse_ip(pattern) is not None:
-        raise CatalogFieldError(where, f"{value!r} is an IP address: list it under `ip_addresses`")
+        raise FieldError(where, f"{value!r} is an IP address: list it under `ip_addresses`")
     if "://" in pattern or "/" in pattern or ":" in pattern or not _HOST_PATTERN.match(pattern):
-        raise CatalogFieldError(
+        raise FieldError(
             where,
             f"{value!r} is not a host name or `*.suffix` pattern (write `auth.example.net`, not a URL)",
         )
@@ -143,7 +140,7 @@ def _normalize_address(item: str, where: str) -> str:
             return str(ipaddress.ip_network(item.strip(), strict=True))
         return str(ipaddress.ip_address(item.strip()))
     except ValueError:
-        raise CatalogFieldError(where, f"{item!r} is not an IP address or network") from None
+        raise FieldError(where, f"{item!r} is not an IP address or network") from None
 
 
 class Endpoints(Strict, frozen=True, kw_only=True):
@@ -196,7 +193,7 @@ class Packages(Strict, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for index, name in enumerate(self.pulumi):
             if not _PULUMI_PACKAGE.match(name):
-                raise CatalogFieldError(
+                raise FieldError(
                     f"pulumi[{index}]",
                     f"{name!r} is not a Pulumi package name (lowercase, as in the type token `aws:s3/...`)",
                 )
@@ -204,7 +201,7 @@ class Packages(Strict, frozen=True, kw_only=True):
         for index, source in enumerate(self.terraform):
             provider = normalize_terraform_provider(source)
             if provider is None:
-                raise CatalogFieldError(
+                raise FieldError(
                     f"terraform[{index}]", f"{source!r} is not a Terraform provider source `namespace/name`"
                 )
             normalized.append(provider)
@@ -244,13 +241,13 @@ class Offer(Strict, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.operator.country == "US" and not self.us_controlled:
-            raise CatalogFieldError(
+            raise FieldError(
                 "us_controlled", "the operator's country is US, so the offer is US-controlled: set it to true"
             )
         if self.us_controlled:
             for index, qualification in enumerate(self.qualifications):
                 if qualification.scheme == "secnumcloud":
-                    raise CatalogFieldError(
+                    raise FieldError(
                         f"qualifications[{index}]",
                         "a US-controlled offer cannot hold a SecNumCloud qualification",
                     )
@@ -259,7 +256,7 @@ class Offer(Strict, frozen=True, kw_only=True):
         for r_index, region in enumerate(self.regions):
             for q_index, scheme in enumerate(region.qualifications):
                 if scheme not in held:
-                    raise CatalogFieldError(
+                    raise FieldError(
                         f"regions[{r_index}].qualifications[{q_index}]",
                         f"{scheme!r} is not one of the offer's qualifications: add it under `qualifications` "
                         "with its scope and source, or remove it here",
@@ -268,7 +265,7 @@ class Offer(Strict, frozen=True, kw_only=True):
                 where = f"regions[{r_index}]." + ("name" if n_index == 0 else f"aliases[{n_index - 1}]")
                 key = name.casefold()
                 if key in seen:
-                    raise CatalogFieldError(where, f"region name {name!r} is already used by {seen[key]}")
+                    raise FieldError(where, f"region name {name!r} is already used by {seen[key]}")
                 seen[key] = f"regions[{r_index}]"
 
     def region(self, name: str) -> Region | None:
@@ -310,7 +307,7 @@ class CatalogFile(Strict, frozen=True, kw_only=True):
         seen: dict[str, int] = {}
         for index, offer in enumerate(self.offers):
             if offer.id in seen:
-                raise CatalogFieldError(
+                raise FieldError(
                     f"offers[{index}].id",
                     f"offer id {offer.id!r} is already used by offers[{seen[offer.id]}]",
                 )

@@ -165,7 +165,12 @@ def test_a_refused_number_in_outputs_beside_empty_inputs_is_reported_as_the_stdl
         parse_plan(decode_document(raw, "plan.json"), "plan.json")
 
 
+STATE_FIELDS = ("type", "inputs", "parent", "dependencies", "protect", "retainOnDelete", "custom", "provider")
+"""The fields of a resource state `resource_from_state` reads, besides `outputs` (read when `inputs` is
+empty)."""
+
+
 def test_the_export_shape_holds_every_field_the_reader_reads() -> None:
-    from souverain.readers._pulumi import STATE_FIELDS, TypedState
+    from souverain.readers._pulumi import TypedState
 
     assert {*STATE_FIELDS, "urn", "delete", "outputs"} <= set(TypedState.__struct_fields__)

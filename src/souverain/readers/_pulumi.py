@@ -71,11 +71,6 @@ class PendingResource:
     provider_ref: str | None
 
 
-STATE_FIELDS = ("type", "inputs", "parent", "dependencies", "protect", "retainOnDelete", "custom", "provider")
-"""The fields of a resource state `resource_from_state` reads, besides `outputs` (read when `inputs` is
-empty): the typed paths build only these."""
-
-
 _EMPTY_OBJECT = re.compile(rb"\{\s*\}")
 
 

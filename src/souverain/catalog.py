@@ -88,13 +88,6 @@ class Region(Strict, frozen=True, kw_only=True):
         return (self.name, *self.aliases)
 
 
-def _parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]"))
-    except ValueError:
-        return None
-
-
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_ADDRESS = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 """A dotted-quad IPv4 address exactly as `ipaddress` accepts it (decimal, no leading zero, each <= 255)."""
@@ -109,8 +102,9 @@ def ipv4_value(text: str) -> int | None:
 
 
 def _ip_version_and_int(host: str) -> tuple[int, int] | None:
-    """`_parse_ip` as (version, integer): plain IPv4 without building an `ipaddress` object (the common
-    case, thousands of times per plan); anything else through `ipaddress`."""
+    """`host` (`8.8.8.8`, `[2001:db8::1]`) as (IP version, integer), None if it is no IP address: plain IPv4
+    without building an `ipaddress` object (the common case, thousands of times per plan); anything else
+    through `ipaddress`."""
     text = host.strip().strip("[]")
     value = ipv4_value(text)
     if value is not None:
@@ -124,7 +118,7 @@ def _ip_version_and_int(host: str) -> tuple[int, int] | None:
 
 def _normalize_host_pattern(value: str, where: str) -> str:
     pattern = value.strip().casefold().rstrip(".")
-    if _parse_ip(pattern) is not None:
+    if _ip_version_and_int(pattern) is not None:
         raise FieldError(where, f"{value!r} is an IP address: list it under `ip_addresses`")
     if "://" in pattern or "/" in pattern or ":" in pattern or not _HOST_PATTERN.match(pattern):
         raise FieldError(
@@ -483,8 +477,9 @@ class Catalog:
         key = host.casefold().rstrip(".")
         found = self._host_memo.get(key)
         if found is None:
+            is_address = _ip_version_and_int(key) is not None
             found = self._host_memo[key] = (
-                tuple(self.offers_for_address(key)) if _parse_ip(key) is not None else self._match_host(key)
+                tuple(self.offers_for_address(key)) if is_address else self._match_host(key)
             )
         return list(found)
 

@@ -24,13 +24,6 @@ from ._common import (
 )
 
 
-def report(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[str, Any]:
-    """The report as a JSON-ready dict, every string already scrubbed of secret values."""
-    scrub = scrub or Scrubber(evaluation)
-    scrubbed: dict[str, Any] = scrub.deep(_document(evaluation))
-    return scrubbed
-
-
 def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
     # One line, `json.dumps`' separators (the format is public: docs/reports.md); `jq .` pretty-prints.
     scrub = scrub or Scrubber(evaluation)

@@ -357,8 +357,8 @@ class Catalog:
         # resources: answers are memoized.
         self._host_memo: dict[str, tuple[Offer, ...]] = {}
         self._qualified_memo: dict[tuple[str, str, str | None, date], bool] = {}
-        self._qualified_by_spelling: dict[tuple[str, str, str | None, date], bool] = {}
-        """The same answers keyed by the question as asked, before region and package are normalized."""
+        """`region_qualified` answers keyed by the question as asked: normalizing the region and package
+        first would cost more than the few spellings a plan uses."""
         self.memos: dict[str, Any] = {}
         """Values that policies derive from the catalog once (`policies._support.catalog_memo`)."""
 
@@ -523,15 +523,10 @@ class Catalog:
     ) -> bool:
         """Whether some non-US offer (reached by `package`, when given) qualifies `region` for `scheme`."""
         day = on or date.today()
-        asked = (region, scheme, package, day)
-        answer = self._qualified_by_spelling.get(asked)
-        if answer is not None:
-            return answer
-        key = (region.casefold(), scheme, None if package is None else _package_key(package), day)
+        key = (region, scheme, package, day)
         answer = self._qualified_memo.get(key)
         if answer is None:
             answer = self._qualified_memo[key] = self._region_qualified(region, scheme, package, day)
-        self._qualified_by_spelling[asked] = answer
         return answer
 
     def _region_qualified(self, region: str, scheme: str, package: str | None, on: date) -> bool:

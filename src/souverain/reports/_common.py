@@ -227,11 +227,7 @@ def _distinct_strings(value: Any) -> tuple[list[str], bool]:
                 continue
         else:
             plain = False
-            converted = _contents(item)
-            if type(converted) is str:
-                leaves.add(converted)
-            elif converted is not None:
-                stack.append(converted)
+            leaves.update(_strings_written(item))
             continue
         for child in children:
             child_kind = type(child)
@@ -267,15 +263,16 @@ def _distinct_strings(value: Any) -> tuple[list[str], bool]:
             spelling = json.dumps(item, default=_json_default)
             plain = plain and _fast_json(item) == spelling
             strings.append(spelling)
-        else:
-            # Hashable but not JSON (an enum, a secret, a frozenset...): as the encoder writes it.
+        else:  # hashable but not JSON: an enum, a secret, a frozenset...
             plain = False
-            converted = _contents(item)
-            if type(converted) is str:
-                strings.append(converted)
-            elif converted is not None:
-                strings.extend(_distinct_strings([converted])[0])
+            strings.extend(_strings_written(item))
     return strings, plain
+
+
+def _strings_written(value: Any) -> list[str]:
+    """The strings of a value that is not a plain dict, list or JSON leaf, as the encoder writes it."""
+    converted = _contents(value)
+    return [converted] if type(converted) is str else _distinct_strings([converted])[0]
 
 
 def _plain_struct_fields(kind: type) -> tuple[str, ...]:

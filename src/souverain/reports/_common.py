@@ -72,8 +72,7 @@ class Scrubber:
             evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
         self.matcher = SecretMatcher(evaluation.secret_values)
         self._seen: dict[str, str] = {}
-        self._clean: set[str] = set()
-        """Strings one search over many found no secret in (`deep`): scrubbing leaves them as they are."""
+        """Each string scrubbed so far, or found to hold no secret by one search over many (`prescan`)."""
         self._verified: str | None = None
         # Secrets that JSON or XML would write differently (a quote, a backslash, `&`, a control
         # character): escaping other text can spell them, so the encoded text is searched for them too.
@@ -108,8 +107,7 @@ class Scrubber:
         """One string of the report, memoized: reports repeat types, providers and messages."""
         done = self._seen.get(text)
         if done is None:
-            clean = text in self._clean
-            done = self._seen[text] = _LONE_SURROGATE.sub("\ufffd", text) if clean else self.text(text)
+            done = self._seen[text] = self.text(text)
         return done
 
     def text(self, text: str) -> str:
@@ -139,7 +137,8 @@ class Scrubber:
             return
         strings = list(dict.fromkeys(strings))
         found = self.matcher.find("\0".join(strings))
-        self._clean.update(s for s in strings if not any(secret in s for secret in found))
+        sub = _LONE_SURROGATE.sub
+        self._seen.update((s, sub("\ufffd", s)) for s in strings if not any(secret in s for secret in found))
 
     def _copy(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -63,8 +63,8 @@ def information_uri() -> str | None:
 class Scrubber:
     """Replaces secret values inside strings *before* a writer encodes them.
 
-    The final `redact` pass works on the encoded text, where JSON or XML escaping (`\\u00e9`, `&amp;`)
-    can hide a secret from a plain search; scrubbing each string first closes that gap.
+    The last pass over the finished report (`text`) searches the encoded text, where JSON or XML escaping
+    (`\\u00e9`, `&amp;`) can hide a secret from a plain search; scrubbing each string first closes that gap.
     """
 
     def __init__(self, evaluation: Evaluation) -> None:

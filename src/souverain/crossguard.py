@@ -11,13 +11,16 @@ What the SDK cannot express is bridged, and documented in docs/crossguard.md:
   (`UnknownValueError`).
 - A waived finding is reported, not counted: the advisory `waived-finding` policy shows it at AnalyzeStack.
   Invalid waivers are the `waiver-invalid` policy's findings.
-- Two SDK internals are wrapped, once, in the pack process only (`install_sdk_hooks`): Configure, to read
+- Three SDK internals are wrapped, once, in the pack process only (`install_sdk_hooks`): Configure, to read
   every policy's config as the engine sends it (stack-wide settings come from several policies' config, as
-  in `souverain check`), and the property deserializer, so that secrets stay marked as secrets.
+  in `souverain check`); Analyze, to keep each resource's inputs, which stack policies judge as
+  `souverain check` does (AnalyzeStack sends outputs, where a provider may keep only a digest of an input,
+  such as `user_data`); and the property deserializer, so that secrets stay marked as secrets.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,9 +57,11 @@ from .engine import (
     parse_policy_config,
     settings_from_config,
 )
-from .model import Plan, ProviderConfig, Resource
+from .kinds import is_local_only_package, kind_of
+from .model import Plan, Resource, Secret
 from .policy import Enforcement, Policy, Settings
-from .readers._common import finish, pulumi_package, pulumi_value
+from .readers._common import pulumi_package, pulumi_value, recorded_secret
+from .readers._pulumi import PROVIDER_TYPE_PREFIX, PendingResource, resolve_providers
 from .waivers import (
     PSEUDO_POLICY_IDS,
     WAIVED_FINDING_ID,
@@ -79,6 +84,8 @@ ENV_WAIVERS = "SOUVERAIN_WAIVERS"
 """The waivers file, when the `waiver-invalid` policy's `waiversFile` property is not set."""
 ENV_UNKNOWNS = "SOUVERAIN_UNKNOWNS"
 """`fail` (default) or `advisory`: the pack-wide `--unknowns`; a policy's `unknowns` property wins."""
+ENV_CONFIG = "PULUMI_CONFIG"
+"""The stack config, which the Pulumi CLI passes to every analyzer as JSON (`<package>:<key>` -> string)."""
 WAIVERS_PROPERTY = "waiversFile"
 
 UNKNOWNS_SCHEMA: dict[str, Any] = {
@@ -162,16 +169,106 @@ def wire_properties(props: Mapping[str, Any]) -> dict[str, Any]:
     return dict(wire) if isinstance(wire, Mapping) else {}
 
 
-def provider_config(provider: PolicyProviderResource | None) -> ProviderConfig | None:
-    if provider is None:
-        return None
-    properties = pulumi_value(wire_properties(provider.props))
-    return ProviderConfig(
-        package=pulumi_package(provider.resource_type),
-        address=provider.urn or None,
-        region=properties.get("region"),
-        properties=properties,
-    )
+PROVIDER_ID = "pack"
+"""The id part of the provider references the adapter builds (`<provider URN>::<id>`): the protocol sends a
+provider's URN, not its id, and the readers' provider resolution reads only the URN."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentResource:
+    """One resource as an AnalyzeRequest or an AnalyzeStack resource describes it, properties in wire form."""
+
+    type: str
+    urn: str
+    name: str
+    properties: Mapping[str, Any]
+    provider: PolicyProviderResource | None
+    protect: bool = False
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+
+
+def stack_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The stack config the Pulumi CLI hands every analyzer in `PULUMI_CONFIG` (a JSON object of strings).
+
+    The CLI sends secrets decrypted and does not say which keys were secret, so every value is kept as a
+    `Secret`: it is read (a region, an endpoint) but never printed, and a value the pack cannot know to be in
+    clear is not reported as in clear. A value that is not JSON, or not an object, is no config.
+    """
+    raw = environ.get(ENV_CONFIG, "")
+    try:
+        decoded = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return {}
+    if not isinstance(decoded, dict):
+        return {}
+    return {
+        str(key): value if isinstance(value, Secret) else recorded_secret(value)
+        for key, value in (
+            (key, pulumi_value(value)) for key, value in decoded.items() if isinstance(value, str)
+        )
+    }
+
+
+def normalized_resources(
+    sent: Sequence[SentResource],
+    *,
+    config: Mapping[str, Any],
+    custom_without_provider: Callable[[str], bool],
+) -> list[Resource]:
+    """The resources as the Pulumi readers build them, from what the Analyzer protocol carries.
+
+    The protocol has no `custom` flag, no operation and no `retainOnDelete`. The engine gives every custom
+    resource a provider and components none, so a resource with a provider is custom; one sent without a
+    provider (`pulumi policy check` on a state whose reference does not resolve, an old state) is custom when
+    `custom_without_provider(type)` says its type token names a package that manages resources, and then
+    uses its package's default provider, configured by the stack config, as the readers resolve it.
+    Operations stay `same` and `retain_on_delete` False (see docs/crossguard.md).
+    """
+    pending: list[PendingResource] = []
+    providers: dict[str, PendingResource] = {}
+    for item in sent:
+        is_provider = item.type.startswith(PROVIDER_TYPE_PREFIX)
+        custom = is_provider or item.provider is not None or custom_without_provider(item.type)
+        resource = Resource(
+            address=item.urn,
+            type=item.type,
+            name=item.name,
+            package=pulumi_package(item.type),
+            properties=pulumi_value(dict(item.properties)),
+            parent=item.parent or None,
+            dependencies=item.dependencies,
+            protect=item.protect,
+            custom=custom,
+            is_provider=is_provider,
+            source=SOURCE,
+        )
+        reference = None
+        provider = item.provider
+        if provider is not None:
+            urn = (
+                provider.urn or f"urn:pulumi:{PROVIDER_ID}::{PROVIDER_ID}::{provider.resource_type}::default"
+            )
+            reference = f"{urn}::{PROVIDER_ID}"
+            if urn not in providers:
+                providers[urn] = PendingResource(
+                    Resource(
+                        address=urn,
+                        type=provider.resource_type,
+                        name=provider.name or urn.rsplit("::", 1)[-1],
+                        package=pulumi_package(provider.resource_type),
+                        properties=pulumi_value(wire_properties(provider.props)),
+                        is_provider=True,
+                        source=SOURCE,
+                    ),
+                    None,
+                )
+        pending.append(PendingResource(resource, reference))
+    sent_urns = {item.urn for item in sent}
+    # A provider that is also one of the resources sent is that resource; the others only configure.
+    extra = [entry for urn, entry in providers.items() if urn not in sent_urns]
+    resolved = resolve_providers([*pending, *extra], config)
+    return resolved[: len(pending)]
 
 
 def normalized_resource(
@@ -184,56 +281,23 @@ def normalized_resource(
     protect: bool,
     parent: str | None,
     dependencies: Iterable[str] = (),
+    config: Mapping[str, Any] | None = None,
+    custom_without_provider: Callable[[str], bool] = lambda _type: False,
 ) -> Resource:
-    """A resource as the Pulumi readers build it, from what the Analyzer protocol carries.
-
-    The protocol has no `custom` flag, no operation and no `retainOnDelete`: a resource is custom when it
-    has a provider (the engine gives every custom resource one, components and the stack have none), its
-    operation stays `same`, and `retain_on_delete` stays False (see docs/crossguard.md).
-    """
-    is_provider = resource_type.startswith("pulumi:providers:")
-    return finish(
-        Resource(
-            address=urn,
-            type=resource_type,
-            name=name,
-            package=pulumi_package(resource_type),
-            properties=pulumi_value(wire_properties(props)),
-            provider=provider_config(provider),
-            parent=parent or None,
-            dependencies=tuple(dependencies),
-            protect=bool(protect),
-            custom=is_provider or provider is not None,
-            is_provider=is_provider,
-            source=SOURCE,
-        )
+    """One resource as the Pulumi readers build it (`normalized_resources` of one), SDK property values."""
+    sent = SentResource(
+        resource_type,
+        urn,
+        name,
+        wire_properties(props),
+        provider,
+        bool(protect),
+        parent or None,
+        tuple(dependencies),
     )
-
-
-def resource_from_args(args: ResourceValidationArgs) -> Resource:
-    return normalized_resource(
-        args.resource_type,
-        args.props,
-        args.urn,
-        args.name,
-        provider=args.provider,
-        protect=args.opts.protect,
-        parent=args.opts.parent,
-    )
-
-
-def resource_from_stack(resource: PolicyResource) -> Resource:
-    parent = resource.parent.urn if resource.parent is not None else resource.opts.parent
-    return normalized_resource(
-        resource.resource_type,
-        resource.props,
-        resource.urn,
-        resource.name,
-        provider=resource.provider,
-        protect=resource.opts.protect,
-        parent=parent,
-        dependencies=(dependency.urn for dependency in resource.dependencies),
-    )
+    return normalized_resources([sent], config=config or {}, custom_without_provider=custom_without_provider)[
+        0
+    ]
 
 
 # --- one pack process --------------------------------------------------------------------------------------
@@ -263,7 +327,11 @@ class PackRuntime:
     configured: dict[str, dict[str, Any]] | None = None
     """Every policy's config from the last Configure call: enforcementLevel and properties."""
     waived: list[Finding] = field(default_factory=list)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each analyzed resource's inputs (wire form) by URN, from its AnalyzeRequest: AnalyzeStack sends
+    outputs, where a provider may keep a digest of an input (`user_data`), and policies judge inputs."""
     _config: PolicyConfig | None = None
+    _stack_config: dict[str, Any] | None = None
     _catalog: Catalog | None = None
     _waivers: dict[str, WaiverMatcher] = field(default_factory=dict)
 
@@ -302,6 +370,64 @@ class PackRuntime:
         if key not in self._waivers:
             self._waivers[key] = load_waivers(str(path), (p.id for p in self.policies), today)
         return self._waivers[key]
+
+    def stack_config(self) -> dict[str, Any]:
+        if self._stack_config is None:
+            self._stack_config = stack_config(self.environ)
+        return self._stack_config
+
+    def record_inputs(self, urn: str, inputs: dict[str, Any]) -> None:
+        if urn:
+            self.inputs[urn] = inputs
+
+    def custom_without_provider(self, resource_type: str) -> bool:
+        """Whether a resource sent without a provider is a custom resource: its type token is a kind's, or
+        its package is one that manages resources (a catalogued package, or a local-only one). Any other
+        type is taken for a component, as the engine sends components: without a provider."""
+        if resource_type.startswith("pulumi:"):
+            return False
+        package = pulumi_package(resource_type)
+        return (
+            kind_of(resource_type) is not None
+            or is_local_only_package(package)
+            or bool(self.catalog().offers_for_package(package))
+        )
+
+    def resources_from_args(self, args: ResourceValidationArgs) -> list[Resource]:
+        sent = SentResource(
+            args.resource_type,
+            args.urn,
+            args.name,
+            wire_properties(args.props),
+            args.provider,
+            bool(args.opts.protect),
+            args.opts.parent or None,
+        )
+        return self.normalized([sent])
+
+    def resources_from_stack(self, resources: Iterable[PolicyResource]) -> list[Resource]:
+        sent = []
+        for resource in resources:
+            parent = resource.parent.urn if resource.parent is not None else resource.opts.parent
+            inputs = self.inputs.get(resource.urn)
+            sent.append(
+                SentResource(
+                    resource.resource_type,
+                    resource.urn,
+                    resource.name,
+                    inputs if inputs is not None else wire_properties(resource.props),
+                    resource.provider,
+                    bool(resource.opts.protect),
+                    parent or None,
+                    tuple(dependency.urn for dependency in resource.dependencies),
+                )
+            )
+        return self.normalized(sent)
+
+    def normalized(self, sent: Sequence[SentResource]) -> list[Resource]:
+        return normalized_resources(
+            sent, config=self.stack_config(), custom_without_provider=self.custom_without_provider
+        )
 
     def findings(
         self, policy: Policy, resources: Sequence[Resource], settings_from: Sequence[Resource]
@@ -347,14 +473,14 @@ class PackRuntime:
         self, policy: Policy
     ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
         def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-            resource = resource_from_args(args)
-            self.report(policy, self.findings(policy, [resource], [resource]), report_violation)
+            resources = self.resources_from_args(args)
+            self.report(policy, self.findings(policy, resources, resources), report_violation)
 
         return validate
 
     def stack_validation(self, policy: Policy) -> Callable[[StackValidationArgs, ReportViolation], None]:
         def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            resources = [resource_from_stack(resource) for resource in args.resources]
+            resources = self.resources_from_stack(args.resources)
             self.report(policy, self.findings(policy, resources, resources), report_violation)
 
         return validate
@@ -453,14 +579,19 @@ def configured_policies(request: Any) -> dict[str, dict[str, Any]]:
 
 
 def install_sdk_hooks(runtime: PackRuntime) -> None:
-    """Wrap the two SDK internals the adapter needs; fails loudly if a pulumi-policy upgrade moved them."""
+    """Wrap the SDK internals the adapter needs; fails loudly if a pulumi-policy upgrade moved them."""
     from pulumi_policy import policy
 
     sdk: Any = policy  # internals, not part of the SDK's typed interface
     servicer: Any = sdk._PolicyAnalyzerServicer
     original_configure = getattr(servicer, "Configure", None)
+    original_analyze = getattr(servicer, "Analyze", None)
     original_deserialize = getattr(sdk, "deserialize_properties", None)
-    if not callable(original_configure) or not callable(original_deserialize):
+    if (
+        not callable(original_configure)
+        or not callable(original_analyze)
+        or not callable(original_deserialize)
+    ):
         raise RuntimeError("pulumi-policy internals changed: souverain.crossguard needs an update")
     _HOOKED[:] = [runtime]
     if getattr(original_configure, "_souverain", False):
@@ -471,10 +602,19 @@ def install_sdk_hooks(runtime: PackRuntime) -> None:
             hooked.record_configure(configured_policies(request))
         return original_configure(self, request, context)
 
+    def analyze(self: Any, request: Any, context: Any) -> Any:
+        from google.protobuf import json_format
+
+        inputs = json_format.MessageToDict(request.properties)
+        for hooked in _HOOKED:
+            hooked.record_inputs(request.urn, inputs)
+        return original_analyze(self, request, context)
+
     def deserialize_keeping_secrets(props: dict[str, Any], proxy_secrets: bool = False) -> Any:
         # Analyze passes proxy_secrets=False, which turns secrets into plain values; keep them marked.
         return original_deserialize(props, True)
 
     configure._souverain = True  # type: ignore[attr-defined]
     servicer.Configure = configure
+    servicer.Analyze = analyze
     sdk.deserialize_properties = deserialize_keeping_secrets

@@ -199,6 +199,17 @@ def wire_resources(document: Mapping[str, Any]) -> list[WireResource]:
     return resources
 
 
+def stack_config_env(document: Mapping[str, Any]) -> dict[str, str]:
+    """`PULUMI_CONFIG` as the CLI sets it for analyzers: the stack config, `<package>:<key>` -> string.
+
+    A preview's `config` masks secrets as `[secret]` (the CLI would send them decrypted); an export has none.
+    """
+    config = document.get("config")
+    if not isinstance(config, Mapping) or not config:
+        return {}
+    return {"PULUMI_CONFIG": json.dumps({str(k): v for k, v in config.items() if isinstance(v, str)})}
+
+
 # --- results -----------------------------------------------------------------------------------------------
 
 
@@ -550,7 +561,9 @@ class PackProcess:
             ]
         )
         response = self.stub.AnalyzeStack(request, timeout=self.call_timeout)
-        return [_diagnostic(d, d.urn) for d in response.diagnostics]
+        # The engine keeps a diagnostic's URN only when it names a resource it sent; any other is stack-wide.
+        sent = {resource.urn for resource in resources}
+        return [_diagnostic(d, d.urn if d.urn in sent else "") for d in response.diagnostics]
 
     def run(
         self, resources: Sequence[WireResource], config: Mapping[str, Any] | None = None
@@ -606,5 +619,6 @@ def run_pack(
 ) -> tuple[list[Diagnostic], list[str]]:
     """Run the pack over a Pulumi JSON document; the diagnostics and the URNs the engine analyzed."""
     resources = wire_resources(document)
+    env = {**stack_config_env(document), **(env or {})}
     with PackProcess(pack_dir, env=env, stack=stack) as pack:
         return pack.run(resources, config), [resource.urn for resource in resources]

@@ -97,6 +97,10 @@ EXCLUDED_OPERATORS = (
 TIMEOUT_SECONDS = 60.0
 
 
+def _excluded(operator: str) -> bool:
+    return re.match("|".join(f"(?:{pattern})" for pattern in EXCLUDED_OPERATORS), operator) is not None
+
+
 def test_command(tests: Iterable[str]) -> list[str]:
     return [
         sys.executable,
@@ -153,6 +157,8 @@ class Outcome:
     survived: list[str] = field(default_factory=list)
     incompetent: int = 0
     skipped: int = 0
+    carried: int = 0
+    """Killed in the `--survivors-of` run, not run again."""
     seconds: float = 0.0
 
     @property
@@ -179,8 +185,26 @@ def _baseline(tests: Sequence[str]) -> None:
         raise SystemExit(f"tools/mutation.py: the tests fail unmutated:\n{result.stdout[-3000:]}")
 
 
-def run_target(target: Target, workdir: Path) -> Outcome:
-    """cosmic-ray on one target: init, filters (operators, annotations, the function), exec, results."""
+def _survivor_keys(session: Path) -> set[tuple[str, str, int]]:
+    """(operator, position, occurrence) of every mutant that survived in an earlier session."""
+    from cosmic_ray.work_db import WorkDB, use_db  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from cosmic_ray.work_item import TestOutcome  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    keys = set()
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, work in db.completed_work_items:
+            if work.test_outcome == TestOutcome.SURVIVED:
+                mutation = item.mutations[0]
+                keys.add((mutation.operator_name, repr(tuple(mutation.start_pos)), int(mutation.occurrence)))
+    return keys
+
+
+def run_target(target: Target, workdir: Path, previous: Path | None = None) -> Outcome:
+    """cosmic-ray on one target: init, filters (operators, annotations, the function), exec, results.
+
+    With `previous` (an earlier `--keep` folder), only the mutants that survived there are run again; the
+    others count as killed, which holds while the mutated module is unchanged (tests are only added).
+    """
     from cosmic_ray.work_db import WorkDB, use_db  # type: ignore[import-untyped,import-not-found,unused-ignore]
     from cosmic_ray.work_item import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
         TestOutcome,
@@ -217,6 +241,8 @@ def run_target(target: Target, workdir: Path) -> Outcome:
     tree = ast.parse(original)
     annotations = annotation_lines(tree)
     lines = function_lines(tree, target.function) if target.function else None
+    survivors = _survivor_keys(previous / f"{target.name}.sqlite") if previous is not None else None
+    carried = 0
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in list(db.pending_work_items):
             mutation = item.mutations[0]
@@ -225,6 +251,18 @@ def run_target(target: Target, workdir: Path) -> Outcome:
             if outside or in_annotation:
                 reason = "outside the target function" if outside else "in an annotation (never evaluated)"
                 db.set_result(item.job_id, WorkResult(output=reason, worker_outcome=WorkerOutcome.SKIPPED))
+            elif survivors is not None and not _excluded(mutation.operator_name):
+                key = (mutation.operator_name, repr(tuple(mutation.start_pos)), int(mutation.occurrence))
+                if key not in survivors:
+                    carried += 1
+                    db.set_result(
+                        item.job_id,
+                        WorkResult(
+                            output="killed in the previous run",
+                            worker_outcome=WorkerOutcome.NORMAL,
+                            test_outcome=TestOutcome.KILLED,
+                        ),
+                    )
     print(f"{target.name}: mutating {target.module} ...", flush=True)
     result = _run([str(BIN / "cosmic-ray"), "exec", str(config), str(session)])
     if (ROOT / target.module).read_bytes() != original:
@@ -232,7 +270,7 @@ def run_target(target: Target, workdir: Path) -> Outcome:
         raise SystemExit(f"tools/mutation.py: {target.module} was left mutated; restored it")
     if result.returncode != 0:
         raise SystemExit(f"tools/mutation.py: cosmic-ray exec failed:\n{result.stderr[-3000:]}")
-    outcome = Outcome(target.name)
+    outcome = Outcome(target.name, carried=carried)
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, work in db.completed_work_items:
             mutation = item.mutations[0]
@@ -289,6 +327,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the targets and their tests")
     parser.add_argument("--keep", type=Path, help="keep cosmic-ray's configs and sessions in this folder")
     parser.add_argument("--json", type=Path, help="also write the outcome as JSON to this file")
+    parser.add_argument(
+        "--survivors-of",
+        type=Path,
+        help="an earlier --keep folder: run again only the mutants that survived there (modules unchanged)",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for target in TARGETS:
@@ -308,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         for target in TARGETS:
             if target.name in selected:
-                outcomes.append(run_target(target, workdir))
+                outcomes.append(run_target(target, workdir, args.survivors_of))
                 print(_line(outcomes[-1]), flush=True)
         if DATA_STORES in selected:
             outcomes.append(run_data_stores())
@@ -328,7 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _line(outcome: Outcome) -> str:
     return (
         f"{outcome.name}: killed {outcome.killed}/{outcome.total}, survived {len(outcome.survived)}, "
-        f"incompetent {outcome.incompetent}, skipped {outcome.skipped}, {outcome.seconds:.0f}s"
+        f"incompetent {outcome.incompetent}, skipped {outcome.skipped}"
+        + (f", {outcome.carried} killed in the earlier run" if outcome.carried else "")
+        + f", {outcome.seconds:.0f}s"
     )
 
 

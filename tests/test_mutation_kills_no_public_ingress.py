@@ -274,3 +274,41 @@ def test_firewall_ssh_from_the_admin_range_to_the_port(
 ) -> None:
     rule = _firewall(action="allow", sourceIpAddress="198.51.100.0/24", destinationPort=port)
     assert (_violations(rule, small_catalog) == []) is passes
+
+
+# --- sources read to the bit -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8/8", "10.0.0.256/24"])
+def test_a_prefix_length_out_of_range_is_not_a_cidr(small_catalog: Catalog, prefix: str) -> None:
+    [violation] = _violations(_https_rule(prefix), small_catalog)
+    assert (
+        violation.message
+        == f"remote_ip_prefix {prefix!r} is not a CIDR, so the rule cannot be shown to be closed"
+    )
+
+
+def test_a_bare_address_is_one_host(small_catalog: Catalog) -> None:
+    """`198.51.100.7` is 198.51.100.7/32: inside an admin range of that one host, its neighbour is not."""
+    one_host = Settings(admin_ranges=(ipaddress.ip_network("198.51.100.7/32"),))
+    assert _violations(_ssh_rule("198.51.100.7"), small_catalog, one_host) == []
+    [violation] = _violations(_ssh_rule("198.51.100.6"), small_catalog, one_host)
+    assert violation.message.startswith("the rule allows ingress from the public range 198.51.100.6;")
+
+
+@pytest.mark.parametrize(
+    ("network", "public"),
+    [
+        ("10.1.0.0/16", False),
+        ("172.20.0.0/16", False),
+        ("fd12:3456::/32", False),
+        ("8.8.8.0/24", True),
+        ("172.32.0.0/16", True),
+        ("2001:db8::/32", True),
+        ("0.0.0.0/0", True),
+    ],
+)
+def test_is_public_names_the_networks_an_internet_host_can_be_in(network: str, public: bool) -> None:
+    from souverain.policies.no_public_ingress import is_public
+
+    assert is_public(ipaddress.ip_network(network)) is public

@@ -68,6 +68,8 @@ NON_PUBLIC = [
 ]
 
 PUBLIC = [
+    "0.0.0.0/8",  # "this network": an address of 0 is not a prefix length of 0
+    "0.0.0.0/8",  # "this network": an address of 0 is not a prefix length of 0
     "9.255.255.255/32",
     "11.0.0.0/8",
     "10.0.0.0/7",  # wider than 10.0.0.0/8: half of it is public
@@ -267,7 +269,8 @@ def test_a_disabled_firewall_rule_passes_an_enabled_one_does_not(small_catalog: 
 
 
 @pytest.mark.parametrize(
-    ("port", "passes"), [("22", True), ("22:22", True), ("20:22", False), ("22:23", False), ("2222", False)]
+    ("port", "passes"),
+    [("22", True), ("22:22", True), ("20:22", False), ("22:23", False), ("2222", False), ("22:22:22", False)],
 )
 def test_firewall_ssh_from_the_admin_range_to_the_port(
     small_catalog: Catalog, port: str, passes: bool

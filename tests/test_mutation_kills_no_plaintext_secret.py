@@ -49,3 +49,15 @@ def test_a_read_only_map_is_walked_like_any_map(small_catalog: Catalog) -> None:
     resource = pulumi_resource(INSTANCE, {"name": "web"})
     resource.properties["config"] = {"db": MappingProxyType({"password": CLEAR})}
     assert _paths(resource, small_catalog) == ["config.db.password"]
+
+
+def test_every_property_is_read_after_admin_pass_numbers_and_nulls(small_catalog: Catalog) -> None:
+    inputs = {
+        "name": "web",
+        "adminPass": CLEAR,
+        "keyPair": None,
+        "stopBeforeDestroy": True,
+        "powerState": 1,
+        "config": {"db": {"password": CLEAR}},
+    }
+    assert _paths(pulumi_resource(INSTANCE, inputs), small_catalog) == ["admin_pass", "config.db.password"]

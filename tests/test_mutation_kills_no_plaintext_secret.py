@@ -61,3 +61,18 @@ def test_every_property_is_read_after_admin_pass_numbers_and_nulls(small_catalog
         "config": {"db": {"password": CLEAR}},
     }
     assert _paths(pulumi_resource(INSTANCE, inputs), small_catalog) == ["admin_pass", "config.db.password"]
+
+
+def test_a_providers_password_after_a_value_unknown_until_apply_is_found(small_catalog: Catalog) -> None:
+    from conftest import pulumi_provider
+
+    provider = pulumi_provider(
+        "openstack",
+        {"region": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "userName": "deploy", "password": CLEAR},
+        name="snc",
+    )
+    assert POLICY.check_stack is not None
+    found = list(POLICY.check_stack([provider], context(small_catalog)))
+    assert [(violation.path, violation.message) for violation in found] == [
+        ("password", "the provider's password is in clear in its configuration: set it as a secret")
+    ]

@@ -169,3 +169,37 @@ def test_terraform_block_device_spelling_is_read(twins: Catalog) -> None:
 )
 def test_block_devices_that_create_no_unencrypted_volume_pass(twins: Catalog, device: dict[str, Any]) -> None:
     assert _violations(_in_twin(INSTANCE, {"name": "web", "blockDevices": [device]}), twins) == []
+
+
+GENERIC_OFFER = """
+schema_version: 1
+as_of: 2026-01-01
+offers:
+  - id: generic
+    name: Generic cloud (no package named)
+    operator: {entity: Generic SAS, country: FR, source: {url: "https://example.test/g", as_of: 2026-01-01}}
+    us_controlled: false
+    regions: [{name: GEN-1}]
+    capabilities: {encrypted_volume_types: [luks]}
+"""
+
+
+def test_an_offer_naming_no_package_serves_every_package(tmp_path: Path) -> None:
+    path = tmp_path / "generic.yaml"
+    path.write_text(GENERIC_OFFER, encoding="utf-8")
+    catalog = load_catalog([path], replace=True)
+    volume = pulumi_resource(VOLUME, {"size": 10, "volumeType": "luks"}, provider_region="GEN-1")
+    assert _violations(volume, catalog) == []
+    plain = pulumi_resource(VOLUME, {"size": 10, "volumeType": "plain"}, provider_region="GEN-1")
+    [violation] = _violations(plain, catalog)
+    assert violation.message == (
+        "volume_type 'plain' is not an encrypted type of Generic cloud (no package named) "
+        "(encrypted types: luks)"
+    )
+
+
+@pytest.mark.parametrize(("type_token", "what"), [(VOLUME, "volume"), (CONTAINER, "object_container")])
+def test_a_store_with_no_region_is_named_by_its_kind(twins: Catalog, type_token: str, what: str) -> None:
+    resource = pulumi_resource(type_token, {"name": "data"}, provider_region=None)
+    [violation] = _violations(resource, twins)
+    assert violation.message == f"the {what} has no region, so no offer can be shown to encrypt it"

@@ -203,3 +203,12 @@ def test_a_store_with_no_region_is_named_by_its_kind(twins: Catalog, type_token:
     resource = pulumi_resource(type_token, {"name": "data"}, provider_region=None)
     [violation] = _violations(resource, twins)
     assert violation.message == f"the {what} has no region, so no offer can be shown to encrypt it"
+
+
+def test_what_stores_nothing_is_not_judged(twins: Catalog) -> None:
+    """A network in a region whose offers lack Barbican stores nothing: no key-manager finding."""
+    network = _in_twin("openstack:networking/network:Network", {"name": "app"})
+    assert _violations(network, twins) == []
+    component = _in_twin(VOLUME, {"size": 10})  # a volume-typed component holds nothing itself
+    component.custom = False
+    assert _violations(component, twins) == []

@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from souverain.kinds import secret_value_paths, values_at
+from souverain.kinds import secret_reference_keys, secret_value_paths, values_at
 from souverain.model import UNKNOWN, Resource, Secret, snake_case
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -178,7 +178,7 @@ def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Vio
     only then are the properties walked again for the paths."""
     props = resource.properties
     kind = resource.kind
-    skip: set[str] = set()
+    skip: set[str] = set(secret_reference_keys(kind))
     if kind == "instance" and props.get("admin_pass") not in (None, ""):
         skip.add("admin_pass")
         yield Violation(

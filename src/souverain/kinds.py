@@ -153,6 +153,12 @@ def secret_value_paths(kind: str | None) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(path.split(".")) for path in paths)
 
 
+@cache
+def secret_reference_keys(kind: str | None) -> frozenset[str]:
+    """Top-level properties of `kind` that name its secret without holding it (a version's `secret`)."""
+    return frozenset((_data().get("secret_references") or {}).get(kind or "", []))
+
+
 def values_at(value: Any, path: Sequence[str], *, reveal: bool = True) -> Iterator[Any]:
     """The values under `path` in `value`, lists crossed item by item (also at the end). Secrets are
     revealed, or with `reveal=False` yielded as they are (a value under a secret is not in clear)."""

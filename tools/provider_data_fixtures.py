@@ -29,7 +29,9 @@ import record_preview
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "providers"
 LATER = "(known after apply)"
-"""Marks a value unknown until apply in the specs below."""
+"""Marks a value unknown until apply in the specs below (set in the configuration from another resource)."""
+COMPUTED = "(computed by the provider)"
+"""Marks a value unknown until apply that the configuration does not set (an optional-computed `region`)."""
 
 
 def _split(values: Any) -> tuple[Any, Any]:
@@ -37,7 +39,7 @@ def _split(values: Any) -> tuple[Any, Any]:
     if isinstance(values, dict):
         after, unknown = {}, {}
         for key, value in values.items():
-            if value == LATER:
+            if value in (LATER, COMPUTED):
                 unknown[key] = True
                 continue
             inner, inner_unknown = _split(value)
@@ -63,9 +65,12 @@ def _sensitive(values: Any, sensitive: set[str]) -> dict[str, Any]:
 
 
 def _expressions(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Configuration expressions: constants as `constant_value`, unknowns as a reference."""
+    """Configuration expressions: constants as `constant_value`, unknowns as a reference; values the
+    provider computes are not in the configuration."""
     expressions: dict[str, Any] = {}
     for key, value in values.items():
+        if value == COMPUTED:
+            continue
         if value == LATER:
             expressions[key] = {"references": [f"{key}.id"]}
         elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
@@ -80,9 +85,13 @@ def plan(
     source: str,
     provider_expressions: Mapping[str, Any],
     resources: list[dict[str, Any]],
+    variables: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A `tofu show -json` plan. Each resource: type, name, values, and optionally `actions` (default
-    create), `before` (for update, replace, delete) and `sensitive` (attribute names)."""
+    create), `before` (for update, replace, delete), `sensitive` (attribute names) and `expressions`
+    (configuration expressions that replace the constants, `{"password": {"references": [...]}}`).
+    `variables`: name -> {"value": ..., "sensitive": bool, "default": ...}, as the plan and its
+    configuration record them."""
     full_name = f"registry.opentofu.org/{source}"
     planned, changes, configured = [], [], []
     for spec in resources:
@@ -132,11 +141,11 @@ def plan(
                 "type": spec["type"],
                 "name": spec["name"],
                 "provider_config_key": provider,
-                "expressions": _expressions(spec["values"]),
+                "expressions": {**_expressions(spec["values"]), **spec.get("expressions", {})},
                 "schema_version": 0,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "format_version": "1.2",
         "terraform_version": "1.8.5",
         "planned_values": {"root_module": {"resources": planned}},
@@ -156,6 +165,11 @@ def plan(
         "timestamp": "2026-12-04T10:00:00Z",
         "errored": False,
     }
+    if variables:
+        document["variables"] = {name: {"value": spec["value"]} for name, spec in variables.items()}
+        declared = {name: {k: v for k, v in spec.items() if k != "value"} for name, spec in variables.items()}
+        document["configuration"]["root_module"]["variables"] = declared
+    return document
 
 
 def _write(path: Path, document: Mapping[str, Any]) -> None:

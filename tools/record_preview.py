@@ -153,7 +153,7 @@ def preview(
             state["outputs"] = {}
         state["parent"] = reg.parent or stack_urn
         if reg.dependencies:
-            state["dependencies"] = list(reg.dependencies)
+            state["dependencies"] = sorted(reg.dependencies)  # the order RPCs resolve in varies
         if reg.protect:
             state["protect"] = True
         if reg.retain_on_delete:

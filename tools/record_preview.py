@@ -149,8 +149,10 @@ def preview(
         op = ops.get(reg.name, "create")
         state: dict[str, Any] = {"urn": reg.urn, "custom": reg.custom, "type": reg.type}
         if reg.custom:
+            # A create's preview state: the inputs, and what the provider computes unknown (its id at least).
             state["inputs"] = _masked(reg.inputs)
-            state["outputs"] = {}
+            state["outputs"] = {key: value for key, value in state["inputs"].items() if key != "__defaults"}
+            state["outputs"].setdefault("id", UNKNOWN_ID)
         state["parent"] = reg.parent or stack_urn
         if reg.dependencies:
             state["dependencies"] = sorted(reg.dependencies)  # the order RPCs resolve in varies

@@ -206,6 +206,18 @@ def test_private_twins_in_terraform_shape(
     assert _check("no-public-data", terraform_resource(resource_type, values), catalog) == []
 
 
+def test_a_swift_container_readable_by_any_referrer_is_public(small_catalog: Catalog) -> None:
+    """OpenStack's own public container: the `.r:*` read ACL (any HTTP referrer, no token)."""
+    public = terraform_resource(
+        "openstack_objectstorage_container_v1", {"name": "c", "container_read": ".r:*,.rlistings"}
+    )
+    assert [v.path for v in _check("no-public-data", public, small_catalog)] == ["container_read"]
+    private = pulumi_resource(
+        "openstack:objectstorage/container:Container", {"containerRead": "hdh:researchers"}
+    )
+    assert _check("no-public-data", private, small_catalog) == []
+
+
 def test_a_whitelist_entry_that_is_no_cidr_is_not_proven_private(catalog: Catalog) -> None:
     bucket = terraform_resource(
         "cloudtemple_object_storage_bucket", {"access_type": "custom", "whitelist": ["lab"]}

@@ -129,6 +129,29 @@ def _instance_name(name: str, index: Any) -> str:
     )
 
 
+def _shortens(longer: str, shorter: str) -> bool:
+    """Whether `shorter` is `longer` with whole traversal steps taken off its end: `var.os` shortens
+    `var.os.region` and `var.os[0]`, not `var.os_region`; `local.a` does not shorten `local.ab`."""
+    return len(shorter) < len(longer) and longer.startswith(shorter) and longer[len(shorter)] in ".["
+
+
+def referenced(refs: Iterable[str]) -> list[str]:
+    """The references an expression makes, from its `references` list, in order.
+
+    Terraform and OpenTofu write each reference followed by its shorter forms, step by step down to the
+    object referred to (`var.os.region`, `var.os`; `aws_instance.web[0].id`, `aws_instance.web[0]`,
+    `aws_instance.web`): an entry that shortens the one before it is part of the same reference. A
+    reference written twice (`coalesce(var.a, var.a)`) counts once; segments are compared whole.
+    """
+    heads: list[str] = []
+    previous: str | None = None
+    for ref in refs:
+        if (previous is None or not _shortens(previous, ref)) and ref not in heads:
+            heads.append(ref)
+        previous = ref
+    return heads
+
+
 class _Configuration:
     """The `configuration` section: provider configurations, resources and module calls by module path."""
 
@@ -145,6 +168,11 @@ class _Configuration:
         self.calls: dict[str, Mapping[str, Any]] = {}
         self.module_fields: dict[str, str] = {}
         self._walk(configuration.get("root_module"), "", "configuration.root_module", 0)
+        self._learned: dict[str, str] = {}
+        """Provider sources by local name, from the resources' `provider_name`: format 0.x plans
+        (Terraform before 1.1) write provider configurations without `full_name`."""
+        if any(isinstance(c, Mapping) and not c.get("full_name") for c in self.provider_configs.values()):
+            self._learned = self._sources_from_resources(data.get("resource_changes"))
         self._providers: dict[str, ProviderConfig] = {}
         self._resource_providers: dict[tuple[str, str, str, str], ProviderConfig] = {}
         self._unaliased: dict[tuple[str, str], str] = {}
@@ -187,12 +215,45 @@ class _Configuration:
             self.calls[child] = call_map
             self._walk(call_map.get("module"), child, f"{call_field}.module", depth + 1)
 
+    def _sources_from_resources(self, changes: Any) -> dict[str, str]:
+        """Each provider local name's source, as the resources that use it name it (`provider_name`).
+
+        A resource's configuration names its provider configuration (`provider_config_key`), whose `name`
+        is the local name; a resource without one is taken to use the local name its provider's type has
+        (`registry.terraform.io/terraform-provider-openstack/openstack` -> `openstack`). Entries of the
+        wrong shape are skipped here: the reader reports them when it reads them.
+        """
+        learned: dict[str, str] = {}
+        for change in changes if isinstance(changes, list) else ():
+            if not isinstance(change, Mapping):
+                continue
+            provider_name, type_, name = change.get("provider_name"), change.get("type"), change.get("name")
+            if not isinstance(provider_name, str) or not provider_name:
+                continue
+            local: Any = None
+            module_address = change.get("module_address") or ""
+            if isinstance(type_, str) and isinstance(name, str) and isinstance(module_address, str):
+                module = module_path(module_address)
+                declared = self.resources.get(f"{module}.{type_}.{name}" if module else f"{type_}.{name}")
+                key = declared.get("provider_config_key") if declared is not None else None
+                if isinstance(key, str) and key:
+                    entry = self.provider_configs.get(key)
+                    local = entry.get("name") if isinstance(entry, Mapping) else None
+                    if not local:  # an older `<call>:<provider>.<alias>` key: its local name
+                        local = key.rsplit(":", 1)[-1].split(".", 1)[0]
+            if not isinstance(local, str) or not local:
+                local = provider_name.rsplit("/", 1)[-1]
+            learned.setdefault(local, provider_name)
+        return learned
+
     def _source_of(self, config: Mapping[str, Any]) -> str:
         full_name = config.get("full_name")
         if isinstance(full_name, str) and full_name:
             return provider_source(full_name)
         name = config.get("name")
-        return provider_source(name) if isinstance(name, str) and name else ""
+        if not isinstance(name, str) or not name:
+            return ""
+        return provider_source(self._learned.get(name, name))
 
     # -- which provider configuration a resource uses -------------------------------------------------
 
@@ -229,6 +290,10 @@ class _Configuration:
             if not guessed:
                 return ProviderConfig(source, None, None, {})
             provider = self.provider_config(guessed[0])
+            if self._own_block(guessed[0], module):
+                # The module's own provider block: Terraform uses it for the module's resources (a module
+                # that configures a provider cannot also be passed one of that name).
+                return provider
             if self._alternatives(provider.package, module) > 1:
                 return ProviderConfig(provider.package, provider.address, UNKNOWN, provider.properties)
             return provider
@@ -237,6 +302,18 @@ class _Configuration:
             first = configs[0]
             return ProviderConfig(first.package, ", ".join(c.address or "" for c in configs), UNKNOWN, {})
         return configs[0]
+
+    def _own_block(self, key: str, module: str) -> bool:
+        """Whether a provider_config entry is a provider block of the resource's own child module, with
+        arguments. An entry without any may only stand for the module's `required_providers` (Terraform
+        before 1.1 listed those too), whose configuration comes from elsewhere."""
+        if not module:
+            return False
+        config = self.provider_configs.get(key)
+        if not isinstance(config, Mapping) or config.get("module_address") != module:
+            return False
+        expressions = config.get("expressions")
+        return isinstance(expressions, Mapping) and bool(expressions)
 
     def _alternatives(self, source: str, module: str) -> int:
         """How many configurations of a provider a module could be using (its own and its ancestors')."""
@@ -304,24 +381,39 @@ class _Configuration:
         fail(self.file, field, f"must be an expression object, not {json_type(raw)}")
 
     def reference(self, refs: tuple[str, ...], module: str, depth: int) -> Any:
-        """The value of an expression that only refers to one input variable; anything else is UNKNOWN.
+        """The value of an expression that only refers to input variables; anything else is UNKNOWN.
 
-        `references` lists each reference with its shorter prefixes (`var.os.region`, `var.os`): the
-        longest is the one used, provided every other is a prefix of it.
+        Terraform lists each reference of an expression followed by its shorter forms, down to the
+        variable (`var.os.region`, `var.os`): `referenced` gives back the references themselves. An
+        expression with several (`coalesce(var.a, var.b)`, a conditional) is that value only when they
+        all have the same one; otherwise the JSON cannot say which applies, and it is UNKNOWN.
         """
-        if not refs:
+        heads = referenced(refs)
+        if not heads or not all(head.startswith("var.") for head in heads):
             return UNKNOWN
-        longest = max(refs, key=len)
-        if not longest.startswith("var.") or not all(longest.startswith(ref) for ref in refs):
+        values = [self.variable_reference(head, module, depth) for head in heads]
+        first = values[0]
+        if len(values) == 1:
+            return first
+        if any(value is UNKNOWN for value in values):
             return UNKNOWN
-        head = _NAME.match(longest, 4)
+        plain = [value.reveal() if isinstance(value, Secret) else value for value in values]
+        if any(type(other) is not type(plain[0]) or other != plain[0] for other in plain[1:]):
+            return UNKNOWN
+        secret = next((value for value in values if isinstance(value, Secret)), None)
+        return secret if secret is not None else first
+
+    def variable_reference(self, reference: str, module: str, depth: int) -> Any:
+        """The value of one reference to an input variable (`var.os`, `var.os.region`, `var.zones[0]`,
+        `var.os["region"]`): UNKNOWN when a step cannot be followed."""
+        head = _NAME.match(reference, 4)
         if head is None:
             return UNKNOWN
         value = self.variable(head.group(), module, depth + 1)
         plain = value.reveal() if isinstance(value, Secret) else value
         position = head.end()
-        while position < len(longest):
-            step = _REFERENCE_STEP.match(longest, position)
+        while position < len(reference):
+            step = _REFERENCE_STEP.match(reference, position)
             if step is None:
                 return UNKNOWN
             position = step.end()

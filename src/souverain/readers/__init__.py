@@ -22,6 +22,31 @@ from ._common import recording_secrets
 FORMATS: tuple[str, ...] = ("pulumi-preview", "pulumi-state", "terraform-plan")
 
 
+TERRAFORM_KEYS = frozenset(
+    {
+        "format_version",
+        "terraform_version",
+        "variables",
+        "planned_values",
+        "resource_drift",
+        "resource_changes",
+        "output_changes",
+        "prior_state",
+        "configuration",
+        "relevant_attributes",
+        "checks",
+        "values",
+        "timestamp",
+        "applyable",
+        "complete",
+        "errored",
+        "deferred_changes",
+    }
+)
+"""The top-level keys of `show -json` (jsonplan, jsonstate). A document with `format_version` and no
+other key is an empty state: `terraform show -json` writes `{"format_version":"1.0"}` before any apply."""
+
+
 def detect_format(data: Any, path: str) -> str:
     """Which tool wrote this document, from the keys only that tool writes."""
     if isinstance(data, Mapping):
@@ -34,6 +59,7 @@ def detect_format(data: Any, path: str) -> str:
             or "planned_values" in data
             or "terraform_version" in data
             or "values" in data
+            or data.keys() <= TERRAFORM_KEYS
         ):
             return "terraform-plan"
     raise InputError(

@@ -1,0 +1,246 @@
+"""Shapes the real tools write that the readers once refused or misread: `pulumi stack export` deployment
+version 4, an empty Terraform state, files in UTF-16 (Windows PowerShell's `>`) or with a byte-order mark.
+Expected values are written by hand from the documents built here."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hostile_support import DOCUMENTS, PLANS, SMALL_CATALOG, outcome
+from souverain.cli.main import main
+
+from souverain.errors import InputError
+from souverain.model import Operation, Plan, Resource
+from souverain.readers import parse_plan, read_plan
+
+P = "urn:pulumi:prod::hdh-platform::"
+SG = P + "openstack:networking/secGroup:SecGroup::web"
+BACKUPS = P + "openstack:objectstorage/container:Container::patient-db-backups"
+WEB = P + "openstack:compute/instance:Instance::web"
+BYTES_SIG = "803fd3297a5875dc03ca845dda5d2a98"
+SIG = "4dabf18193072939515e22adb298388d"
+
+
+def by_address(plan: Plan) -> dict[str, Resource]:
+    return {r.address: r for r in plan.resources}
+
+
+def _export_v4() -> dict[str, Any]:
+    """The v3 fixture as current Pulumi writes it once a v4 feature is used: `version: 4`, `features`, and
+    the resource fields those features add (`pkg/resource/stack/deployment.go`, `ApplyFeatures`)."""
+    data: dict[str, Any] = json.loads(json.dumps(DOCUMENTS["pulumi-state"]))
+    data["version"] = 4
+    data["features"] = ["byteString", "refreshBeforeUpdate", "taint", "views"]
+    resources = {r["urn"]: r for r in data["deployment"]["resources"]}
+    resources[BACKUPS]["taint"] = True
+    resources[SG]["refreshBeforeUpdate"] = True
+    resources[SG]["resourceHooks"] = {"before-create": ["audit"]}
+    resources[WEB]["inputs"]["userData"] = {
+        SIG: BYTES_SIG,
+        "value": base64.b64encode(b"#!/bin/sh\ncurl https://get.docker.com | sh\n\xff").decode(),
+    }
+    return data
+
+
+def test_a_version_4_export_is_read_like_version_3(tmp_path: Path) -> None:
+    v3 = by_address(read_plan(PLANS["pulumi-state"]))
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(_export_v4()), encoding="utf-8")
+    for v4_plan in (read_plan(path), parse_plan(_export_v4(), "state.json")):  # typed and generic paths
+        v4 = by_address(v4_plan)
+        assert v4_plan.source == "pulumi-state"
+        assert len(v4) == 9
+        assert set(v4) == set(v3)
+        assert v4[SG].operation is Operation.SAME
+        assert v4[SG].region == v3[SG].region == "SNC-PAR-1"
+        # `pulumi state taint`: the next update replaces the container.
+        assert v4[BACKUPS].operation is Operation.REPLACE
+        assert v3[BACKUPS].operation is Operation.SAME
+        # A string that is not valid UTF-8 (feature `byteString`) is read as its text.
+        assert v4[WEB].properties["user_data"] == "#!/bin/sh\ncurl https://get.docker.com | sh\n\ufffd"
+
+
+def test_a_tainted_data_store_is_a_planned_destruction_and_an_untainted_one_is_not() -> None:
+    tainted = outcome(_export_v4(), None).evaluation
+    assert tainted is not None
+    assert ("no-data-destruction", BACKUPS) in {(f.policy, f.resource) for f in tainted.findings}
+    untainted_export = _export_v4()
+    for resource in untainted_export["deployment"]["resources"]:
+        resource.pop("taint", None)
+    untainted = outcome(untainted_export, None).evaluation
+    assert untainted is not None
+    assert not [f for f in untainted.findings if f.resource == BACKUPS]
+
+
+def test_a_version_4_checkpoint_file_is_read() -> None:
+    """The self-managed backend's checkpoint, as pulumi/pulumi's `testdata/checkpoint-v4.json`."""
+    export = _export_v4()
+    checkpoint = {
+        "version": 4,
+        "features": export["features"],
+        "checkpoint": {"stack": "prod", "latest": export["deployment"]},
+    }
+    resources = by_address(parse_plan(checkpoint, "prod.json"))
+    assert len(resources) == 9
+    assert resources[BACKUPS].operation is Operation.REPLACE
+
+
+def test_a_byte_string_that_is_not_base64_is_kept_as_written() -> None:
+    export = _export_v4()
+    web = next(r for r in export["deployment"]["resources"] if r["urn"] == WEB)
+    web["inputs"]["userData"] = {SIG: BYTES_SIG, "value": "not base64!"}
+    assert by_address(parse_plan(export, "state.json"))[WEB].properties["user_data"] == {
+        "value": "not base64!"
+    }
+
+
+@pytest.mark.parametrize(("version", "accepted"), [(3, True), (4, True), (5, False), (0, False)])
+def test_deployment_versions(version: int, accepted: bool) -> None:
+    export = _export_v4()
+    export["version"] = version
+    if accepted:
+        assert len(parse_plan(export, "state.json").resources) == 9
+    else:
+        with pytest.raises(InputError, match=f"deployment version {version} is not supported"):
+            parse_plan(export, "state.json")
+
+
+def test_a_taint_that_is_not_a_boolean_is_one_error() -> None:
+    export = _export_v4()
+    next(r for r in export["deployment"]["resources"] if r["urn"] == BACKUPS)["taint"] = "yes"
+    with pytest.raises(InputError) as info:
+        parse_plan(export, "state.json")
+    assert info.value.field == "deployment.resources[5].taint"
+    assert info.value.message == "must be true or false, not a string"
+
+
+# -- an empty Terraform state ------------------------------------------------------------------------
+
+
+def _check(path: Path, *extra: str) -> Any:
+    return CliRunner().invoke(
+        main, ["check", str(path), "--catalog", str(SMALL_CATALOG), "--replace-catalog", *extra]
+    )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"format_version": "1.0"},  # `terraform show -json` before any apply
+        {"format_version": "1.0", "terraform_version": "1.9.5"},
+        {"format_version": "1.0", "terraform_version": "1.9.5", "values": {"root_module": {}}},
+        {"format_version": "0.1"},
+    ],
+)
+def test_an_empty_state_is_zero_resources_and_passes(tmp_path: Path, document: dict[str, Any]) -> None:
+    assert parse_plan(document, "state.json").resources == []
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = _check(path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["summary"]["resources"], report["findings"]) == (0, [])
+    assert report["input"]["format"] == "terraform-plan"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"format_version": "1.0", "name": "something else"},  # another tool's format_version
+        {"format_version": "1.0", "resources": []},
+    ],
+)
+def test_a_format_version_beside_keys_terraform_does_not_write_is_not_taken_for_a_state(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = _check(path)
+    assert result.exit_code == 2
+    assert "not a recognised plan" in result.output
+    assert result.output.count("\n") == 1
+
+
+# -- encodings ---------------------------------------------------------------------------------------
+
+
+def _encoded(text: str, encoding: str) -> bytes:
+    boms = {"utf-8-sig": b"", "utf-16-le-bom": b"\xff\xfe", "utf-16-be-bom": b"\xfe\xff"}
+    if encoding in boms:
+        codec = {"utf-8-sig": "utf-8-sig", "utf-16-le-bom": "utf-16-le", "utf-16-be-bom": "utf-16-be"}[
+            encoding
+        ]
+        return boms[encoding] + text.encode(codec)
+    return text.encode(encoding)
+
+
+ENCODINGS = ["utf-8-sig", "utf-16-le-bom", "utf-16-be-bom", "utf-16-le", "utf-16-be", "utf-16", "utf-32"]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("fmt", sorted(PLANS))
+def test_each_format_is_read_in_utf16_utf32_and_with_a_bom(tmp_path: Path, fmt: str, encoding: str) -> None:
+    text = PLANS[fmt].read_text(encoding="utf-8")
+    path = tmp_path / "plan.json"
+    path.write_bytes(_encoded(text, encoding))
+    plan = read_plan(path)
+    expected = read_plan(PLANS[fmt])
+    assert plan.source == fmt
+    assert [(r.address, r.region, r.operation) for r in plan.resources] == [
+        (r.address, r.region, r.operation) for r in expected.resources
+    ]
+
+
+def test_a_utf16_plan_gives_the_same_verdict_as_the_utf8_one(tmp_path: Path) -> None:
+    """What `tofu show -json plan.tfplan > plan.json` writes in Windows PowerShell 5."""
+    utf16 = tmp_path / "plan-utf16.json"
+    utf16.write_bytes(b"\xff\xfe" + PLANS["terraform-plan"].read_text(encoding="utf-8").encode("utf-16-le"))
+    utf8 = _check(PLANS["terraform-plan"], "--format", "json")
+    wide = _check(utf16, "--format", "json")
+    assert wide.exit_code == utf8.exit_code == 1
+    assert json.loads(wide.output)["findings"] == json.loads(utf8.output)["findings"]
+    assert json.loads(wide.output)["summary"]["resources"] == 15
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{\x00}", "not valid UTF-16 LE text (byte 4)"),  # odd length
+        (b"\xff\xfe{\x00\x00\xdc}\x00", "not valid UTF-16 LE text"),  # a lone low surrogate
+        (b"\xfe\xff\x00{\xd8\x00\x00}", "not valid UTF-16 BE text"),  # a lone high surrogate
+        (b"\xff\xfe\x00\x00{\x00\x00\x00\x00\x00\x11\x00", "not valid UTF-32 LE text"),  # past U+10FFFF
+    ],
+)
+def test_a_broken_utf16_file_is_one_line_naming_the_encoding_and_the_fix(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    result = _check(path)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert message in result.output
+    assert "write the plan as UTF-8" in result.output
+    assert "Out-File -Encoding utf8" in result.output
+    assert str(path) in result.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'\xff\xfe{\x00"\x00s\x00t\x00e\x00p\x00s\x00"\x00:\x00 \x00[\x00',  # UTF-16, cut short
+        "\ufeff".encode("utf-16-le") + b'{\x00"\x00s\x00t\x00e\x00p\x00s\x00"\x00:\x00 \x003\x00}\x00',
+    ],
+)
+def test_malformed_utf16_json_is_still_one_line_and_exit_2(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    result = _check(path)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("souverain: error: ")

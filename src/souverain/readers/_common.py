@@ -116,7 +116,12 @@ def _pulumi_signed(value: dict[str, Any], signature: Any, depth: int, convert_ke
             except ValueError:
                 pass  # not base64: kept as written, below
     if signature == PULUMI_REF_SIG:
-        return pulumi_value(value.get("id", value.get("urn")), depth + 1, convert_keys)
+        if "id" in value:
+            # A custom resource's id; Pulumi writes "" while it is unknown (a resource the same preview
+            # creates: `ResourceReference.IDString`), so "" is UNKNOWN, not an empty reference.
+            ref_id = value["id"]
+            return UNKNOWN if ref_id == "" else pulumi_value(ref_id, depth + 1, convert_keys)
+        return pulumi_value(value.get("urn"), depth + 1, convert_keys)
     # Assets and archives (and signatures this reader does not know) are kept as written.
     return bound_nesting({k: v for k, v in value.items() if k != PULUMI_SIG_KEY}, depth + 1)
 

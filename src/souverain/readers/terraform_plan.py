@@ -366,11 +366,18 @@ class _Configuration:
         }
 
     def expression(self, raw: Any, module: str, field: str, depth: int) -> Any:
-        """An expression's value: `constant_value`, a resolved variable, or UNKNOWN; blocks recursively."""
+        """An expression's value: `constant_value`, a resolved variable, or UNKNOWN; blocks recursively.
+
+        An empty object is an expression Terraform could write neither as a constant nor as references
+        (a function of constants: `upper("fr-par")`, `file("ca.pem")`): UNKNOWN. An empty single nested
+        block is written the same way, and reads as UNKNOWN too.
+        """
         if depth > MAX_DEPTH:
             fail(self.file, field, "nested too deeply to check safely")
         if isinstance(raw, Mapping):
-            if raw and raw.keys() <= {"constant_value", "references"}:
+            if not raw:
+                return UNKNOWN
+            if raw.keys() <= {"constant_value", "references"}:
                 if "constant_value" in raw:
                     return self.bounded(raw["constant_value"], field, depth)
                 refs = str_tuple(raw.get("references"), self.file, f"{field}.references")

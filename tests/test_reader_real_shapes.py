@@ -244,3 +244,54 @@ def test_malformed_utf16_json_is_still_one_line_and_exit_2(tmp_path: Path, conte
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
     assert result.output.startswith("souverain: error: ")
+
+
+# -- what the next apply destroys, in a Terraform state ----------------------------------------------
+
+
+def _state_resource(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "address": f"openstack_blockstorage_volume_v3.{name}",
+        "mode": "managed",
+        "type": "openstack_blockstorage_volume_v3",
+        "name": name,
+        "provider_name": "registry.terraform.io/terraform-provider-openstack/openstack",
+        "schema_version": 0,
+        "values": {"name": name, "size": 100, "region": "SNC-PAR-1", "volume_type": "classic-luks"},
+        "sensitive_values": {},
+        **extra,
+    }
+
+
+def test_a_state_reads_tainted_objects_as_replaced_and_deposed_ones_as_deleted() -> None:
+    """jsonstate writes `tainted: true` (`terraform taint`) and `deposed_key` (an old object a
+    create_before_destroy replacement could not destroy): the next apply replaces, then destroys them."""
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.9.5",
+        "values": {
+            "root_module": {
+                "resources": [
+                    _state_resource("kept"),
+                    _state_resource("tainted", tainted=True),
+                    _state_resource("old", deposed_key="1a2b3c4d"),
+                    _state_resource("untainted", tainted=False),
+                ]
+            }
+        },
+    }
+    resources = by_address(parse_plan(state, "state.json"))
+    operations = {address: r.operation for address, r in resources.items()}
+    assert operations == {
+        "openstack_blockstorage_volume_v3.kept": Operation.SAME,
+        "openstack_blockstorage_volume_v3.tainted": Operation.REPLACE,
+        "openstack_blockstorage_volume_v3.old (deposed object 1a2b3c4d)": Operation.DELETE,
+        "openstack_blockstorage_volume_v3.untainted": Operation.SAME,
+    }
+    evaluation = outcome(state, None).evaluation
+    assert evaluation is not None
+    destroyed = {f.resource for f in evaluation.findings if f.policy == "no-data-destruction"}
+    assert destroyed == {
+        "openstack_blockstorage_volume_v3.tainted",
+        "openstack_blockstorage_volume_v3.old (deposed object 1a2b3c4d)",
+    }

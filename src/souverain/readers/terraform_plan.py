@@ -6,7 +6,8 @@ A plan has `format_version`, `terraform_version`, `variables` (`{name: {"value":
 after_sensitive}`, `action_reason`), `prior_state` and `configuration` (`provider_config` keyed by
 `openstack`, `openstack.backup`, `module.net:openstack`; `root_module.resources[].provider_config_key`;
 `root_module.module_calls.<name>.module` nested). A state has `values.root_module` (`resources`,
-`child_modules`) and no `resource_changes`: its resources are read with operation `same`.
+`child_modules`) and no `resource_changes`: its resources are read with operation `same`, but for
+deposed objects (`delete`) and tainted ones (`replace`), which the next apply destroys.
 
 Values unknown until apply are omitted from `after` and flagged in `after_unknown`; they become UNKNOWN.
 Sensitive values are in clear in `after` and flagged in `after_sensitive`; they become `Secret`.
@@ -897,7 +898,8 @@ def _change_resources(
 
 
 def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resource]:
-    """`terraform show -json` of a state: every managed resource as it is (`same`)."""
+    """`terraform show -json` of a state: every managed resource as it is (`same`), but for what the next
+    apply destroys: deposed objects (`delete`) and tainted ones (`replace`)."""
     values = expect_mapping(data.get("values"), path, "values")
     resources: list[Resource] = []
     for raw, field, module_address in _state_resources(
@@ -911,7 +913,10 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
         name = expect_str(raw.get("name"), path, f"{field}.name")
         provider_name = optional_str(raw.get("provider_name"), path, f"{field}.provider_name") or ""
         deposed = optional_str(raw.get("deposed_key"), path, f"{field}.deposed_key")
-        optional_bool(raw.get("tainted"), path, f"{field}.tainted")
+        tainted = optional_bool(raw.get("tainted"), path, f"{field}.tainted")
+        # The next apply destroys a deposed object (left by a create_before_destroy replacement) and
+        # replaces a tainted one, as a Pulumi export's `delete` and `taint` say.
+        operation = Operation.DELETE if deposed else Operation.REPLACE if tainted else Operation.SAME
         package = provider_source(provider_name) if provider_name else ""
         resources.append(
             finish(
@@ -930,7 +935,7 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
                     provider=ProviderConfig(package, None, None, {}),
                     parent=module_address or None,
                     dependencies=str_tuple(raw.get("depends_on"), path, f"{field}.depends_on"),
-                    operation=Operation.SAME,
+                    operation=operation,
                     source=SOURCE,
                 )
             )

@@ -2,7 +2,8 @@
 
 Formats:
 - `pulumi-preview`: `pulumi preview --json`
-- `pulumi-state`: `pulumi stack export` (deployment version 3), or a self-managed backend's checkpoint file
+- `pulumi-state`: `pulumi stack export` (deployment version 3 or 4), or a self-managed backend's
+  checkpoint file
 - `terraform-plan`: `tofu show -json` / `terraform show -json` of a saved plan (or of a state)
 
 See docs/inputs.md for the model each one produces.

@@ -15,9 +15,10 @@ Data sources are reads, not resources: they are skipped.
 
 Provider configurations become resources too (`is_provider`), so policies see hard-coded credentials
 and endpoints once. Their expressions are turned into values: a `constant_value` is the value itself;
-a reference to one input variable (`var.region`, `var.os.region`) is resolved through the plan's
+a reference to an input variable (`var.region`, `var.os.region`) is resolved through the plan's
 `variables` (root module) or the module call's arguments (child modules), and is `Secret` when the
-variable is declared `sensitive`; any other reference (locals, resources, `each.value`) is UNKNOWN.
+variable is declared `sensitive`; several references are their common value, UNKNOWN when they differ;
+any other reference (locals, resources, `each.value`) is UNKNOWN.
 """
 
 from __future__ import annotations

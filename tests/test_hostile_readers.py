@@ -296,7 +296,7 @@ _STEP_WITH_INPUTS = (
         # UTF-16 (what Windows PowerShell's `>` writes) is read: an empty object is no plan; a broken one
         # is refused with a message naming UTF-16 and how to write UTF-8.
         (b"\xff\xfe{\x00}\x00", "not a recognised plan"),
-        (b"\xff\xfe{\x00}", "not valid UTF-16 LE text (byte 4); write the plan as UTF-8 (PowerShell:"),
+        (b"\xff\xfe{\x00}", "not valid UTF-16 LE text (byte 4); save the file as UTF-8 (PowerShell:"),
         (b"\xff\xfe{\x00\x00\xd8}\x00", "not valid UTF-16 LE text"),
         (b"\xfe\xff\x00{\x00", "not valid UTF-16 BE text"),
         (b"", "not valid JSON"),

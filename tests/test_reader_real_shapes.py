@@ -225,7 +225,7 @@ def test_a_broken_utf16_file_is_one_line_naming_the_encoding_and_the_fix(
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
     assert message in result.output
-    assert "write the plan as UTF-8" in result.output
+    assert "save the file as UTF-8" in result.output
     assert "Out-File -Encoding utf8" in result.output
     assert str(path) in result.output
 

@@ -118,17 +118,10 @@ def as_utf8(raw: bytes, path: str) -> bytes:
     except UnicodeDecodeError as exc:
         raise InputError(
             path,
-            f"not valid {name} text (byte {exc.start + bom}); write the plan as UTF-8 "
-            "(PowerShell: `... | Out-File -Encoding utf8 plan.json`)",
+            f"not valid {name} text (byte {exc.start + bom}); save the file as UTF-8 "
+            f"(PowerShell: `... | Out-File -Encoding utf8 {Path(path).name}`)",
         ) from None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate: UTF-32 can carry one, UTF-8 cannot
-        raise InputError(
-            path,
-            f"not valid {name} text (character {exc.start}); write the plan as UTF-8 "
-            "(PowerShell: `... | Out-File -Encoding utf8 plan.json`)",
-        ) from None
+    return text.encode("utf-8")  # the decoders refuse lone surrogates: any text they give encodes
 
 
 def decode_json(raw: bytes, path: str) -> Any:

@@ -379,3 +379,33 @@ def test_a_module_that_only_requires_the_provider_does_not_decide_between_the_ro
         "expressions": {"auth_url": AUTH, "region": {"constant_value": "SNC-LYS-1"}},
     }
     assert read(document)[f"module.backup.{NETWORK}"].region is UNKNOWN
+
+
+def test_a_nested_modules_own_provider_block_in_terraform_012_keys() -> None:
+    """Terraform 0.12 (hashicorp/terraform-json `testdata/deep_module`): a resource of module.foo.module.bar
+    has key `bar:openstack`; the module's provider block is `module.foo.module.bar:openstack`."""
+    document = _format_02(tofu_plan({"constant_value": "SNC-PAR-1"}, {}))
+    address = f"module.foo.module.bar.{NETWORK}"
+    change = document["resource_changes"][0]
+    change["address"], change["module_address"] = address, "module.foo.module.bar"
+    configuration = document["configuration"]
+    configuration["provider_config"]["module.foo.module.bar:openstack"] = {
+        "name": "openstack",
+        "module_address": "module.foo.module.bar",
+        "expressions": {"auth_url": AUTH, "region": {"references": ["var.region"]}},
+    }
+    resource = configuration["root_module"].pop("resources")[0]
+    resource["provider_config_key"] = "bar:openstack"
+    bar = {
+        "source": "./bar",
+        "expressions": {"region": {"constant_value": "US-EAST-1"}},
+        "module": {"resources": [resource], "variables": {"region": {}}},
+    }
+    configuration["root_module"]["module_calls"] = {
+        "foo": {"source": "./foo", "module": {"module_calls": {"bar": bar}}}
+    }
+    network = read(document)[address]
+    assert network.provider is not None
+    assert network.provider.address == "module.foo.module.bar:openstack"
+    assert network.provider.package == "terraform-provider-openstack/openstack"
+    assert network.region == "US-EAST-1"

@@ -295,3 +295,50 @@ def test_a_state_reads_tainted_objects_as_replaced_and_deposed_ones_as_deleted()
         "openstack_blockstorage_volume_v3.tainted",
         "openstack_blockstorage_volume_v3.old (deposed object 1a2b3c4d)",
     }
+
+
+@pytest.mark.parametrize(
+    ("document", "fmt"),
+    [
+        # a stack never deployed: `pulumi stack export` writes a manifest and nothing else
+        (
+            {
+                "version": 3,
+                "deployment": {"manifest": {"time": "0001-01-01T00:00:00Z", "magic": "", "version": ""}},
+            },
+            "pulumi-state",
+        ),
+        ({"version": 4, "features": [], "deployment": {}}, "pulumi-state"),
+        ({"config": {}, "changeSummary": {}}, "pulumi-preview"),  # a preview of an empty program
+        ({"steps": [], "duration": 1200000000}, "pulumi-preview"),
+        # `terraform show -json` of a plan with nothing to do
+        (
+            {
+                "format_version": "1.2",
+                "terraform_version": "1.9.5",
+                "planned_values": {"root_module": {}},
+                "configuration": {"root_module": {}},
+                "timestamp": "2026-01-01T00:00:00Z",
+                "applyable": False,
+                "complete": True,
+                "errored": False,
+            },
+            "terraform-plan",
+        ),
+    ],
+)
+def test_empty_documents_of_every_format_are_zero_resources(document: dict[str, Any], fmt: str) -> None:
+    plan = parse_plan(document, "empty.json")
+    assert (plan.source, plan.resources) == (fmt, [])
+
+
+def test_a_utf16_policy_config_is_read(tmp_path: Path) -> None:
+    """The policy config goes through the same decoder: written by PowerShell, it is UTF-16 too."""
+    config = tmp_path / "policy-config.json"
+    config.write_bytes(b"\xff\xfe" + json.dumps({"qualified-region": "advisory"}).encode("utf-16-le"))
+    result = _check(PLANS["terraform-plan"], "--policy-config", str(config), "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.output)
+    enforcement = {p["id"]: p["effective_enforcement"] for p in report["policies"]}
+    assert enforcement["qualified-region"] == "advisory"
+    assert enforcement["no-us-controlled-service"] == "mandatory"

@@ -115,6 +115,22 @@ def test_compliance_framework_carries_the_requirements() -> None:
     assert compliance_framework(()) is None
 
 
+def test_the_harness_sends_no_property_dependencies_for_an_input_pulumi_records_as_null() -> None:
+    """`pulumi stack export` writes `null` for an input that depends on nothing (pulumi-gcp's recorded
+    exports: `{"instance": [urn], "name": null}`); the engine sends it as no dependency."""
+    instance = "urn:pulumi:dev::p::gcp:sql/databaseInstance:DatabaseInstance::db"
+    user = {
+        "urn": "urn:pulumi:dev::p::gcp:sql/user:User::u",
+        "custom": True,
+        "type": "gcp:sql/user:User",
+        "inputs": {"instance": "db-1", "name": "app"},
+        "propertyDependencies": {"instance": [instance], "name": None},
+    }
+    document = {"version": 3, "deployment": {"resources": [user]}}
+    (wire,) = wire_resources(document)
+    assert wire.property_dependencies == {"instance": [instance], "name": []}
+
+
 def test_pack_resources_are_normalized_as_the_readers_normalize_them() -> None:
     """Same document: the pack's Resource (from the wire) and the reader's agree on what policies read."""
     document = json.loads(PREVIEW.read_text(encoding="utf-8"))

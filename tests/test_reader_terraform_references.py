@@ -15,7 +15,7 @@ from hostile_support import SMALL_CATALOG
 from souverain.cli.main import main
 
 from souverain.model import UNKNOWN, Plan, Resource, Secret
-from souverain.readers import parse_plan
+from souverain.readers import parse_plan, read_plan
 from souverain.readers.terraform_plan import referenced
 
 OPENSTACK = "registry.terraform.io/terraform-provider-openstack/openstack"
@@ -409,3 +409,56 @@ def test_a_nested_modules_own_provider_block_in_terraform_012_keys() -> None:
     assert network.provider.address == "module.foo.module.bar:openstack"
     assert network.provider.package == "terraform-provider-openstack/openstack"
     assert network.region == "US-EAST-1"
+
+
+# -- Terraform 0.13 to 1.0: a child module's `required_providers` entry is no configuration ----------
+
+
+@pytest.mark.parametrize(
+    ("root_region", "expected"), [("SNC-PAR-1", "SNC-PAR-1"), ("US-EAST-1", "US-EAST-1")]
+)
+def test_a_module_that_only_requires_the_provider_inherits_the_single_configuration(
+    root_region: str, expected: str
+) -> None:
+    """`module.backup:openstack` with only `name` and `version_constraint` (what a module's
+    `required_providers` becomes in a format 0.x plan): its resources use the root's configuration."""
+    document = _module_plan("backup:openstack", own_expressions=None, format_02=True)
+    configs = document["configuration"]["provider_config"]
+    configs["openstack"]["expressions"]["region"] = {"constant_value": root_region}
+    configs["module.backup:openstack"]["version_constraint"] = ">= 1.54.0"
+    network = read(document)[f"module.backup.{NETWORK}"]
+    assert network.provider is not None
+    assert network.provider.address == "openstack"
+    assert (network.region, network.region_source) == (expected, "provider")
+
+
+def test_a_module_that_only_requires_a_provider_nobody_configures_has_no_region() -> None:
+    document = _module_plan("backup:openstack", own_expressions=None, format_02=True)
+    del document["configuration"]["provider_config"]["openstack"]
+    network = read(document)[f"module.backup.{NETWORK}"]
+    assert network.provider is not None
+    assert network.provider.address == "module.backup:openstack"
+    assert network.region is None
+
+
+def test_since_terraform_11_a_modules_entry_without_arguments_is_its_own_configuration() -> None:
+    """With `full_name` (Terraform 1.1+, OpenTofu) a requirement is resolved to its parent's entry, so an
+    entry left without arguments is a provider block configured from the environment: no known region."""
+    document = _module_plan("module.backup:openstack", own_expressions=None, format_02=False)
+    network = read(document)[f"module.backup.{NETWORK}"]
+    assert network.provider is not None
+    assert network.provider.address == "module.backup:openstack"
+    assert network.region is None
+
+
+def test_a_real_terraform_10_plan_with_a_registry_module_reads_the_roots_region() -> None:
+    """checkov's `plan_module_with_connected_resources` (Terraform 1.0.7): `module.s3-bucket` declares
+    `required_providers { aws = ">= 5.27.0" }`; the root's provider block sets region eu-central-1."""
+    corpus = Path(__file__).parent / "fixtures" / "real" / "checkov"
+    plan = read_plan(corpus / "parser__resources__plan_module_with_connected_resources__tfplan.json")
+    in_module = [r for r in plan.resources if r.parent == "module.s3-bucket" and not r.is_provider]
+    assert len(in_module) == 2
+    for resource in in_module:
+        assert resource.provider is not None
+        assert resource.provider.address == "aws"
+        assert (resource.region, resource.region_source) == ("eu-central-1", "provider")

@@ -131,6 +131,20 @@ def _instance_name(name: str, index: Any) -> str:
     )
 
 
+def _requirement_only(config: Mapping[str, Any]) -> bool:
+    """Whether a child module's provider_config entry is only its `required_providers` entry, as Terraform
+    0.13 to 1.0 list them (format 0.x: no `full_name`): no alias, no arguments. Such a module uses the
+    configuration it inherits or is passed. A provider block without arguments is written the same way;
+    it is read as a requirement too (see docs/inputs.md). Terraform 1.1 and later, and OpenTofu, write
+    `full_name` and point the module's resources at the configuration they use."""
+    expressions = config.get("expressions")
+    return (
+        not config.get("full_name")
+        and not config.get("alias")
+        and not (isinstance(expressions, Mapping) and expressions)
+    )
+
+
 def _shortens(longer: str, shorter: str) -> bool:
     """Whether `shorter` is `longer` with whole traversal steps taken off its end: `var.os` shortens
     `var.os.region` and `var.os[0]`, not `var.os_region`; `local.a` does not shorten `local.ab`."""
@@ -181,11 +195,16 @@ class _Configuration:
         self._configs_per_module: dict[tuple[str, str], int] = {}
         """How many configurations of each provider source each module declares (an index, so that a
         resource's possible providers are counted without scanning every configuration)."""
+        self._requirements: set[str] = set()
+        """Entries that only say a child module requires a provider (see `_requirement_only`)."""
         for key, raw in self.provider_configs.items():
             config = expect_mapping(raw, file, key_path("configuration.provider_config", key))
             source = self._source_of(config)
             module_field = f"{key_path('configuration.provider_config', key)}.module_address"
             module = optional_str(config.get("module_address"), file, module_field) or ""
+            if module and _requirement_only(config):
+                self._requirements.add(key)
+                continue
             if not config.get("alias"):
                 self._unaliased.setdefault((module, source), key)
             if isinstance(raw, Mapping):
@@ -327,23 +346,29 @@ class _Configuration:
         if key in self.provider_configs:
             return key
         local = key.rsplit(":", 1)[-1]
+        requirement = None
         for path in module_chain(module):
             candidate = f"{path}:{local}" if path else local
-            if candidate in self.provider_configs:
+            if candidate in self._requirements:
+                requirement = requirement or candidate  # the configuration is inherited or passed: go on
+            elif candidate in self.provider_configs:
                 return candidate
-        return None
+        return requirement
 
     def _default_key(self, module: str, source: str, resource_type: str) -> str | None:
         """The unaliased configuration of the resource's provider, inherited from the nearest module."""
         local = resource_type.split("_", 1)[0]
+        requirement = None
         for path in module_chain(module):
             key = self._unaliased.get((path, source))
             if key is not None:
                 return key
             candidate = f"{path}:{local}" if path else local
-            if candidate in self.provider_configs:
+            if candidate in self._requirements:
+                requirement = requirement or candidate
+            elif candidate in self.provider_configs:
                 return candidate
-        return None
+        return requirement
 
     def provider_config(self, key: str) -> ProviderConfig:
         cached = self._providers.get(key)

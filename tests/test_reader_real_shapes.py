@@ -342,3 +342,27 @@ def test_a_utf16_policy_config_is_read(tmp_path: Path) -> None:
     enforcement = {p["id"]: p["effective_enforcement"] for p in report["policies"]}
     assert enforcement["qualified-region"] == "advisory"
     assert enforcement["no-us-controlled-service"] == "mandatory"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d.update(features="taint"), "features: must be a list"),
+        (lambda d: d.update(features=[1]), "features[0]: must be a string"),
+        (lambda d: d["deployment"]["resources"][5].update(taint=1), "deployment.resources[5].taint: must be"),
+        (
+            lambda d: d.update(version=5),
+            "version: deployment version 5 is not supported (this reader knows 1 to 4)",
+        ),
+    ],
+)
+def test_a_malformed_version_4_export_is_one_line_and_exit_2(tmp_path: Path, edit: Any, field: str) -> None:
+    export = _export_v4()
+    edit(export)
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    result = _check(path)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith(f"souverain: error: {path}: ")
+    assert field in result.output

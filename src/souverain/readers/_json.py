@@ -1,4 +1,5 @@
-"""Safe JSON decoding for untrusted plan files: size cap, strict UTF-8, no NaN, bounded nesting.
+"""Safe JSON decoding for untrusted plan files: size cap, strict UTF-8 (UTF-16 and UTF-32 transcoded
+first: what Windows PowerShell writes), no NaN, bounded nesting.
 
 Plans are decoded with msgspec, about twice as fast as the standard library, and lazily: the top-level
 object is split into its members without building them, and a member is built when a reader first asks

@@ -3,7 +3,9 @@ protection) and the offer capabilities, judged one resource at a time in both sh
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,8 @@ from souverain.policies import POLICIES_BY_ID
 
 from souverain import kinds
 from souverain.catalog import Catalog, load_catalog
+from souverain.catalog_view import render_catalog
+from souverain.errors import InputError
 from souverain.model import Operation, ProviderConfig, Resource, Secret
 from souverain.policy import Settings, Violation
 from souverain.readers import parse_plan
@@ -346,3 +350,25 @@ def test_a_plan_of_other_provider_types_reads_their_kinds() -> None:
     assert [r.kind for r in plan.resources if not r.is_provider] == [
         "database", "database_schema", "node_pool", "secret_version"
     ]  # fmt: skip
+
+
+# the catalog's capability fields ---------------------------------------------------------------------------
+
+
+def test_the_capability_fields_are_shown_and_typed(catalog: Catalog, tmp_path: Path) -> None:
+    view = json.loads(render_catalog(catalog, "json"))
+    capabilities = {p["id"]: p["capabilities"] for p in view["providers"]}
+    assert capabilities["s3ns-like"]["block_storage_encrypted"] is True
+    assert capabilities["s3ns-like"]["database_encrypted"] is True
+    assert capabilities["keyless"]["block_storage_encrypted"] is False  # not stated: not assumed
+    text = render_catalog(catalog, "text", color=False)
+    assert (
+        "block storage encrypted at rest; object storage encrypted at rest; managed databases encrypted"
+        in text
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        S3NS_LIKE.replace("database_encrypted: true", 'database_encrypted: "yes"'), encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"offers\[0\]\.capabilities\.database_encrypted"):
+        load_catalog([bad], replace=True)

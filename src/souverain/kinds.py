@@ -25,9 +25,12 @@ def _data() -> dict[str, Any]:
 def _tables() -> tuple[dict[str, str], frozenset[str]]:
     data = _data()
     by_type: dict[str, str] = {}
-    for kind, sources in data["kinds"].items():
-        for token in [*sources.get("pulumi", []), *sources.get("terraform", [])]:
-            by_type[token] = kind
+    # OpenStack's kinds, then one block per provider and area
+    blocks = [data["kinds"], *(data.get("providers") or {}).values()]
+    for block in blocks:
+        for kind, sources in block.items():
+            for token in [*(sources.get("pulumi") or []), *(sources.get("terraform") or [])]:
+                by_type[token] = kind
     return by_type, frozenset(data["data_stores"])
 
 

@@ -12,12 +12,14 @@ import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 
+from souverain import facets
 from souverain.catalog import Catalog, Offer, ipv4_value
 from souverain.kinds import is_local_only_package
 from souverain.model import Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import catalog_memo, gather_string_leaves, string_leaves
+from .no_plaintext_secret import _decoded as decoded_user_data  # the same decoded text as the secret scan
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
 """Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
@@ -249,12 +251,36 @@ def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> t
     return found
 
 
+def _encoded_boot_data_findings(resource: Resource, lookups: _Lookups) -> list[Violation]:
+    """Hosts in boot data that the guest decodes (an Outscale `user_data` is base64, a Cloud Temple
+    `cloud_init` value is `filebase64`): the text walk sees only the encoded form. Plain values are judged
+    by that walk already."""
+    found: list[Violation] = []
+    for path, value in facets.boot_data(resource):
+        if not isinstance(value, str) or not value:
+            continue
+        text = decoded_user_data(value)
+        if text is value or text == value:
+            continue
+        hit = lookups.string(text)
+        if hit is not None:
+            host, offer = hit
+            found.append(
+                Violation(
+                    f"{path} (decoded) points at {host}, a host of {_owner(offer)}, US-controlled", path=path
+                )
+            )
+    return found
+
+
 def check(resource: Resource, context: Context) -> Sequence[Violation]:
     """A sequence, not a generator: this runs on every resource and almost always finds nothing."""
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
     found = _package_violations(lookups, resource.package, resource.is_provider)
+    if facets.has_boot_data(resource):
+        found = (*found, *_encoded_boot_data_findings(resource, lookups))
     if lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
         return found
     return [*found, *_property_findings(resource, context, lookups)]

@@ -133,6 +133,8 @@ def _gate(
     if not spec:
         return True
     value = _first(spec["field"], resource, block)
+    if value is UNKNOWN and spec.get("unknown") == "unset":
+        value = None  # Optional+Computed: a plan shows the field unknown when the configuration leaves it unset
     if value is None:
         value = spec.get("unset")
         if value is None:

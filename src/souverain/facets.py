@@ -134,7 +134,7 @@ def _gate(
         return True
     value = _first(spec["field"], resource, block)
     if value is UNKNOWN and spec.get("unknown") == "unset":
-        value = None  # Optional+Computed: a plan shows the field unknown when the configuration leaves it unset
+        value = None  # Optional+Computed: a plan shows it unknown when the configuration leaves it unset
     if value is None:
         value = spec.get("unset")
         if value is None:

@@ -1,0 +1,410 @@
+"""no-public-ingress over the shapes each provider writes its rules in, beyond the fixtures: defaults,
+deprecated fields, ranges, unknown values, rules that admit nothing. Verdicts written by hand."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pytest
+from conftest import context, pulumi_resource, terraform_resource
+from souverain.policies import no_plaintext_secret, no_public_ingress
+
+from souverain import facets
+from souverain.catalog import Catalog
+from souverain.kinds import kind_of
+from souverain.model import Resource
+from souverain.policy import Settings
+
+ADMIN = "198.51.100.0/24"
+SETTINGS = Settings(admin_ranges=(ipaddress.ip_network(ADMIN), ipaddress.ip_network("2001:db8:ad::/48")))
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def _verdicts(resource: Resource, catalog: Catalog) -> list[tuple[str | None, bool]]:
+    """(path, unknown) of each no-public-ingress finding."""
+    return [(v.path, v.unknown) for v in no_public_ingress.check(resource, context(catalog, SETTINGS))]
+
+
+# --- Scaleway ------------------------------------------------------------------------------------------
+
+SCW_SG = "scaleway:instance/securityGroup:SecurityGroup"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        # the default policy, unset or explicit, accept: open whatever the rules
+        ({}, [("inbound_default_policy", False)]),
+        ({"inboundDefaultPolicy": "ACCEPT"}, [("inbound_default_policy", False)]),
+        ({"inboundDefaultPolicy": UNKNOWN_SENTINEL}, [("inbound_default_policy", True)]),
+        ({"inboundDefaultPolicy": "drop"}, []),
+        # the deprecated `ip` field is a source like `ip_range`
+        (
+            {"inboundDefaultPolicy": "drop", "inboundRules": [{"action": "accept", "ip": "203.0.113.7"}]},
+            [("inbound_rules[0].ip", False)],
+        ),
+        # drop rules admit nothing, whatever their source
+        ({"inboundDefaultPolicy": "drop", "inboundRules": [{"action": "drop", "ipRange": "0.0.0.0/0"}]}, []),
+        # SSH only from the admin range, as a single port or as a one-port range: the bastion exception
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": "accept", "port": 22, "ipRange": ADMIN}],
+            },
+            [],
+        ),
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": "accept", "portRange": "22-22", "ipRange": ADMIN}],
+            },
+            [],
+        ),
+        # no port: every port; ANY: every protocol; UDP 22 is not SSH
+        (
+            {"inboundDefaultPolicy": "drop", "inboundRules": [{"action": "accept", "ipRange": ADMIN}]},
+            [("inbound_rules[0].ip_range", False)],
+        ),
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": "accept", "protocol": "ANY", "port": 22, "ipRange": ADMIN}],
+            },
+            [("inbound_rules[0].ip_range", False)],
+        ),
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": "accept", "protocol": "UDP", "port": 22, "ipRange": ADMIN}],
+            },
+            [("inbound_rules[0].ip_range", False)],
+        ),
+        # IPv6: the whole internet, and a private range
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": "accept", "port": 443, "ipRange": "::/0"}],
+            },
+            [("inbound_rules[0].ip_range", False)],
+        ),
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": "accept", "port": 443, "ipRange": "fd00:10::/64"}],
+            },
+            [],
+        ),
+        # an action unknown until apply: judged, and marked unknown
+        (
+            {
+                "inboundDefaultPolicy": "drop",
+                "inboundRules": [{"action": UNKNOWN_SENTINEL, "port": 443, "ipRange": "0.0.0.0/0"}],
+            },
+            [("inbound_rules[0].ip_range", True)],
+        ),
+        # outbound rules are not ingress
+        (
+            {"inboundDefaultPolicy": "drop", "outboundRules": [{"action": "accept", "ipRange": "0.0.0.0/0"}]},
+            [],
+        ),
+    ],
+)
+def test_scaleway_security_group(inputs: dict[str, Any], expected: list[Any], small_catalog: Catalog) -> None:
+    assert _verdicts(pulumi_resource(SCW_SG, inputs), small_catalog) == expected
+
+
+# --- Google (S3NS) ---------------------------------------------------------------------------------------
+
+FIREWALL = "google_compute_firewall"
+
+
+def _firewall(after: dict[str, Any], unknown: dict[str, Any] | None = None) -> Resource:
+    return terraform_resource(FIREWALL, {"allow": [], "deny": [], **after}, after_unknown=unknown)
+
+
+@pytest.mark.parametrize(
+    ("after", "unknown", "expected"),
+    [
+        # direction unset shows unknown in a plan (Optional+Computed): the default, INGRESS, is judged
+        (
+            {"source_ranges": ["0.0.0.0/0"], "allow": [{"protocol": "tcp", "ports": ["80"]}]},
+            {"direction": True},
+            [("source_ranges[0]", False)],
+        ),
+        (
+            {"direction": "EGRESS", "destination_ranges": ["0.0.0.0/0"], "allow": [{"protocol": "all"}]},
+            None,
+            [],
+        ),
+        # a deny firewall admits nothing
+        ({"source_ranges": ["0.0.0.0/0"], "deny": [{"protocol": "all"}]}, None, []),
+        # disabled: admits nothing; disabled unknown until apply: judged, marked unknown
+        ({"source_ranges": ["0.0.0.0/0"], "disabled": True, "allow": [{"protocol": "tcp"}]}, None, []),
+        (
+            {"source_ranges": ["0.0.0.0/0"], "allow": [{"protocol": "tcp"}]},
+            {"disabled": True},
+            [("source_ranges[0]", True)],
+        ),
+        # several sources: each public one is a finding of its own; the private one is not
+        (
+            {
+                "source_ranges": ["10.0.0.0/8", "203.0.113.0/24", "::/0"],
+                "allow": [{"protocol": "tcp", "ports": ["443"]}],
+            },
+            None,
+            [("source_ranges[1]", False), ("source_ranges[2]", False)],
+        ),
+        # source ranges OR tags: a public range stays open even with tags
+        (
+            {
+                "source_ranges": ["0.0.0.0/0"],
+                "source_tags": ["web"],
+                "allow": [{"protocol": "tcp", "ports": ["443"]}],
+            },
+            None,
+            [("source_ranges[0]", False)],
+        ),
+        # tags or service accounts alone: instances of the network, no address
+        (
+            {"source_service_accounts": ["app@hdh.iam"], "allow": [{"protocol": "tcp", "ports": ["443"]}]},
+            None,
+            [],
+        ),
+        # a source list unknown until apply
+        (
+            {"allow": [{"protocol": "tcp", "ports": ["443"]}]},
+            {"source_ranges": True},
+            [("source_ranges", True)],
+        ),
+        # the admin range: tcp 22 alone passes; a range of ports, a second block or no ports do not
+        ({"source_ranges": [ADMIN], "allow": [{"protocol": "tcp", "ports": ["22"]}]}, None, []),
+        (
+            {"source_ranges": [ADMIN], "allow": [{"protocol": "TCP", "ports": ["20-25"]}]},
+            None,
+            [("source_ranges[0]", False)],
+        ),
+        (
+            {"source_ranges": [ADMIN], "allow": [{"protocol": "tcp", "ports": ["22"]}, {"protocol": "icmp"}]},
+            None,
+            [("source_ranges[0]", False)],
+        ),
+        ({"source_ranges": [ADMIN], "allow": [{"protocol": "tcp"}]}, None, [("source_ranges[0]", False)]),
+    ],
+)
+def test_google_firewall(
+    after: dict[str, Any], unknown: dict[str, Any] | None, expected: list[Any], small_catalog: Catalog
+) -> None:
+    assert sorted(_verdicts(_firewall(after, unknown), small_catalog)) == sorted(expected)
+
+
+def test_google_firewall_pulumi_shape(small_catalog: Catalog) -> None:
+    """pulumi-gcp names the blocks `allows`/`denies` and sends nothing for an unset direction."""
+    open_ = pulumi_resource(
+        "gcp:compute/firewall:Firewall", {"sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp"}]}
+    )
+    denied = pulumi_resource(
+        "gcp:compute/firewall:Firewall", {"sourceRanges": ["0.0.0.0/0"], "denies": [{"protocol": "all"}]}
+    )
+    assert _verdicts(open_, small_catalog) == [("source_ranges[0]", False)]
+    assert _verdicts(denied, small_catalog) == []
+
+
+# --- Outscale -------------------------------------------------------------------------------------------
+
+RULE = "outscale_security_group_rule"
+
+
+@pytest.mark.parametrize(
+    ("after", "unknown", "expected"),
+    [
+        ({"flow": "Outbound", "ip_protocol": "-1", "ip_range": "0.0.0.0/0"}, None, []),
+        # ip_protocol unset: -1, every protocol, so not SSH even on port 22
+        (
+            {"flow": "Inbound", "from_port_range": 22, "to_port_range": 22, "ip_range": ADMIN},
+            None,
+            [("ip_range", False)],
+        ),
+        (
+            {
+                "flow": "Inbound",
+                "ip_protocol": "tcp",
+                "from_port_range": 22,
+                "to_port_range": 22,
+                "ip_range": ADMIN,
+            },
+            None,
+            [],
+        ),
+        # a linked group instead of a range: no address
+        (
+            {
+                "flow": "Inbound",
+                "ip_protocol": "tcp",
+                "from_port_range": 443,
+                "to_port_range": 443,
+                "security_group_name_to_link": "lb",
+            },
+            None,
+            [],
+        ),
+        # neither a range nor a group: what it admits is not in the plan, so it is not shown closed
+        (
+            {"flow": "Inbound", "ip_protocol": "tcp", "from_port_range": 443, "to_port_range": 443},
+            None,
+            [("ip_range", False)],
+        ),
+        # the `rules` form: the flat fields are not used; each rule's ranges are judged
+        (
+            {
+                "flow": "Inbound",
+                "rules": [
+                    {"ip_protocol": "tcp", "from_port_range": 22, "to_port_range": 22, "ip_ranges": [ADMIN]},
+                    {
+                        "ip_protocol": "tcp",
+                        "from_port_range": 443,
+                        "to_port_range": 443,
+                        "ip_ranges": ["10.0.0.0/8", "0.0.0.0/0"],
+                    },
+                    {
+                        "ip_protocol": "tcp",
+                        "from_port_range": 5432,
+                        "to_port_range": 5432,
+                        "ip_ranges": [],
+                        "security_groups_members": [{"security_group_id": "sg-1"}],
+                    },
+                ],
+            },
+            None,
+            [("rules[1].ip_ranges[1]", False)],
+        ),
+        # the protocol unknown until apply, from the admin range: cannot be shown to be SSH only
+        (
+            {"flow": "Inbound", "from_port_range": 22, "to_port_range": 22, "ip_range": ADMIN},
+            {"ip_protocol": True},
+            [("ip_range", True)],
+        ),
+        # flow unknown until apply: judged as inbound, marked unknown
+        (
+            {"ip_protocol": "tcp", "from_port_range": 80, "to_port_range": 80, "ip_range": "0.0.0.0/0"},
+            {"flow": True},
+            [("ip_range", True)],
+        ),
+    ],
+)
+def test_outscale_security_group_rule(
+    after: dict[str, Any], unknown: dict[str, Any] | None, expected: list[Any], small_catalog: Catalog
+) -> None:
+    resource = terraform_resource(RULE, {"security_group_id": "sg-0", **after}, after_unknown=unknown)
+    assert _verdicts(resource, small_catalog) == expected
+
+
+# --- OVHcloud -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"direction": "EGRESS", "ethernetType": "IPV4", "remoteIpPrefix": "0.0.0.0/0"}, []),
+        # a remote group unknown until apply (created in the same preview) still restricts the source
+        (
+            {
+                "direction": "INGRESS",
+                "ethernetType": "IPV4",
+                "protocol": "TCP",
+                "remoteGroupId": UNKNOWN_SENTINEL,
+            },
+            [],
+        ),
+        (
+            {
+                "direction": "INGRESS",
+                "ethernetType": "IPV6",
+                "protocol": "TCP",
+                "portRangeMin": 22,
+                "portRangeMax": 22,
+                "remoteIpPrefix": "2001:db8:ad::/64",
+            },
+            [],
+        ),
+        (
+            {
+                "direction": "INGRESS",
+                "ethernetType": "IPV4",
+                "protocol": "TCP",
+                "portRangeMin": 22,
+                "portRangeMax": 23,
+                "remoteIpPrefix": ADMIN,
+            },
+            [("rules[0].remote_ip_prefix", False)],
+        ),
+        ({"direction": "INGRESS", "ethernetType": "IPV4", "remoteIpPrefix": "100.64.0.0/10"}, []),
+    ],
+)
+def test_ovh_security_group(rule: dict[str, Any], expected: list[Any], small_catalog: Catalog) -> None:
+    resource = pulumi_resource("ovh:index/cloudSecurityGroup:CloudSecurityGroup", {"rules": [rule]})
+    assert _verdicts(resource, small_catalog) == expected
+
+
+# --- The data and the kinds agree ------------------------------------------------------------------------
+
+
+def test_every_type_with_an_ingress_shape_is_of_a_kind_the_policy_judges() -> None:
+    """The engine skips kinds a policy does not declare: a shape on a type of another kind would never be
+    read, and its rules would pass unseen."""
+    types = list(facets._by_type("ingress"))
+    assert len(types) >= 10
+    for type_token in types:
+        assert no_public_ingress.POLICY.applies_to is not None
+        assert no_public_ingress.POLICY.applies_to(kind_of(type_token)), type_token
+
+
+# --- Boot data ------------------------------------------------------------------------------------------
+
+SECRET_CLOUD_INIT = "#cloud-config\nchpasswd:\n  list: |\n    root:Zq8-NotARealPassword\n"
+
+
+@pytest.mark.parametrize(
+    ("resource", "path"),
+    [
+        (
+            pulumi_resource(
+                "gcp:compute/instance:Instance", {"metadata": {"startup-script": SECRET_CLOUD_INIT}}
+            ),
+            "metadata.startup-script",
+        ),
+        (
+            terraform_resource(
+                "google_compute_instance_template", {"metadata": {"user-data": SECRET_CLOUD_INIT}}
+            ),
+            "metadata.user-data",
+        ),
+        (
+            pulumi_resource(
+                "scaleway:instance/userData:UserData", {"key": "cloud-init", "value": SECRET_CLOUD_INIT}
+            ),
+            "value",
+        ),
+        (terraform_resource("scaleway_instance_server", {"cloud_init": SECRET_CLOUD_INIT}), "cloud_init"),
+        (
+            terraform_resource(
+                "cloudtemple_public_cloud_vm_instance", {"cloud_init": {"cloud_config": SECRET_CLOUD_INIT}}
+            ),
+            "cloud_init.cloud_config",
+        ),
+    ],
+)
+def test_boot_data_fields_of_each_provider_are_scanned(
+    resource: Resource, path: str, small_catalog: Catalog
+) -> None:
+    findings = list(no_plaintext_secret.check([resource], context(small_catalog)))
+    assert [v.path for v in findings] == [path]
+
+
+def test_a_secret_boot_data_map_is_not_in_clear(small_catalog: Catalog) -> None:
+    resource = terraform_resource(
+        "scaleway_instance_server",
+        {"user_data": {"cloud-init": SECRET_CLOUD_INIT}},
+        after_sensitive={"user_data": True},
+    )
+    assert list(no_plaintext_secret.check([resource], context(small_catalog))) == []

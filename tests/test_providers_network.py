@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from souverain.policies import ALL_POLICIES
 
+from souverain._data import package_data_text
 from souverain.catalog import Catalog, load_catalog
 from souverain.engine import Finding, evaluate
 from souverain.policy import Settings
@@ -168,3 +171,26 @@ def test_every_fixture_is_read_with_the_provider_kinds(catalog: Catalog) -> None
         plan = parse_plan(load_json_file(path, str(path)), str(path))
         unmapped = [r.type for r in plan.resources if r.is_cloud_resource and r.kind is None]
         assert unmapped == [], path
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key written twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        twice = sorted({str(key) for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"keys written twice at line {node.start_mark.line + 1}: {', '.join(twice)}")
+        return super().construct_mapping(node, deep=deep)
+
+
+@pytest.mark.parametrize("name", ["kinds.yaml", "facets.yaml", "catalog.yaml"])
+def test_shipped_data_writes_no_key_twice(name: str) -> None:
+    """Blocks of kinds and shapes are added by several hands: a second `provider_kinds:` (or a second block
+    of the same name) would silently drop the first one's types, and those resources would pass unseen."""
+    yaml.load(package_data_text(name), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def test_a_key_written_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="provider_kinds"):
+        yaml.load("provider_kinds: {a: 1}\nprovider_kinds: {b: 2}\n", Loader=_StrictLoader)  # noqa: S506

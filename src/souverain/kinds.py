@@ -26,7 +26,7 @@ def _tables() -> tuple[dict[str, str], frozenset[str]]:
     data = _data()
     by_type: dict[str, str] = {}
     # OpenStack's kinds, then one block per provider and area
-    blocks = [data["kinds"], *(data.get("providers") or {}).values()]
+    blocks = [data["kinds"], *(data.get("provider_kinds") or {}).values()]
     for block in blocks:
         for kind, sources in block.items():
             for token in [*(sources.get("pulumi") or []), *(sources.get("terraform") or [])]:

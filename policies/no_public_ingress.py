@@ -37,7 +37,7 @@ _NON_PUBLIC: tuple[IPNetwork, ...] = tuple(
 here: they stand for public addresses in examples, so an example behaves as its real counterpart."""
 
 SSH_PORT = 22
-RULE_KINDS = frozenset({"security_group_rule", "firewall_rule", "security_group"})
+RULE_KINDS = frozenset({"security_group_rule", "firewall_rule", "security_group", "load_balancer"})
 """The kinds this policy judges; resources of other kinds are never opened."""
 
 

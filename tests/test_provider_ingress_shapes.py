@@ -408,3 +408,58 @@ def test_a_secret_boot_data_map_is_not_in_clear(small_catalog: Catalog) -> None:
         after_sensitive={"user_data": True},
     )
     assert list(no_plaintext_secret.check([resource], context(small_catalog))) == []
+
+
+# --- Load balancers whose listeners face the internet -------------------------------------------------
+
+OVH_LB = "ovh_cloud_project_loadbalancer"
+PRIVATE = {"network": {"id": "pn-1", "subnet_id": "sn-1"}}
+
+
+@pytest.mark.parametrize(
+    ("network", "listeners", "unknown", "expected"),
+    [
+        # a floating IP to create: each listener without allowed_cidrs admits every address
+        (
+            {"private": {**PRIVATE, "floating_ip_create": {"description": "lb"}}},
+            [{"port": 443, "protocol": "https", "allowed_cidrs": None}],
+            None,
+            [("listeners[0].allowed_cidrs", False)],
+        ),
+        # an existing floating IP; allowed_cidrs judged one by one
+        (
+            {"private": {**PRIVATE, "floating_ip": {"id": "fip-1"}}},
+            [{"port": 443, "protocol": "https", "allowed_cidrs": ["10.0.0.0/8", "203.0.113.0/24"]}],
+            None,
+            [("listeners[0].allowed_cidrs[1]", False)],
+        ),
+        # no floating IP: the VIP is on the private network only
+        ({"private": PRIVATE}, [{"port": 443, "protocol": "https"}], None, []),
+        # SSH from the admin range through the load balancer: the bastion exception
+        (
+            {"private": {**PRIVATE, "floating_ip_create": {}}},
+            [{"port": 22, "protocol": "tcp", "allowed_cidrs": [ADMIN]}],
+            None,
+            [],
+        ),
+        # the network block unknown until apply: whether it faces the internet is unknown
+        (
+            None,
+            [{"port": 443, "protocol": "https"}],
+            {"network": True},
+            [("listeners[0].allowed_cidrs", True)],
+        ),
+    ],
+)
+def test_ovh_load_balancer_listeners(
+    network: Any,
+    listeners: list[Any],
+    unknown: dict[str, Any] | None,
+    expected: list[Any],
+    small_catalog: Catalog,
+) -> None:
+    after = {"region_name": "GRA9", "flavor_id": "small", "listeners": listeners}
+    if network is not None:
+        after["network"] = network
+    resource = terraform_resource(OVH_LB, after, after_unknown=unknown)
+    assert _verdicts(resource, small_catalog) == expected

@@ -99,12 +99,15 @@ EXPECTED_BAD: dict[str, set[tuple[str, str, str | None]]] = {
         ("no-public-ingress", "ovh_cloud_security_group.web", "rule[0].remote_ip_prefix"),
         # no remote_ip_prefix nor remote_group_id: Neutron admits every address
         ("no-public-ingress", "ovh_cloud_security_group.web", "rule[1].remote_ip_prefix"),
+        # a floating IP created for the load balancer, and a listener without allowed_cidrs
+        ("no-public-ingress", "ovh_cloud_project_loadbalancer.web", "listeners[0].allowed_cidrs"),
         ("no-plaintext-secret", "ovh_cloud_project_instance.app_secret", "user_data"),
         ("no-us-controlled-service", "ovh_cloud_project_instance.app_us", "user_data"),
     },
     "ovhcloud/pulumi-preview-bad.json": {
         ("no-public-ingress", "sg-web", "rules[0].remote_ip_prefix"),
         ("no-public-ingress", "sg-web", "rules[1].remote_ip_prefix"),
+        ("no-public-ingress", "lb-web", "listeners[0].allowed_cidrs"),
         ("no-plaintext-secret", "app-secret", "user_data"),
         ("no-us-controlled-service", "app-us", "user_data"),
         # app-sealed (ovh:index/cloudInstance) holds the same password, but the package makes user_data a

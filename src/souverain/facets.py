@@ -10,7 +10,7 @@ through that table and hands the policies ingress rules and boot data in one sha
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -45,7 +45,8 @@ class IngressRule:
     ports: tuple[PortRange, ...] | None
     """The port ranges it opens; None for every port."""
     gate_unknown: str | None
-    """`direction`, `action` or `disabled` when whether the rule admits traffic at all is unknown."""
+    """`direction`, `action`, `disabled` or `exposure` when whether the rule admits traffic from the
+    internet at all is unknown until apply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,13 +173,29 @@ def _rules_of(shape: Mapping[str, Any], props: Mapping[str, Any]) -> Iterator[In
         unless = rule_set.get("unless")
         if unless and _plain(props.get(unless)) not in (None, "", [], ()):
             continue
+        exposure = _exposed(rule_set.get("exposed_when"), props)
+        if exposure is False:
+            continue
         blocks: list[tuple[str, Any]] = []
         for where in rule_set["blocks"]:
             blocks.extend([("", props)] if where == "." else _steps(props, where))
         for path, block in blocks:
             rule = _rule(rule_set, props, path, block)
+            if rule is not None and exposure is None and rule.gate_unknown is None:
+                rule = replace(rule, gate_unknown="exposure")
             if rule is not None:
                 yield rule
+
+
+def _exposed(fields: Sequence[str] | None, props: Mapping[str, Any]) -> bool | None:
+    """Whether the rules of a set face the internet: True without `exposed_when`, else whether one of its
+    fields is set (a floating IP); None when that is unknown until apply."""
+    if not fields:
+        return True
+    values = [_plain(value) for field in fields for _, value in _steps(props, field)]
+    if any(value is not UNKNOWN and value not in (None, "", [], ()) for value in values):
+        return True
+    return None if any(value is UNKNOWN for value in values) else False
 
 
 def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, block: Any) -> IngressRule | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from souverain import facets
 from souverain.catalog import Catalog, Offer, ipv4_value
@@ -43,6 +44,7 @@ SKIPPED_KEYS = frozenset({"description"})
 """Prose for people: a domain named in a description is not a service the resource reaches."""
 
 _NOT_IN_CATALOG = "unknown"
+_MISSING: Any = object()
 
 
 class _Lookups:
@@ -58,6 +60,9 @@ class _Lookups:
         self.package_findings: dict[tuple[str, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
+        self.decoded: dict[str, tuple[str, Offer] | None] = {}
+        """Per boot data value as written, the first US host in its decoded text (None: none, or not encoded);
+        instances of one tier share their boot data."""
         self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
         """Per line of a multi-line string, its first bracketed and first dotted finding (`_scan_lines`)."""
 
@@ -259,10 +264,12 @@ def _encoded_boot_data_findings(resource: Resource, lookups: _Lookups) -> list[V
     for path, value in facets.boot_data(resource):
         if not isinstance(value, str) or not value:
             continue
-        text = decoded_user_data(value)
-        if text is value or text == value:
-            continue
-        hit = lookups.string(text)
+        hit = lookups.decoded.get(value, _MISSING)
+        if hit is _MISSING:
+            text = decoded_user_data(value)
+            hit = None if text == value else lookups.string(text)  # plain text: the walk judges it
+            if len(lookups.decoded) < _MAX_LINES:
+                lookups.decoded[value] = hit
         if hit is not None:
             host, offer = hit
             found.append(

@@ -73,9 +73,28 @@ def _by_type(section: str) -> dict[str, Mapping[str, Any]]:
     return shapes
 
 
+_INGRESS_TYPES: dict[str, Mapping[str, Any]] | None = None
+_BOOT_DATA_TYPES: dict[str, Mapping[str, Any]] | None = None
+"""`_by_type` of each section, kept in module globals: asked once per resource of 10k-100k plans."""
+
+
+def _ingress_types() -> dict[str, Mapping[str, Any]]:
+    global _INGRESS_TYPES  # a lazy module constant
+    if _INGRESS_TYPES is None:
+        _INGRESS_TYPES = _by_type("ingress")
+    return _INGRESS_TYPES
+
+
+def _boot_data_types() -> dict[str, Mapping[str, Any]]:
+    global _BOOT_DATA_TYPES  # a lazy module constant
+    if _BOOT_DATA_TYPES is None:
+        _BOOT_DATA_TYPES = _by_type("boot_data")
+    return _BOOT_DATA_TYPES
+
+
 def has_ingress_shape(resource: Resource) -> bool:
     """Whether `data/facets.yaml` says where this resource's type keeps ingress rules."""
-    return resource.type in _by_type("ingress")
+    return resource.type in (_INGRESS_TYPES if _INGRESS_TYPES is not None else _ingress_types())
 
 
 def _plain(value: Any) -> Any:
@@ -257,7 +276,7 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
 
 def ingress_rules(resource: Resource) -> tuple[IngressRule, ...]:
     """The rules of `resource` that may admit inbound traffic, per its type's shape (none if it has none)."""
-    shape = _by_type("ingress").get(resource.type)
+    shape = _ingress_types().get(resource.type)
     if shape is None:
         return ()
     return tuple(_rules_of(shape, resource.properties))
@@ -265,7 +284,7 @@ def ingress_rules(resource: Resource) -> tuple[IngressRule, ...]:
 
 def open_default(resource: Resource) -> OpenDefault | None:
     """The group's inbound default, when it admits every address (or may: `unknown`)."""
-    shape = _by_type("ingress").get(resource.type)
+    shape = _ingress_types().get(resource.type)
     spec = shape.get("default_policy") if shape else None
     if not spec:
         return None
@@ -284,29 +303,36 @@ def open_default(resource: Resource) -> OpenDefault | None:
 
 def has_boot_data(resource: Resource) -> bool:
     """Whether `data/facets.yaml` says where this resource's type keeps what its guest receives at boot."""
-    return resource.type in _by_type("boot_data")
+    return resource.type in (_BOOT_DATA_TYPES if _BOOT_DATA_TYPES is not None else _boot_data_types())
+
+
+@cache
+def _boot_fields() -> dict[str, tuple[tuple[str, bool], ...]]:
+    """Per type, its boot data fields as (property, is a map whose every value counts)."""
+    return {
+        type_token: tuple((field.removesuffix(".*"), field.endswith(".*")) for field in shape["fields"])
+        for type_token, shape in _boot_data_types().items()
+    }
 
 
 def boot_data(resource: Resource) -> list[tuple[str, Any]]:
     """What the instance hands its guest at boot (user data, startup scripts), with each value's path.
     Values are as the input holds them: strings, `Secret`s, UNKNOWN."""
-    shape = _by_type("boot_data").get(resource.type)
-    if shape is None:
+    fields = _boot_fields().get(resource.type)
+    if not fields:
         return []
     found: list[tuple[str, Any]] = []
     props = resource.properties
-    for field in shape["fields"]:
-        if field.endswith(".*"):
-            name = field[:-2]
-            inner = props.get(name)  # a secret map stays whole: a secret is not in clear
-            if isinstance(inner, Mapping):
-                found.extend((f"{name}.{key}", value) for key, value in inner.items() if value is not None)
-            elif isinstance(inner, list | tuple):  # a map as Terraform sometimes writes it: one-item list
-                for item in inner:
-                    if isinstance(item, Mapping):
-                        found.extend(
-                            (f"{name}.{key}", value) for key, value in item.items() if value is not None
-                        )
-        elif props.get(field) is not None:
-            found.append((field, props[field]))
+    for name, is_map in fields:
+        value = props.get(name)
+        if value is None:
+            continue
+        if not is_map:
+            found.append((name, value))
+        elif isinstance(value, Mapping):  # a secret map stays whole: a secret is not in clear
+            found.extend((f"{name}.{key}", item) for key, item in value.items() if item is not None)
+        elif isinstance(value, list | tuple):  # a map as Terraform sometimes writes it: a one-item list
+            for entry in value:
+                if isinstance(entry, Mapping):
+                    found.extend((f"{name}.{key}", item) for key, item in entry.items() if item is not None)
     return found

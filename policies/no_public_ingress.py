@@ -236,21 +236,20 @@ def _provider_rules(resource: Resource, context: Context) -> Iterator[Violation]
                 violation = _judge(source, ssh_only, context, field=path, anywhere_reason=None)
                 if violation is not None:
                     found.append(violation)
-        elif not rule.from_group:
-            if rule.no_source == "any":
-                found.append(
-                    Violation(
-                        f"the rule allows ingress from any address: {rule.no_source_reason}",
-                        path=rule.source_field or None,
-                    )
-                )
-            else:
-                found.append(
-                    Violation(
-                        f"the rule cannot be shown to keep the internet out: {rule.no_source_reason}",
-                        path=rule.source_field or None,
-                    )
-                )
+        for path, means, reason in rule.named_sources:
+            opening = (
+                "admits internet hosts" if means == "public" else "cannot be shown to keep the internet out"
+            )
+            found.append(Violation(f"the rule {opening}: {reason}", path=path))
+        if not (rule.sources or rule.named_sources or rule.from_group):
+            opening = (
+                "allows ingress from any address"
+                if rule.no_source == "any"
+                else "cannot be shown to keep the internet out"
+            )
+            found.append(
+                Violation(f"the rule {opening}: {rule.no_source_reason}", path=rule.source_field or None)
+            )
         for violation in found:
             if rule.gate_unknown is not None:
                 violation = Violation(

@@ -463,3 +463,110 @@ def test_ovh_load_balancer_listeners(
         after["network"] = network
     resource = terraform_resource(OVH_LB, after, after_unknown=unknown)
     assert _verdicts(resource, small_catalog) == expected
+
+
+# --- Google firewall policy rules ------------------------------------------------------------------------
+
+POLICY_RULE = "google_compute_network_firewall_policy_rule"
+
+
+def _tf_match(**match: Any) -> dict[str, Any]:
+    """A Terraform plan's `match` block: a list of one object, `layer4_configs` a list of blocks."""
+    return {"layer4_configs": [{"ip_protocol": "tcp", "ports": ["443"]}], **match}
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (
+            {"action": "allow", "match": [_tf_match(src_ip_ranges=["0.0.0.0/0"])]},
+            [("match[0].src_ip_ranges[0]", False)],
+        ),
+        ({"action": "deny", "match": [_tf_match(src_ip_ranges=["0.0.0.0/0"])]}, []),
+        # goto_next goes on to the next rules: it admits nothing itself
+        ({"action": "goto_next", "match": [_tf_match(src_ip_ranges=["0.0.0.0/0"])]}, []),
+        (
+            {
+                "action": "apply_security_profile_group",
+                "match": [_tf_match(src_ip_ranges=["203.0.113.0/24"])],
+            },
+            [("match[0].src_ip_ranges[0]", False)],
+        ),
+        ({"action": "allow", "disabled": True, "match": [_tf_match(src_ip_ranges=["0.0.0.0/0"])]}, []),
+        ({"action": "allow", "direction": "EGRESS", "match": [_tf_match(dest_ip_ranges=["0.0.0.0/0"])]}, []),
+        # internet hosts named by country, domain or threat list
+        (
+            {"action": "allow", "match": [_tf_match(src_region_codes=["FR"])]},
+            [("match[0].src_region_codes[0]", False)],
+        ),
+        (
+            {"action": "allow", "match": [_tf_match(src_fqdns=["partner.example.org"])]},
+            [("match[0].src_fqdns[0]", False)],
+        ),
+        # address groups: their addresses are in another resource
+        (
+            {
+                "action": "allow",
+                "match": [_tf_match(src_address_groups=["projects/p/locations/global/addressGroups/a"])],
+            },
+            [("match[0].src_address_groups[0]", False)],
+        ),
+        # secure tags or networks alone: instances of the VPC
+        ({"action": "allow", "match": [_tf_match(src_secure_tags=[{"name": "tagValues/1"}])]}, []),
+        # the network scope INTERNET alone, and with ranges (which it narrows)
+        (
+            {"action": "allow", "match": [_tf_match(src_network_scope="INTERNET")]},
+            [("match[0].src_network_scope", False)],
+        ),
+        (
+            {
+                "action": "allow",
+                "match": [_tf_match(src_network_scope="INTERNET", src_ip_ranges=["10.1.0.0/16"])],
+            },
+            [],
+        ),
+        # SSH from the admin range only
+        (
+            {
+                "action": "allow",
+                "match": [
+                    {"layer4_configs": [{"ip_protocol": "tcp", "ports": ["22"]}], "src_ip_ranges": [ADMIN]}
+                ],
+            },
+            [],
+        ),
+        (
+            {
+                "action": "allow",
+                "match": [
+                    {
+                        "layer4_configs": [{"ip_protocol": "tcp", "ports": ["22"]}, {"ip_protocol": "udp"}],
+                        "src_ip_ranges": [ADMIN],
+                    }
+                ],
+            },
+            [("match[0].src_ip_ranges[0]", False)],
+        ),
+        # no source of any sort
+        ({"action": "allow", "match": [_tf_match()]}, [("match.src_ip_ranges", False)]),
+    ],
+)
+def test_google_firewall_policy_rule(
+    after: dict[str, Any], expected: list[Any], small_catalog: Catalog
+) -> None:
+    resource = terraform_resource(POLICY_RULE, {"direction": "INGRESS", "priority": 1000, **after})
+    assert sorted(set(_verdicts(resource, small_catalog))) == sorted(expected)
+
+
+def test_google_firewall_policy_rule_pulumi_shape(small_catalog: Catalog) -> None:
+    """pulumi-gcp sends `match` as one object and `layer4Configs` in camelCase."""
+    resource = pulumi_resource(
+        "gcp:compute/firewallPolicyRule:FirewallPolicyRule",
+        {
+            "action": "allow",
+            "direction": "INGRESS",
+            "priority": 100,
+            "match": {"layer4Configs": [{"ipProtocol": "all"}], "srcIpRanges": ["10.0.0.0/8", "::/0"]},
+        },
+    )
+    assert _verdicts(resource, small_catalog) == [("match.src_ip_ranges[1]", False)]

@@ -77,6 +77,12 @@ EXPECTED_BAD: dict[str, set[tuple[str, str, str | None]]] = {
         ("no-public-ingress", "google_compute_firewall.fw_no_source", "source_ranges"),
         ("no-public-ingress", "google_compute_firewall.fw_admin_wide", "source_ranges[0]"),
         ("no-public-ingress", "google_compute_firewall.fw_all_protocols", "source_ranges[0]"),
+        # a firewall-policy rule admitting whole countries
+        (
+            "no-public-ingress",
+            "google_compute_network_firewall_policy_rule.https_from_countries",
+            "match[0].src_region_codes[0]",
+        ),
         ("no-plaintext-secret", "google_compute_instance.app_secret", "metadata_startup_script"),
         ("no-us-controlled-service", "google_compute_instance.app_us", "metadata.user-data"),
     },
@@ -84,6 +90,7 @@ EXPECTED_BAD: dict[str, set[tuple[str, str, str | None]]] = {
         ("no-public-ingress", "fw-ssh-world", "source_ranges[0]"),
         ("no-public-ingress", "fw-no-source", "source_ranges"),
         ("no-public-ingress", "fw-admin-wide", "source_ranges[0]"),
+        ("no-public-ingress", "https-from-countries", "match.src_region_codes[0]"),
         ("no-plaintext-secret", "app-secret", "metadata_startup_script"),
         ("no-us-controlled-service", "app-us", "metadata.user-data"),
     },

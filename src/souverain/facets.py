@@ -37,6 +37,9 @@ class IngressRule:
     """Each source CIDR as written (UNKNOWN if unknown until apply) with its path; empty when none is set."""
     from_group: bool
     """Its source is restricted to other groups, tags or accounts, so an empty `sources` admits no address."""
+    named_sources: tuple[tuple[str, str, str], ...]
+    """Sources that are not CIDRs, as (path, `public` or `unclear`, why): internet hosts named by domain,
+    country or threat list (public), address groups kept in another resource (unclear)."""
     no_source: str
     """What a rule with neither sources nor groups admits: `any` or `unclear`."""
     no_source_reason: str
@@ -252,6 +255,18 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
         for field in rule_set.get("groups", ())
         for _, value in _read(field, props, block)
     )
+    named: list[tuple[str, str, str]] = []
+    for means in ("public", "unclear"):
+        spec = rule_set.get(f"{means}_sources") or {}
+        for field in spec.get("fields", ()):
+            wheres = [where for where, value in _read(field, props, block) if _plain(value) not in (None, "")]
+            if wheres:
+                named.append((wheres[0], means, str(spec["reason"])))
+    scope = rule_set.get("internet_scope")
+    if scope and not found and not from_group and not named:
+        for where, value in _read(scope["field"], props, block)[:1]:
+            if _matches(_plain(value), scope["values"]) is not False:
+                named.append((where, "public", str(scope["reason"])))
     protocol_spec = rule_set.get("protocol") or {}
     protocol = _first(protocol_spec.get("field"), props, block)
     if protocol is None:
@@ -264,6 +279,7 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
         source_field=source_field,
         sources=tuple(found),
         from_group=from_group,
+        named_sources=tuple(named),
         no_source=str(no_source["means"]),
         no_source_reason=str(no_source["reason"]),
         protocol=protocol,

@@ -570,3 +570,49 @@ def test_google_firewall_policy_rule_pulumi_shape(small_catalog: Catalog) -> Non
         },
     )
     assert _verdicts(resource, small_catalog) == [("match.src_ip_ranges[1]", False)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # the legacy SDK's zero values for what the configuration leaves unset: port 0, empty strings
+        (
+            {
+                "action": "accept",
+                "ip": "",
+                "ip_range": ADMIN,
+                "port": 0,
+                "port_range": "22-22",
+                "protocol": "TCP",
+            },
+            [],
+        ),
+        (
+            {"action": "accept", "ip": "", "ip_range": ADMIN, "port": 0, "port_range": "", "protocol": "TCP"},
+            [("inbound_rule[0].ip_range", False)],
+        ),
+        (
+            {"action": "accept", "ip": "", "ip_range": "", "port": 443, "port_range": "", "protocol": "TCP"},
+            [("inbound_rule[0].ip_range", False)],
+        ),
+        # null for unset, as a Pulumi bridge or a newer SDK writes it
+        (
+            {
+                "action": "accept",
+                "ip": None,
+                "ip_range": ADMIN,
+                "port": 22,
+                "port_range": None,
+                "protocol": "TCP",
+            },
+            [],
+        ),
+    ],
+)
+def test_scaleway_rules_as_terraform_plans_them(
+    rule: dict[str, Any], expected: list[Any], small_catalog: Catalog
+) -> None:
+    resource = terraform_resource(
+        "scaleway_instance_security_group", {"inbound_default_policy": "drop", "inbound_rule": [rule]}
+    )
+    assert _verdicts(resource, small_catalog) == expected

@@ -177,9 +177,12 @@ def _port_ranges(
             return None
         return ((low if low is not None else high, high if high is not None else low),)
     ranges: list[PortRange] = []
+    zero_is_unset = spec.get("zero") == "unset"
     for field in spec.get("fields", ()):
         for _, value in _read(field, resource, block):
             value = _plain(value)
+            if zero_is_unset and value in (0, "0"):
+                continue
             if value is UNKNOWN:
                 ranges.append((UNKNOWN, UNKNOWN))
             elif isinstance(value, str) and "-" in value.strip()[1:]:

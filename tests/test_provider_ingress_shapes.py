@@ -284,6 +284,18 @@ RULE = "outscale_security_group_rule"
             {"ip_protocol": True},
             [("ip_range", True)],
         ),
+        # the legacy SDK's zero values for an unset protocol and ports: every protocol, not SSH
+        (
+            {
+                "flow": "Inbound",
+                "ip_protocol": "",
+                "from_port_range": 0,
+                "to_port_range": 0,
+                "ip_range": ADMIN,
+            },
+            None,
+            [("ip_range", False)],
+        ),
         # flow unknown until apply: judged as inbound, marked unknown
         (
             {"ip_protocol": "tcp", "from_port_range": 80, "to_port_range": 80, "ip_range": "0.0.0.0/0"},

@@ -272,7 +272,7 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
                 named.append((where, "public", str(scope["reason"])))
     protocol_spec = rule_set.get("protocol") or {}
     protocol = _first(protocol_spec.get("field"), props, block)
-    if protocol is None:
+    if protocol is None or protocol == "":  # the legacy SDK writes an unset string as ""
         protocol = protocol_spec.get("unset")
     no_source = rule_set.get("no_source") or {"means": "unclear", "reason": "it names no source"}
     if block is UNKNOWN:

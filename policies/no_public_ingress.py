@@ -282,8 +282,9 @@ POLICY = Policy(
         "agency's declared admin ranges, so that every administrative flow is filtered and traced."
     ),
     remediation=(
-        "Restrict remote_ip_prefix to a private range or use remote_group_id (another security group). "
-        "For the bastion, allow tcp/22 only, from ranges declared in the policy config "
+        "Restrict the rule's source (remote_ip_prefix, ip_range, source_ranges, allowed_cidrs...) to a "
+        "private range, or to another security group or tag; set a Scaleway group's inbound_default_policy "
+        "to drop. For the bastion, allow tcp/22 only, from ranges declared in the policy config "
         '(`{"no-public-ingress": {"adminRanges": ["198.51.100.0/24"]}}`).'
     ),
     requirements=("SecNumCloud 3.2 §13.2", "SecNumCloud 3.2 §12.12"),

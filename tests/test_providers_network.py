@@ -10,11 +10,14 @@ tests/fixtures/catalogs/providers.yaml, the admin range 198.51.100.0/24.
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
+from souverain.cli.main import main
 from souverain.policies import ALL_POLICIES
 
 from souverain._data import package_data_text
@@ -204,3 +207,22 @@ def test_shipped_data_writes_no_key_twice(name: str) -> None:
 def test_a_key_written_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="provider_kinds"):
         yaml.load("provider_kinds: {a: 1}\nprovider_kinds: {b: 2}\n", Loader=_StrictLoader)  # noqa: S506
+
+
+@pytest.mark.parametrize("provider", ["scaleway", "s3ns", "outscale", "ovhcloud"])
+def test_souverain_check_fails_the_bad_stack_and_passes_its_twin(provider: str, tmp_path: Path) -> None:
+    """What a pipeline sees: exit 1 with the findings in the JSON report, exit 0 for the twin."""
+    config = tmp_path / "policy-config.json"
+    config.write_text('{"no-public-ingress": {"adminRanges": ["198.51.100.0/24"]}}', encoding="utf-8")
+    catalog = FIXTURES / "catalogs" / "providers.yaml"
+    for variant, code in (("bad", 1), ("compliant", 0)):
+        for path in sorted((PROVIDERS / provider).glob(f"*-{variant}.json")):
+            args = ["check", str(path), "--catalog", str(catalog), "--replace-catalog"]
+            result = CliRunner().invoke(main, [*args, "--policy-config", str(config), "--format", "json"])
+            assert result.exit_code == code, (path.name, result.output[-500:])
+            policies = {finding["policy"] for finding in json.loads(result.output)["findings"]}
+            assert policies == (
+                {"no-public-ingress", "no-plaintext-secret", "no-us-controlled-service", "qualified-region"}
+                if variant == "bad"
+                else set()
+            ), path.name

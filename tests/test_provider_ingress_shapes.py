@@ -4,14 +4,17 @@ deprecated fields, ranges, unknown values, rules that admit nothing. Verdicts wr
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 import pytest
-from conftest import context, pulumi_resource, terraform_resource
+from conftest import SMALL_CATALOG, context, pulumi_resource, terraform_resource
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from souverain.policies import no_plaintext_secret, no_public_ingress
 
 from souverain import facets
-from souverain.catalog import Catalog
+from souverain.catalog import Catalog, load_catalog
 from souverain.kinds import kind_of
 from souverain.model import Resource
 from souverain.policy import Settings
@@ -628,3 +631,81 @@ def test_scaleway_rules_as_terraform_plans_them(
         "scaleway_instance_security_group", {"inbound_default_policy": "drop", "inbound_rule": [rule]}
     )
     assert _verdicts(resource, small_catalog) == expected
+
+
+# --- Hostile shapes ---------------------------------------------------------------------------------------
+
+
+def _field_names() -> list[str]:
+    """Every property name `facets.yaml` mentions (`match.src_ip_ranges` gives `match`, `src_ip_ranges`)."""
+    names: set[str] = set()
+    stack: list[Any] = [facets._table()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and re.fullmatch(r"\^?[a-z][a-z0-9_]*(\.[a-z0-9_*]+)*", item):
+            names.update(part for part in item.lstrip("^").split(".") if part != "*")
+    return sorted(names)
+
+
+FIELD_NAMES = _field_names()
+
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "22",
+            "22-23",
+            "-",
+            "0.0.0.0/0",
+            "::/0",
+            ADMIN,
+            "tcp",
+            "ANY",
+            "accept",
+            "INGRESS",
+            "allow",
+            "Inbound",
+            "not a cidr",
+            UNKNOWN_SENTINEL,
+        ]
+    ),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(st.sampled_from(FIELD_NAMES), children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    type_token=st.sampled_from(sorted({*facets._ingress_types(), *facets._boot_data_types()})),
+    inputs=st.dictionaries(st.sampled_from(FIELD_NAMES), _VALUES, max_size=6),
+)
+def test_any_shape_of_any_provider_type_is_judged_without_error(
+    type_token: str, inputs: dict[str, Any]
+) -> None:
+    """A plan is untrusted input: whatever a provider type's properties hold, the policies return verdicts."""
+    catalog = _CATALOG.setdefault("small", load_catalog([SMALL_CATALOG], replace=True))
+    resource = (
+        pulumi_resource(type_token, inputs) if ":" in type_token else terraform_resource(type_token, inputs)
+    )
+    for violation in no_public_ingress.check(resource, context(catalog, SETTINGS)):
+        assert isinstance(violation.message, str)
+    for violation in no_plaintext_secret.check([resource], context(catalog)):
+        assert isinstance(violation.message, str)
+
+
+_CATALOG: dict[str, Catalog] = {}

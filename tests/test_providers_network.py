@@ -105,7 +105,7 @@ EXPECTED_BAD: dict[str, set[tuple[str, str, str | None]]] = {
         ("no-plaintext-secret", "outscale_vm.app_secret", "user_data"),
         ("no-us-controlled-service", "outscale_vm.app_us", "user_data"),
     },
-    "ovhcloud/tofu-plan-bad.json": {
+    "ovh/tofu-plan-bad.json": {
         ("no-public-ingress", "ovh_cloud_security_group.web", "rule[0].remote_ip_prefix"),
         # no remote_ip_prefix nor remote_group_id: Neutron admits every address
         ("no-public-ingress", "ovh_cloud_security_group.web", "rule[1].remote_ip_prefix"),
@@ -114,7 +114,7 @@ EXPECTED_BAD: dict[str, set[tuple[str, str, str | None]]] = {
         ("no-plaintext-secret", "ovh_cloud_project_instance.app_secret", "user_data"),
         ("no-us-controlled-service", "ovh_cloud_project_instance.app_us", "user_data"),
     },
-    "ovhcloud/pulumi-preview-bad.json": {
+    "ovh/pulumi-preview-bad.json": {
         ("no-public-ingress", "sg-web", "rules[0].remote_ip_prefix"),
         ("no-public-ingress", "sg-web", "rules[1].remote_ip_prefix"),
         ("no-public-ingress", "lb-web", "listeners[0].allowed_cidrs"),
@@ -138,7 +138,7 @@ BAD_REGION = {
     "scaleway": "nl-ams",
     "s3ns": "u-france-west9",
     "outscale": "eu-west-2",
-    "ovhcloud": "GRA11",
+    "ovh": "GRA11",
 }
 """The region each bad fixture is in: not qualified in the test catalog. The compliant twins are in the
 qualified one."""
@@ -180,7 +180,7 @@ def test_the_bad_region_is_reported_on_every_cloud_resource(name: str, catalog: 
 def test_every_fixture_is_read_with_the_provider_kinds(catalog: Catalog) -> None:
     """The fixtures' types are mapped: a resource of an unmapped type would pass the kind-based policies
     unseen."""
-    for path in sorted(PROVIDERS.glob("*/*.json")):
+    for path in sorted([*PROVIDERS.glob("*/tofu-plan-*.json"), *PROVIDERS.glob("*/pulumi-preview-*.json")]):
         plan = parse_plan(load_json_file(path, str(path)), str(path))
         unmapped = [r.type for r in plan.resources if r.is_cloud_resource and r.kind is None]
         assert unmapped == [], path
@@ -209,7 +209,7 @@ def test_a_key_written_twice_is_refused() -> None:
         yaml.load("provider_kinds: {a: 1}\nprovider_kinds: {b: 2}\n", Loader=_StrictLoader)  # noqa: S506
 
 
-@pytest.mark.parametrize("provider", ["scaleway", "s3ns", "outscale", "ovhcloud"])
+@pytest.mark.parametrize("provider", ["scaleway", "s3ns", "outscale", "ovh"])
 def test_souverain_check_fails_the_bad_stack_and_passes_its_twin(provider: str, tmp_path: Path) -> None:
     """What a pipeline sees: exit 1 with the findings in the JSON report, exit 0 for the twin."""
     config = tmp_path / "policy-config.json"

@@ -15,7 +15,7 @@ from souverain.policies import no_plaintext_secret, no_public_ingress
 
 from souverain import facets
 from souverain.catalog import Catalog, load_catalog
-from souverain.kinds import kind_of
+from souverain.engine import evaluate
 from souverain.model import Resource
 from souverain.policy import Settings
 
@@ -364,14 +364,46 @@ def test_ovh_security_group(rule: dict[str, Any], expected: list[Any], small_cat
 # --- The data and the kinds agree ------------------------------------------------------------------------
 
 
-def test_every_type_with_an_ingress_shape_is_of_a_kind_the_policy_judges() -> None:
-    """The engine skips kinds a policy does not declare: a shape on a type of another kind would never be
-    read, and its rules would pass unseen."""
-    types = list(facets._by_type("ingress"))
-    assert len(types) >= 10
-    for type_token in types:
-        assert no_public_ingress.POLICY.applies_to is not None
-        assert no_public_ingress.POLICY.applies_to(kind_of(type_token)), type_token
+OPEN_TO_THE_INTERNET: dict[str, dict[str, Any]] = {
+    "scaleway-security-group": {"inbound_default_policy": "accept"},
+    "scaleway-security-group-rules": {"inbound_rule": [{"action": "accept", "ip_range": "0.0.0.0/0"}]},
+    "google-firewall": {"source_ranges": ["0.0.0.0/0"], "allow": [{"protocol": "tcp"}]},
+    "google-firewall-policy-rule": {
+        "action": "allow",
+        "direction": "INGRESS",
+        "match": [{"src_ip_ranges": ["0.0.0.0/0"], "layer4_configs": [{"ip_protocol": "all"}]}],
+    },
+    "outscale-security-group-rule": {"flow": "Inbound", "ip_range": "0.0.0.0/0"},
+    "ovh-security-group": {"rule": [{"direction": "INGRESS", "remote_ip_prefix": "0.0.0.0/0"}]},
+    "ovh-project-load-balancer": {
+        "network": {"private": {"floating_ip_create": {}}},
+        "listeners": [{"port": 443}],
+    },
+}
+"""Per shape of `facets.yaml`, properties that open it to the whole internet."""
+
+
+def test_the_engine_judges_every_type_with_an_ingress_shape(small_catalog: Catalog) -> None:
+    """Run through the engine (which skips the kinds a policy does not declare, or indexes them for a
+    stack policy): a type whose shape is in `facets.yaml` but whose kind the policy never reads would
+    let its rules pass unseen."""
+    shapes = facets._table()["ingress"]
+    assert set(shapes) == set(OPEN_TO_THE_INTERNET)
+    judged = 0
+    for name, shape in shapes.items():
+        for type_token in shape["types"]:
+            props = OPEN_TO_THE_INTERNET[name]
+            resource = (
+                pulumi_resource(type_token, props)
+                if ":" in type_token
+                else terraform_resource(type_token, props)
+            )
+            findings = evaluate(
+                [resource], small_catalog, [no_public_ingress.POLICY], settings=SETTINGS
+            ).findings
+            assert [f.policy for f in findings] != [], type_token
+            judged += 1
+    assert judged >= 15
 
 
 # --- Boot data ------------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_the_bad_region_is_reported_on_every_cloud_resource(name: str, catalog: 
     findings = [f for f in _findings(PROVIDERS / name, catalog) if f.policy == "qualified-region"]
     region = BAD_REGION[name.split("/")[0]]
     assert {f.resource for f in findings} == cloud
-    assert all(f"region {region!r} is not SecNumCloud-qualified" in f.message for f in findings)
+    assert all(f"{region!r} is not SecNumCloud-qualified" in f.message for f in findings)
     assert len(cloud) >= 3
 
 

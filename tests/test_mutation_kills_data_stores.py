@@ -1,8 +1,8 @@
 """Every data store of kinds.yaml's list is guarded, one by one; resources that hold no data are not.
 
 Removing any entry from `data_stores` (tools/mutation.py does, in turn) must fail a test here: the list is
-written out by hand below, with the type tokens of pulumi-openstack 5.x and terraform-provider-openstack
-3.x, never read from kinds.yaml.
+written out by hand below, with type tokens of pulumi-openstack 5.x, terraform-provider-openstack 3.x and
+the other providers' data resources, never read from kinds.yaml.
 """
 
 from __future__ import annotations
@@ -28,9 +28,13 @@ DATA_STORES = [
     ("share", "openstack:sharedfilesystem/share:Share"),
     ("share", "openstack_sharedfilesystem_share_v2"),
     ("database", "openstack:database/instance:Instance"),
-    ("database", "openstack:database/database:Database"),
     ("database", "openstack_db_instance_v1"),
-    ("database", "openstack_db_database_v1"),
+    ("database", "gcp:sql/databaseInstance:DatabaseInstance"),
+    # A logical database inside a database instance: its tables go with it.
+    ("database_schema", "openstack:database/database:Database"),
+    ("database_schema", "openstack_db_database_v1"),
+    ("database_schema", "gcp:sql/database:Database"),
+    ("database_schema", "scaleway_rdb_database"),
     # Barbican: a secret's payload, a container of them, an ordered key exist nowhere else once deleted.
     ("secret", "openstack:keymanager/secretV1:SecretV1"),
     ("secret", "openstack_keymanager_secret_v1"),
@@ -38,6 +42,13 @@ DATA_STORES = [
     ("secret_container", "openstack_keymanager_container_v1"),
     ("key_order", "openstack:keymanager/orderV1:OrderV1"),
     ("key_order", "openstack_keymanager_order_v1"),
+    # The providers' own key managers and secrets managers: a deleted key makes what it encrypted unreadable.
+    ("kms_key", "gcp:kms/cryptoKey:CryptoKey"),
+    ("kms_key", "scaleway_key_manager_key"),
+    ("secrets_manager_secret", "gcp:secretmanager/secret:Secret"),
+    ("secrets_manager_secret", "ovh_cloud_key_manager_secret"),
+    ("secret_version", "gcp:secretmanager/secretVersion:SecretVersion"),
+    ("secret_version", "scaleway_secret_version"),
 ]
 
 HOLD_NO_DATA = [

@@ -301,7 +301,7 @@ def run_data_stores() -> Outcome:
     original = KINDS_FILE.read_text(encoding="utf-8")
     match = _DATA_STORES_LINE.search(original)
     if match is None:
-        raise SystemExit(f"tools/mutation.py: no one-line `data_stores: [...]` in {relative}")
+        raise SystemExit(f"tools/mutation.py: no `data_stores: [...]` list in {relative}")
     entries = [entry.strip() for entry in match["items"].split(",") if entry.strip()]
     outcome = Outcome(DATA_STORES)
     try:

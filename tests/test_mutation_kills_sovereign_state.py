@@ -83,3 +83,85 @@ def test_only_the_stack_resource_carries_the_projects_settings(catalog: Catalog)
 def test_a_stack_without_backend_or_secrets_settings_is_not_judged(catalog: Catalog) -> None:
     """Plan files carry none of the project's settings, not even ESC imports: nothing to judge."""
     assert _violations(_stack(environments=["hdh/prod"]), catalog) == []
+
+
+US_HOST = "run by Hyperscaler Inc. (US), a US-controlled service (Hyperscaler (US))"
+"""How the test catalog (state-services.yaml) names the US hyperscaler in a finding."""
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        # A query parameter given twice counts once, the first time, as gocloud.dev reads it (url.Values.Get).
+        ("s3://state?region=eu-west-3&region=us-east-1", "s3.eu-west-3.amazonaws.com"),
+        (
+            "s3://state?endpoint=s3.eu-west-3.amazonaws.com&endpoint=s3.snc.acme.test",
+            "s3.eu-west-3.amazonaws.com",
+        ),
+        ("azblob://state?storage_account=first&storage_account=second", "first.blob.core.windows.net"),
+    ],
+)
+def test_the_first_of_a_repeated_query_parameter_counts(catalog: Catalog, url: str, host: str) -> None:
+    [violation] = _violations(_stack(backend_url=url, secrets_provider="passphrase"), catalog)
+    assert f" is {host}, " in violation.message
+
+
+def test_a_repeated_endpoint_does_not_hide_the_first(catalog: Catalog) -> None:
+    url = "s3://state?endpoint=s3.snc.acme.test&endpoint=s3.eu-west-3.amazonaws.com"
+    assert _violations(_stack(backend_url=url, secrets_provider="passphrase"), catalog) == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "message"),
+    [
+        (
+            "awskms://alias/state?region=eu-west-3",
+            f"the secrets provider (AWS KMS) is kms.eu-west-3.amazonaws.com, {US_HOST}",
+        ),
+        (
+            "awskms://alias/state?region=eu-west-3&region=us-east-1",
+            f"the secrets provider (AWS KMS) is kms.eu-west-3.amazonaws.com, {US_HOST}",
+        ),
+        ("awskms://alias/state", f"the secrets provider (AWS KMS) is kms.amazonaws.com, {US_HOST}"),
+        (
+            "azurekeyvault://hdh.vault.azure.net/keys/state",
+            f"the secrets provider (Azure Key Vault) is hdh.vault.azure.net, {US_HOST}",
+        ),
+        (
+            "gcpkms://projects/p/locations/europe-west9/keyRings/r/cryptoKeys/state",
+            f"the secrets provider (Google Cloud KMS) is cloudkms.googleapis.com, {US_HOST}",
+        ),
+    ],
+)
+def test_a_cloud_kms_is_named_by_the_host_its_api_calls_reach(
+    catalog: Catalog, provider: str, message: str
+) -> None:
+    found = _violations(_stack(backend_url=SOVEREIGN_S3, secrets_provider=provider), catalog)
+    assert [(violation.path, violation.message) for violation in found] == [("secrets_provider", message)]
+
+
+def test_an_unsupported_secrets_provider_scheme_is_named(catalog: Catalog) -> None:
+    [violation] = _violations(
+        _stack(backend_url=SOVEREIGN_S3, secrets_provider="keybase://me/state"), catalog
+    )
+    assert violation.message == "the secrets provider scheme 'keybase' is not one Pulumi supports"
+
+
+def test_a_self_hosted_backend_with_the_default_secrets_provider_uses_that_service(catalog: Catalog) -> None:
+    """An https backend is a Pulumi Cloud, whose service holds the default secrets' key: both are judged."""
+    found = _violations(_stack(backend_url="https://api.pulumi.com", secrets_provider="default"), catalog)
+    assert [violation.path for violation in found] == ["backend_url", "secrets_provider"]
+    assert " is api.pulumi.com, " in found[1].message
+
+
+def test_esc_environments_of_a_diy_backend_are_pulumi_clouds(catalog: Catalog) -> None:
+    """A DIY backend has no ESC: environments come from Pulumi Cloud, not from the bucket's host."""
+    resource = _stack(backend_url=SOVEREIGN_S3, secrets_provider="passphrase", environments=["hdh/prod"])
+    [violation] = _violations(resource, catalog)
+    assert violation.path == "environments"
+    assert " is api.pulumi.com, " in violation.message
+
+
+def test_a_stack_with_only_a_backend_setting_is_judged(catalog: Catalog) -> None:
+    [violation] = _violations(_stack(backend_url="https://api.pulumi.com"), catalog)
+    assert violation.path == "backend_url"

@@ -39,6 +39,7 @@ def _resource(own: Any = None, provider_region: Any = None, *, provider: bool = 
         (Secret(""), "SNC-LYS-1", ("SNC-LYS-1", "provider")),
         (42, "SNC-LYS-1", ("SNC-LYS-1", "provider")),  # not a name
         (None, "", (None, None)),
+        (None, 42, (None, None)),  # a provider setting that is not a name is no region
         (None, None, (None, None)),
     ],
 )

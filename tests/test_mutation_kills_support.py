@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from souverain.policies._support import gather_string_leaves, provider_uses
+from souverain.policies._support import gather_string_leaves, parse_network, provider_uses, url_host
 
 from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret
 
@@ -42,6 +42,11 @@ from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret
         ({"hosts": Secret(["h1.example", "h2"])}, {"h1.example"}, set()),
         ({"empty": "", "unknown": UNKNOWN, "ratio": 0.5}, set(), set()),
         ({"nested": [[{"token": "x:y"}]]}, {"x:y"}, {"token"}),
+        (
+            {"api": "api.example.org", "port": "8080", "ns": ["dns.example", "9"]},
+            {"api.example.org", "dns.example"},
+            {"api", "port", "ns"},
+        ),
     ],
 )
 def test_string_leaves(properties: dict[str, Any], host_like: set[str], keys_in_clear: set[str]) -> None:
@@ -104,3 +109,37 @@ def test_every_distinct_configuration_after_known_ones_is_listed() -> None:
         "openstack (default)",
     ]
     assert uses[2].properties == {"auth_url": "https://backup.example/v3"}
+    assert all(use.subject.is_provider for use in uses)  # a stand-in stands for a provider
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://auth.example:5000/v3", "auth.example"),
+        ("auth.example/v3", "auth.example"),
+        ("https://AUTH.example./v3", "auth.example"),
+        ("https://[2001:db8::1]:5000/v3", "2001:db8::1"),
+        ("https://[2001:db8::1/v3", None),  # an unclosed IPv6 literal is no URL
+        ("   ", None),
+        ("file:///etc/clouds.yaml", None),
+    ],
+)
+def test_url_host(url: str, host: str | None) -> None:
+    assert url_host(url) == host
+
+
+@pytest.mark.parametrize(
+    ("text", "network"),
+    [
+        ("10.1.2.3/8", "10.0.0.0/8"),  # host bits set, as people write a host's own CIDR
+        ("2001:db8::1/32", "2001:db8::/32"),
+        (" 192.0.2.7 ", "192.0.2.7/32"),
+        ("not-a-network", None),
+        ("10.0.0.0/33", None),
+    ],
+)
+def test_parse_network(text: str, network: str | None) -> None:
+    import ipaddress
+
+    parsed = parse_network(text)
+    assert parsed == (ipaddress.ip_network(network) if network else None)

@@ -212,3 +212,12 @@ def test_what_stores_nothing_is_not_judged(twins: Catalog) -> None:
     component = _in_twin(VOLUME, {"size": 10})  # a volume-typed component holds nothing itself
     component.custom = False
     assert _violations(component, twins) == []
+
+
+@pytest.mark.parametrize("odd", [["luks"], {"name": "luks"}, 7, True])
+def test_a_volume_type_that_is_not_a_name_is_a_finding_not_a_crash(twins: Catalog, odd: object) -> None:
+    """A hostile or broken plan may put anything there: not a type the catalog lists, so not encrypted."""
+    [violation] = _violations(_in_twin(VOLUME, {"size": 10, "volumeType": odd}), twins)
+    assert violation.message == (
+        f"volume_type {odd!r} is not an encrypted type of Twin A, Twin B (encrypted types: fast-luks, luks)"
+    )

@@ -20,7 +20,7 @@ from souverain.catalog import ipv4_value
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import IPNetwork, parse_network, plain, within
+from ._support import IPNetwork, config_address, parse_network, plain, within
 
 _NON_PUBLIC: tuple[IPNetwork, ...] = tuple(
     network
@@ -346,15 +346,6 @@ def _known_network(context: Context) -> StackNetwork:
     return _stack_network(list(context.resources_by_address.values()), context)
 
 
-_INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
-
-
-def _config_address(address: str) -> str:
-    """A Terraform instance address without its last instance key: state dependencies name resources
-    as configured (`openstack_networking_port_v2.p`), not instances (`...p[0]`)."""
-    return _INSTANCE_KEY.sub("", address)
-
-
 def _closure(source: Resource, network: StackNetwork) -> frozenset[str]:
     """Every address `source` depends on, directly or through other resources of the stack."""
     cached = network.closures.get(source.address)
@@ -368,7 +359,7 @@ def _closure(source: Resource, network: StackNetwork) -> frozenset[str]:
         if address in seen:
             continue
         seen.add(address)
-        seen.add(_config_address(address))
+        seen.add(config_address(address))
         upstream = by_address.get(address)
         if upstream is not None:
             pending.extend(upstream.dependencies)
@@ -391,7 +382,7 @@ def refers_to(source: Resource, value: Any, target: Resource, network: StackNetw
     if isinstance(value, str) and isinstance(target_id, str) and target_id:
         return value == target_id
     closure = _closure(source, network)
-    if target.address in closure or _config_address(target.address) in closure:
+    if target.address in closure or config_address(target.address) in closure:
         return True
     if value is UNKNOWN:
         return False if source.dependencies else None

@@ -493,10 +493,14 @@ def _either(*exposures: Exposure) -> Exposure:
     return next((exposure for exposure in exposures if exposure.reached is None), NOT_REACHED)
 
 
-def _network_exposure(value: Any, holder: Resource, network: StackNetwork) -> Exposure:
+def _network_exposure(
+    value: Any, holder: Resource, network: StackNetwork, *, computed: bool = False
+) -> Exposure:
     """Whether the network `value` names (a property of `holder`) is external, a public network. Only an
     `external` set to true counts: Terraform plans an unset `external` as unknown, so unknown reads as
-    unset (false). A network the stack does not hold cannot be shown internal."""
+    unset (false). A network the stack does not hold cannot be shown internal. `computed`: the attribute
+    is optional and computed (a load balancer's `vip_network_id`), so unknown and tied to no resource of
+    the plan reads as unset too (Terraform plans it unknown; a network from a resource would be tied)."""
     value = plain(value)
     if value is None or value == "":
         return NOT_REACHED
@@ -504,7 +508,7 @@ def _network_exposure(value: Any, holder: Resource, network: StackNetwork) -> Ex
     for net in found:
         if plain(net.get("external")) is True:
             return Exposure(True, f"it is on the external network {net.name}")
-    if found:
+    if found or (computed and value is UNKNOWN and not open_):
         return NOT_REACHED
     if open_ or value is UNKNOWN:
         return Exposure(None, "its network is unknown until apply and may be an external one")
@@ -651,9 +655,9 @@ def _vip_exposure(balancer: Resource, network: StackNetwork) -> Exposure:
         span = source_span(address)
         if span is not None and span_is_public(span):
             return Exposure(True, f"its VIP {address} is a public address")
-    vip_network = balancer.get("vip_network_id")
+    vip_network = balancer.get("vip_network_id")  # optional: the subnet's network when unset
     return _either(
-        _network_exposure(vip_network, balancer, network) if vip_network is not None else NOT_REACHED,
+        _network_exposure(vip_network, balancer, network, computed=True),
         _floating_ip_exposure(balancer, balancer.get("vip_port_id"), network),
     )
 

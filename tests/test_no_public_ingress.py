@@ -12,6 +12,7 @@ from souverain.policies.no_public_ingress import POLICY
 from souverain.catalog import Catalog
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Settings, Violation
+from souverain.readers import parse_plan
 
 RULE = "openstack:networking/secGroupRule:SecGroupRule"
 TF_RULE = "openstack_networking_secgroup_rule_v2"
@@ -617,3 +618,152 @@ def test_listener_whose_exposure_cannot_be_shown(small_catalog: Catalog) -> None
     )
     [violation] = _stack(small_catalog, _tf_lb(), unknown_lb)
     assert violation.unknown
+
+
+# -- Terraform plans that create everything at once: ids unknown, tied by the configuration's references --
+
+
+def _planned(
+    address: str, after: dict[str, Any], unknown: dict[str, Any], refs: dict[str, str]
+) -> tuple[Any, Any]:
+    """A `resource_changes` entry creating `address`, and its `configuration` entry whose expressions
+    refer to other resources (`{"port_id": "openstack_networking_port_v2.vrrp.id"}`)."""
+    kind, name = address.split(".")
+    change = {
+        "address": address,
+        "mode": "managed",
+        "type": kind,
+        "name": name,
+        "provider_name": "registry.terraform.io/terraform-provider-openstack/openstack",
+        "change": {
+            "actions": ["create"],
+            "before": None,
+            "after": after,
+            "after_unknown": {"id": True, **unknown},
+        },
+    }
+    expressions: dict[str, Any] = {key: {"constant_value": value} for key, value in after.items()}
+    for key, ref in refs.items():
+        target = ref.rsplit(".", 1)[0]
+        expressions[key] = {"references": [ref, target]}
+    config = {"address": address, "mode": "managed", "type": kind, "name": name, "expressions": expressions}
+    return change, config
+
+
+def _terraform_plan(*entries: tuple[Any, Any]) -> list[Resource]:
+    document = {
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "resource_changes": [change for change, _ in entries],
+        "configuration": {
+            "provider_config": {
+                "openstack": {"name": "openstack", "expressions": {"region": {"constant_value": "SNC-PAR-1"}}}
+            },
+            "root_module": {"resources": [config for _, config in entries]},
+        },
+    }
+    return parse_plan(document, "plan.json").resources
+
+
+def _tf_stack(catalog: Catalog, resources: list[Resource]) -> list[tuple[str, bool]]:
+    return [
+        (violation.resource.address, violation.unknown)
+        for violation in _stack(catalog, *resources)
+        if violation.resource
+    ]
+
+
+def test_terraform_plan_creating_a_load_balancer_and_its_floating_ip(small_catalog: Catalog) -> None:
+    lb = _planned(
+        "openstack_lb_loadbalancer_v2.web",
+        {"name": "web"},
+        {"vip_port_id": True, "vip_address": True, "vip_network_id": True, "vip_subnet_id": True},
+        {"vip_subnet_id": "openstack_networking_subnet_v2.app.id"},
+    )
+    listener = _planned(
+        "openstack_lb_listener_v2.https",
+        {"protocol": "HTTPS", "protocol_port": 443, "allowed_cidrs": None},
+        {"loadbalancer_id": True},
+        {"loadbalancer_id": "openstack_lb_loadbalancer_v2.web.id"},
+    )
+    fip = _planned(
+        "openstack_networking_floatingip_associate_v2.web",
+        {"floating_ip": "203.0.113.8"},
+        {"port_id": True},
+        {"port_id": "openstack_lb_loadbalancer_v2.web.vip_port_id"},
+    )
+    assert _tf_stack(small_catalog, _terraform_plan(lb, listener, fip)) == [
+        ("openstack_lb_listener_v2.https", False)
+    ]
+    # The internal twin: no floating IP on the VIP, no finding (and no unknown).
+    assert _tf_stack(small_catalog, _terraform_plan(lb, listener)) == []
+
+
+def test_terraform_plan_creating_a_port_without_security_and_its_floating_ip(small_catalog: Catalog) -> None:
+    port = _planned(
+        "openstack_networking_port_v2.vrrp",
+        {"name": "vrrp", "port_security_enabled": False},
+        {"network_id": True},
+        {"network_id": "openstack_networking_network_v2.app.id"},
+    )
+    network = _planned(
+        "openstack_networking_network_v2.app",
+        {"name": "app"},
+        {"external": True, "port_security_enabled": True},
+        {},
+    )
+    web = _planned(
+        "openstack_networking_port_v2.web",
+        {"name": "web"},
+        {"network_id": True, "port_security_enabled": True},
+        {"network_id": "openstack_networking_network_v2.app.id"},
+    )
+    to_vrrp = _planned(
+        "openstack_networking_floatingip_associate_v2.vip",
+        {"floating_ip": "203.0.113.9"},
+        {"port_id": True},
+        {"port_id": "openstack_networking_port_v2.vrrp.id"},
+    )
+    to_web = _planned(
+        "openstack_networking_floatingip_associate_v2.vip",
+        {"floating_ip": "203.0.113.9"},
+        {"port_id": True},
+        {"port_id": "openstack_networking_port_v2.web.id"},
+    )
+    assert _tf_stack(small_catalog, _terraform_plan(network, port, web, to_vrrp)) == [
+        ("openstack_networking_port_v2.vrrp", False)
+    ]
+    assert _tf_stack(small_catalog, _terraform_plan(network, port, web, to_web)) == []
+
+
+def test_terraform_plan_creating_an_address_group_and_its_rule(small_catalog: Catalog) -> None:
+    rule_after = {
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "port_range_min": 443,
+        "port_range_max": 443,
+    }
+    rule_unknown = {
+        "remote_address_group_id": True,
+        "remote_ip_prefix": True,
+        "remote_group_id": True,
+        "security_group_id": True,
+    }
+    rule = _planned(
+        "openstack_networking_secgroup_rule_v2.partners",
+        rule_after,
+        rule_unknown,
+        {"remote_address_group_id": "openstack_networking_address_group_v2.partners.id"},
+    )
+    for addresses, expected in (
+        (["203.0.113.0/24"], [("openstack_networking_secgroup_rule_v2.partners", False)]),
+        (["10.8.0.0/16"], []),
+    ):
+        group = _planned(
+            "openstack_networking_address_group_v2.partners",
+            {"name": "partners", "addresses": addresses},
+            {},
+            {},
+        )
+        assert _tf_stack(small_catalog, _terraform_plan(group, rule)) == expected

@@ -526,6 +526,35 @@ def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
     return not isinstance(expressions, Mapping) or attribute not in expressions
 
 
+_NOT_RESOURCES = frozenset({"var", "local", "each", "count", "path", "terraform", "self", "data", "module"})
+"""First segments of references that name no managed resource of the same module."""
+
+
+def _referenced_resources(declared: Mapping[str, Any]) -> tuple[str, ...]:
+    """The managed resources a resource's configuration refers to (`openstack_networking_port_v2.p` for
+    `port_id = openstack_networking_port_v2.p[0].id`), as its module names them: what Terraform records
+    as the resource's dependencies in the state once applied, known here before it is. Nested blocks are
+    walked; below MAX_DEPTH levels nothing more is looked for."""
+    found: dict[str, None] = {}
+    pending: list[tuple[Any, int]] = [(declared.get("expressions"), 0)]
+    while pending:
+        raw, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(raw, Mapping):
+            refs = raw.get("references")
+            if isinstance(refs, list):
+                for ref in refs:
+                    if isinstance(ref, str):
+                        parts = ref.split(".", 2)
+                        if len(parts) >= 2 and parts[0] not in _NOT_RESOURCES:
+                            found[f"{parts[0]}.{parts[1].split('[', 1)[0]}"] = None
+            pending.extend((value, depth + 1) for key, value in raw.items() if key != "references")
+        elif isinstance(raw, list):
+            pending.extend((item, depth + 1) for item in raw)
+    return tuple(found)
+
+
 def _check_format_version(data: Mapping[str, Any], path: str) -> None:
     version = data.get("format_version")
     if version is None:
@@ -755,10 +784,17 @@ def _change_resources(
             declared = config.resources.get(config_key, {})
             explicit = explicit_deps.get(config_key)
             if explicit is None:
-                explicit = explicit_deps[config_key] = str_tuple(
-                    declared.get("depends_on"),
-                    path,
-                    f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                explicit = explicit_deps[config_key] = tuple(
+                    dict.fromkeys(
+                        [
+                            *str_tuple(
+                                declared.get("depends_on"),
+                                path,
+                                f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                            ),
+                            *_referenced_resources(declared),
+                        ]
+                    )
                 )
             slot = slots[slot_key] = _Slot(module, config_key, package, explicit, _unset(declared, "region"))
         if slot.region_unset and properties.get("region") is UNKNOWN:

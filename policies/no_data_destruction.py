@@ -122,8 +122,9 @@ def _contained_objects(resources: Sequence[Resource]) -> Iterator[Violation]:
 def _container_of(
     resource: Resource, by_name: Mapping[str, Resource], by_address: Mapping[str, Resource]
 ) -> Resource | None:
-    """The destroyed container an object sits in: named by `container_name`, or the one it depends on."""
-    name = plain(resource.get("container_name"))
+    """The destroyed container an object sits in: named by `container_name` (`bucket` for S3-style object
+    stores), or the one it depends on."""
+    name = plain(resource.get("container_name", resource.get("bucket")))
     if isinstance(name, str) and name:
         found = by_name.get(name)
         if found is not None:

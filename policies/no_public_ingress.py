@@ -305,11 +305,29 @@ class StackNetwork:
     rules: list[Resource] = field(default_factory=list)
     by_kind: dict[str, list[Resource]] = field(default_factory=dict)
     by_address: Mapping[str, Resource] = field(default_factory=dict)
+    by_config: dict[str, list[Resource]] | None = None
+    """Resources by Terraform configuration address (instance keys dropped), built on first use."""
     closures: dict[str, frozenset[str]] = field(default_factory=dict)
     """Each resource's transitive dependencies, addresses as written and without instance keys."""
+    bindings: dict[tuple[str, str, str], tuple[list[Resource], bool]] = field(default_factory=dict)
+    """`candidates` answers by (source address, property, target kind)."""
 
     def of(self, kind: str) -> list[Resource]:
         return self.by_kind.get(kind, [])
+
+    def upstream(self, address: str) -> list[Resource]:
+        """The resources a dependency names: the one at that address, or the instances of a configured
+        Terraform resource (state dependencies name `openstack_networking_port_v2.p`, not `...p[0]`)."""
+        found = self.by_address.get(address)
+        if found is not None:
+            return [found]
+        if self.by_config is None:
+            self.by_config = {}
+            for resource in self.by_address.values():
+                key = config_address(resource.address)
+                if key != resource.address:
+                    self.by_config.setdefault(key, []).append(resource)
+        return self.by_config.get(address, [])
 
 
 _MEMO_KEY = "no-public-ingress-network"
@@ -353,55 +371,79 @@ def _closure(source: Resource, network: StackNetwork) -> frozenset[str]:
         return cached
     seen: set[str] = set()
     pending = list(source.dependencies)
-    by_address = network.by_address
     while pending:
         address = pending.pop()
         if address in seen:
             continue
         seen.add(address)
         seen.add(config_address(address))
-        upstream = by_address.get(address)
-        if upstream is not None:
+        for upstream in network.upstream(address):
             pending.extend(upstream.dependencies)
     closure = frozenset(seen)
     network.closures[source.address] = closure
     return closure
 
 
-def refers_to(source: Resource, value: Any, target: Resource, network: StackNetwork) -> bool | None:
-    """Whether `value`, an id-valued property of `source`, is `target`'s id: True, False, or None when the
-    plan cannot tell (an id unknown until apply, from no resource the input names).
-
-    A known id matches the target's known `id` (Terraform plans and states carry it). Otherwise the
-    dependencies decide: a Pulumi input taken from another resource's output, and a Terraform reference,
-    make the source depend on that resource; a value unknown until apply comes from one of them.
-    """
-    if value is None or value == "":
-        return False
-    target_id = plain(target.get("id"))
-    if isinstance(value, str) and isinstance(target_id, str) and target_id:
-        return value == target_id
-    closure = _closure(source, network)
-    if target.address in closure or config_address(target.address) in closure:
-        return True
-    if value is UNKNOWN:
-        return False if source.dependencies else None
-    return False  # a literal id, and the target's is unknown or not in the input
+def _depends_on(addresses: frozenset[str], target: Resource) -> bool:
+    return target.address in addresses or config_address(target.address) in addresses
 
 
-def _candidates(
-    source: Resource, value: Any, targets: Iterable[Resource], network: StackNetwork
+def candidates(
+    source: Resource,
+    value: Any,
+    targets: Sequence[Resource],
+    network: StackNetwork,
+    *,
+    id_key: str = "id",
 ) -> tuple[list[Resource], bool]:
-    """The targets `value` may name, and whether the plan leaves it open (some answer was None)."""
+    """The targets whose id (`id_key`: `id`, or a load balancer's `vip_port_id`) `value`, an id-valued
+    property of `source`, may be; and whether the plan leaves it open (an id unknown until apply that the
+    input ties to no resource).
+
+    A known id matches the targets' known ids (Terraform plans and states carry them). Otherwise the
+    dependencies decide: a Pulumi input taken from another resource's output, and a Terraform reference,
+    make `source` depend on that resource. Targets it depends on directly are the answer; failing those,
+    targets it depends on through other resources (a port through the instance it is attached to).
+    """
+    if value is None or value == "" or not targets:
+        return [], False
     found: list[Resource] = []
-    open_ = False
-    for target in targets:
-        answer = refers_to(source, value, target, network)
-        if answer is None:
-            open_ = True
-        elif answer:
-            found.append(target)
-    return found, open_
+    without_id: list[Resource] = []
+    if isinstance(value, str):
+        for target in targets:
+            target_id = plain(target.get(id_key))
+            if isinstance(target_id, str) and target_id:
+                if value == target_id:
+                    found.append(target)
+            else:
+                without_id.append(target)
+        if found or not without_id:
+            return found, False
+    else:
+        without_id = list(targets)  # an id unknown until apply may be any target's
+    # A known id that names no target whose id is known may still be one of the others, which have none
+    # to compare (Pulumi inputs, ids allocated at apply): dependencies decide, as for an unknown id.
+    direct = frozenset([*source.dependencies, *map(config_address, source.dependencies)])
+    found = [target for target in without_id if _depends_on(direct, target)]
+    if not found:
+        closure = _closure(source, network)
+        found = [target for target in without_id if _depends_on(closure, target)]
+    if found:
+        return found, False
+    return [], value is UNKNOWN and not source.dependencies
+
+
+def _bound(
+    source: Resource, key: str, kind: str, network: StackNetwork, *, id_key: str = "id"
+) -> tuple[list[Resource], bool]:
+    """`candidates` for `source`'s property `key` among the stack's resources of `kind`, memoized."""
+    memo_key = (source.address, key, kind)
+    answer = network.bindings.get(memo_key)
+    if answer is None:
+        answer = network.bindings[memo_key] = candidates(
+            source, plain(source.get(key)), network.of(kind), network, id_key=id_key
+        )
+    return answer
 
 
 # -- address groups -------------------------------------------------------------------------------------
@@ -413,7 +455,7 @@ def _address_groups_for(value: Any, context: Context, rule: Resource | None) -> 
     network = _known_network(context)
     groups = network.of("address_group")
     if rule is not None:
-        return _candidates(rule, value, groups, network)
+        return candidates(rule, value, groups, network)
     if isinstance(value, str):
         return [group for group in groups if plain(group.get("id")) == value], False
     return [], value is UNKNOWN
@@ -504,7 +546,7 @@ def _network_exposure(
     value = plain(value)
     if value is None or value == "":
         return NOT_REACHED
-    found, open_ = _candidates(holder, value, network.of("network"), network)
+    found, open_ = candidates(holder, value, network.of("network"), network)
     for net in found:
         if plain(net.get("external")) is True:
             return Exposure(True, f"it is on the external network {net.name}")
@@ -517,45 +559,44 @@ def _network_exposure(
     )
 
 
-def _floating_ip_exposure(target: Resource, port_value: Any, network: StackNetwork) -> Exposure:
-    """Whether a floating IP of the stack is bound to a port: `target` itself when `port_value` is None,
-    else the port whose id `target` holds in `port_value` (a load balancer's `vip_port_id`). A compute
-    association (`instance_id`) reaches the ports of its instance."""
+def _floating_ip_exposure(port: Resource, network: StackNetwork) -> Exposure:
+    """Whether a floating IP of the stack is bound to `port`: by its `port_id`, or by a compute
+    association's `instance_id` on an instance the port is attached to."""
     open_why = ""
     for fip in (*network.of("floating_ip"), *network.of("floating_ip_association")):
-        value = plain(fip.get("port_id"))
-        if value is None or value == "":
-            continue
-        if port_value is None:
-            answer = refers_to(fip, value, target, network)
-        else:
-            answer = _same_id(fip, value, target, plain(port_value), network)
-        if answer:
+        ports, open_ = _bound(fip, "port_id", "port", network)
+        if any(bound is port for bound in ports):
             return Exposure(True, f"floating IP {fip.name} is bound to it")
-        if answer is None:
+        if open_:
             open_why = f"floating IP {fip.name} is bound to a port unknown until apply, which may be it"
-    if port_value is None:
-        for instance in network.of("instance"):
-            if _instance_holds_port(instance, target, network):
-                exposure = _instance_floating_ip(instance, network)
-                if exposure.reached:
-                    return Exposure(True, f"{exposure.why} (through instance {instance.name})")
-                if exposure.reached is None:
-                    open_why = exposure.why
+    for instance in network.of("instance"):
+        if _instance_holds_port(instance, port, network):
+            exposure = _instance_floating_ip(instance, network)
+            if exposure.reached:
+                return Exposure(True, f"{exposure.why} (through instance {instance.name})")
+            if exposure.reached is None:
+                open_why = exposure.why
     return Exposure(None, open_why) if open_why else NOT_REACHED
 
 
-def _same_id(source: Resource, value: Any, owner: Resource, owned: Any, network: StackNetwork) -> bool | None:
-    """Whether `value` (a property of `source`) is the id `owned` that `owner` holds (a VIP port id)."""
-    if isinstance(value, str) and isinstance(owned, str) and value and owned:
-        return value == owned
-    return refers_to(source, value, owner, network)
+def _vip_floating_ip(balancer: Resource, network: StackNetwork) -> Exposure:
+    """Whether a floating IP of the stack is bound to a load balancer's VIP port (`vip_port_id`)."""
+    open_why = ""
+    for fip in (*network.of("floating_ip"), *network.of("floating_ip_association")):
+        balancers, open_ = _bound(fip, "port_id", "load_balancer", network, id_key="vip_port_id")
+        if any(bound is balancer for bound in balancers):
+            return Exposure(True, f"floating IP {fip.name} is bound to its VIP")
+        if open_:
+            open_why = f"floating IP {fip.name} is bound to a port unknown until apply, which may be its VIP"
+    return Exposure(None, open_why) if open_why else NOT_REACHED
 
 
 def _instance_holds_port(instance: Resource, port: Resource, network: StackNetwork) -> bool:
     """Whether one of the instance's network attachments is `port` (`network { port = ... }`)."""
+    ports = network.of("port")
     for attachment in _attachments(instance):
-        if refers_to(instance, plain(attachment.get("port")), port, network):
+        found, _ = candidates(instance, plain(attachment.get("port")), ports, network)
+        if any(bound is port for bound in found):
             return True
     return False
 
@@ -574,13 +615,10 @@ def _instance_floating_ip(instance: Resource, network: StackNetwork) -> Exposure
     """A compute floating-IP association (`instance_id`) bound to the instance."""
     open_why = ""
     for fip in network.of("floating_ip_association"):
-        value = plain(fip.get("instance_id"))
-        if value is None or value == "":
-            continue
-        answer = refers_to(fip, value, instance, network)
-        if answer:
+        instances, open_ = _bound(fip, "instance_id", "instance", network)
+        if any(bound is instance for bound in instances):
             return Exposure(True, f"floating IP {fip.name} is bound to it")
-        if answer is None:
+        if open_:
             open_why = f"floating IP {fip.name} is bound to an instance unknown until apply, which may be it"
     return Exposure(None, open_why) if open_why else NOT_REACHED
 
@@ -601,8 +639,8 @@ def _port_security_off(
         return True
     if own is True or not disabling:
         return False
-    found, _ = _candidates(holder, plain(network_value), disabling, network)
-    return bool(found)
+    found, _ = candidates(holder, plain(network_value), network.of("network"), network)
+    return any(net in disabling for net in found)
 
 
 def _open_ports(network: StackNetwork, disabling: list[Resource]) -> Iterator[Violation]:
@@ -611,7 +649,7 @@ def _open_ports(network: StackNetwork, disabling: list[Resource]) -> Iterator[Vi
             continue
         exposure = _either(
             _network_exposure(port.get("network_id"), port, network),
-            _floating_ip_exposure(port, None, network),
+            _floating_ip_exposure(port, network),
         )
         if exposure.reached is False:
             continue
@@ -631,7 +669,8 @@ def _instance_networks(network: StackNetwork, disabling: list[Resource]) -> Iter
             if plain(attachment.get("port")):
                 continue  # a port of its own is judged as a port
             uuid = attachment.get("uuid")
-            if not _candidates(instance, plain(uuid), disabling, network)[0]:
+            found, _ = candidates(instance, plain(uuid), network.of("network"), network)
+            if not any(net in disabling for net in found):
                 continue
             exposure = _either(
                 _network_exposure(uuid, instance, network), _instance_floating_ip(instance, network)
@@ -658,18 +697,17 @@ def _vip_exposure(balancer: Resource, network: StackNetwork) -> Exposure:
     vip_network = balancer.get("vip_network_id")  # optional: the subnet's network when unset
     return _either(
         _network_exposure(vip_network, balancer, network, computed=True),
-        _floating_ip_exposure(balancer, balancer.get("vip_port_id"), network),
+        _vip_floating_ip(balancer, network),
     )
 
 
 def _listeners(network: StackNetwork, context: Context) -> Iterator[Violation]:
-    balancers = network.of("load_balancer")
     for listener in network.of("listener"):
         sources = list(_listener_sources(listener, context))
         if not sources:
             continue  # allowed_cidrs keeps the internet out, wherever the VIP is
         value = plain(listener.get("loadbalancer_id"))
-        found, open_ = _candidates(listener, value, balancers, network)
+        found, open_ = _bound(listener, "loadbalancer_id", "load_balancer", network)
         exposure = _either(*(_vip_exposure(balancer, network) for balancer in found))
         if exposure.reached is False and open_:
             exposure = Exposure(None, "its load balancer is unknown until apply and its VIP may be exposed")

@@ -767,3 +767,31 @@ def test_terraform_plan_creating_an_address_group_and_its_rule(small_catalog: Ca
             {},
         )
         assert _tf_stack(small_catalog, _terraform_plan(group, rule)) == expected
+
+
+def test_floating_ip_on_a_port_that_refers_to_a_port_without_security(small_catalog: Catalog) -> None:
+    """keepalived: the web port allows the VRRP port's address (`allowed_address_pairs`), so it depends on
+    it; a floating IP on the web port is not on the VRRP port."""
+    network = pulumi_resource(NETWORK, {"name": "app"}, name="app")
+    vrrp = _depends_on(
+        pulumi_resource(PORT, {"networkId": PULUMI_UNKNOWN, "portSecurityEnabled": False}, name="vrrp"),
+        network,
+    )
+    web = _depends_on(
+        pulumi_resource(
+            PORT,
+            {"networkId": PULUMI_UNKNOWN, "allowedAddressPairs": [{"ipAddress": PULUMI_UNKNOWN}]},
+            name="web",
+        ),
+        network,
+        vrrp,
+    )
+    on_web = _depends_on(
+        pulumi_resource(FIP_ASSOC, {"floatingIp": "203.0.113.7", "portId": PULUMI_UNKNOWN}, name="fip"), web
+    )
+    assert _stack(small_catalog, network, vrrp, web, on_web) == []
+    on_vrrp = _depends_on(
+        pulumi_resource(FIP_ASSOC, {"floatingIp": "203.0.113.7", "portId": PULUMI_UNKNOWN}, name="fip"), vrrp
+    )
+    [violation] = _stack(small_catalog, network, vrrp, web, on_vrrp)
+    assert violation.resource is vrrp

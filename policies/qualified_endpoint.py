@@ -2,7 +2,8 @@
 
 The region name alone does not say whose cloud a provider talks to: `GRA11` could be spelt in any
 operator's catalog. The Keystone auth URL does, and so does every other endpoint a provider or a resource
-names: per-service endpoint overrides (`endpoint_overrides`, an S3 client's `endpoints`) and the targets
+names: per-service endpoint overrides (`endpoint_overrides`, an S3 client's `endpoints`, Google's
+`*_custom_endpoint`) and the targets
 that copy data elsewhere (a Swift container's `container_sync_to`). A stack-level check, because a
 provider is configured once and used by many resources: one finding per provider, not one per resource.
 """
@@ -115,6 +116,10 @@ _SYNC_METADATA_KEYS = frozenset({"x-container-sync-to", "sync-to", "sync_to"})
 """Metadata keys that spell Swift's `X-Container-Sync-To` header, compared case-insensitively."""
 
 
+CUSTOM_ENDPOINT_SUFFIX = "_custom_endpoint"
+"""Google's per-service endpoint settings (`storage_custom_endpoint`, Pulumi `storageCustomEndpoint`)."""
+
+
 def _service_endpoints(use: ProviderUse, context: Context) -> Iterator[Violation]:
     for name in SERVICE_ENDPOINT_MAPS:
         value = use.properties.get(name)
@@ -122,6 +127,9 @@ def _service_endpoints(use: ProviderUse, context: Context) -> Iterator[Violation
             continue
         for path, url in _endpoint_leaves(value, name):
             yield from _judge_endpoint(url, path, "endpoint", use.subject, context)
+    for name, value in use.properties.items():
+        if isinstance(name, str) and name.endswith(CUSTOM_ENDPOINT_SUFFIX) and value is not None:
+            yield from _judge_endpoint(value, name, "endpoint", use.subject, context)
 
 
 def _endpoint_leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:

@@ -295,3 +295,16 @@ def test_container_sync_target_that_cannot_be_shown(catalog: Catalog) -> None:
     [violation] = _violations(_with_qualified_provider(later), catalog)
     assert violation.unknown
     assert violation.path == "container_sync_to"
+
+
+def test_per_service_custom_endpoints(catalog: Catalog) -> None:
+    """Google's provider names one endpoint per service (`storage_custom_endpoint`)."""
+    pulumi = [
+        pulumi_provider("gcp", {"storageCustomEndpoint": "https://storage.public.acme.test/storage/v1/"})
+    ]
+    [violation] = _violations(pulumi, catalog)
+    assert violation.path == "storage_custom_endpoint"
+    terraform = _terraform_provider_stack(
+        "hashicorp/google", "google", {"compute_custom_endpoint": "https://compute.snc.acme.test/compute/v1/"}
+    )
+    assert _violations(terraform, catalog) == []

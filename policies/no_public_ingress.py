@@ -339,17 +339,17 @@ def _stack_network(resources: Iterable[Resource], context: Context) -> StackNetw
         network: StackNetwork = cached[1]
         return network
     network = StackNetwork(by_address=context.resources_by_address)
-    by_address: dict[str, Resource] | None = None if context.resources_by_address else {}
-    for resource in resources:
-        kind = resource.kind
-        if by_address is not None:
-            by_address[resource.address] = resource
-        if kind in RULE_KINDS:
-            network.rules.append(resource)
-        elif kind in NETWORK_KINDS:
-            network.by_kind.setdefault(kind, []).append(resource)
-    if by_address is not None:
-        network.by_address = by_address
+    if not context.resources_by_address:
+        network.by_address = {resource.address: resource for resource in resources}
+    rules = network.rules
+    buckets: dict[str | None, list[Resource]] = {kind: rules for kind in RULE_KINDS}
+    for kind in NETWORK_KINDS:
+        buckets[kind] = network.by_kind[kind] = []
+    get = buckets.get
+    for resource in resources:  # 10k-100k resources: one dict lookup each
+        bucket = get(resource.kind)
+        if bucket is not None:
+            bucket.append(resource)
     context.memo[_MEMO_KEY] = (resources, network)  # holding the resources keeps their id from being reused
     return network
 

@@ -543,13 +543,14 @@ def _referenced_resources(declared: Mapping[str, Any]) -> tuple[str, ...]:
             continue
         if isinstance(raw, Mapping):
             refs = raw.get("references")
-            if isinstance(refs, list):
+            if isinstance(refs, list):  # an expression: its references, nothing nested
                 for ref in refs:
                     if isinstance(ref, str):
                         parts = ref.split(".", 2)
                         if len(parts) >= 2 and parts[0] not in _NOT_RESOURCES:
                             found[f"{parts[0]}.{parts[1].split('[', 1)[0]}"] = None
-            pending.extend((value, depth + 1) for key, value in raw.items() if key != "references")
+            elif "constant_value" not in raw:  # a nested block: its expressions
+                pending.extend((value, depth + 1) for value in raw.values())
         elif isinstance(raw, list):
             pending.extend((item, depth + 1) for item in raw)
     return tuple(found)
@@ -673,7 +674,7 @@ class _Slot:
     """What the instances of one configured resource in one module instance share (`count`, `for_each`),
     worked out for the first of them; its provider once its name is known (the order errors come in)."""
 
-    __slots__ = ("config_key", "explicit", "module", "package", "provider", "region_unset")
+    __slots__ = ("config_key", "explicit", "module", "package", "prefixed", "provider", "region_unset")
 
     def __init__(
         self, module: str, config_key: str, package: str, explicit: tuple[str, ...], region_unset: bool
@@ -684,6 +685,8 @@ class _Slot:
         self.explicit = explicit
         self.region_unset = region_unset
         self.provider: ProviderConfig | None = None
+        self.prefixed: tuple[str, ...] | None = None
+        """`explicit` under the module instance's address (the slot's module instance is one)."""
 
 
 def _change_resources(
@@ -804,7 +807,12 @@ def _change_resources(
             del properties["region"]
         state_deps = dependencies.get(address, ())
         explicit = slot.explicit
-        if explicit:
+        if explicit and not state_deps:  # a resource the plan creates: its slot's, prefixed once
+            deps = slot.prefixed
+            if deps is None:
+                prefix = f"{module_address}." if module_address else ""
+                deps = slot.prefixed = tuple(prefix + dep for dep in explicit)
+        elif explicit:
             prefix = f"{module_address}." if module_address else ""
             deps = tuple(dict.fromkeys([*state_deps, *(prefix + dep for dep in explicit)]))
         else:

@@ -818,3 +818,24 @@ def test_preview_of_a_stack_with_every_way_in(small_catalog: Catalog) -> None:
         ("from-web", True, "remote_group_id"),  # remote group created in the same preview
         ("public-https", False, "allowed_cidrs"),  # no allowed_cidrs, a floating IP on the VIP
     }
+
+
+def test_instance_ports_are_judged_each(small_catalog: Catalog) -> None:
+    """A floating IP on one instance reaches that instance's ports, not another's; an attachment by port
+    is the port's own verdict, whatever its network sets."""
+    flat = _tf_network(net_id="net-flat", security=False)
+    open_port = _tf_port(port_id="port-1", net_id="net-flat", security=None)
+    secure_port = _tf_port(port_id="port-2", net_id="net-flat", security=True)
+    vm1 = terraform_resource(TF_INSTANCE, {"id": "vm-1", "network": [{"port": "port-1"}]}, name="vm1")
+    vm2 = terraform_resource(
+        TF_INSTANCE, {"id": "vm-2", "network": [{"uuid": "net-flat", "port": "port-2"}]}, name="vm2"
+    )
+    on_vm2 = terraform_resource(
+        TF_COMPUTE_FIP_ASSOC, {"floating_ip": "203.0.113.7", "instance_id": "vm-2"}, name="a"
+    )
+    assert _stack(small_catalog, flat, open_port, secure_port, vm1, vm2, on_vm2) == []
+    on_vm1 = terraform_resource(
+        TF_COMPUTE_FIP_ASSOC, {"floating_ip": "203.0.113.7", "instance_id": "vm-1"}, name="a"
+    )
+    [violation] = _stack(small_catalog, flat, open_port, secure_port, vm1, vm2, on_vm1)
+    assert violation.resource is open_port

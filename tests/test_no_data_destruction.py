@@ -331,3 +331,17 @@ def test_pulumi_replacement_steps(small_catalog: Catalog) -> None:
     [resource] = _pulumi_preview(_step("replace", INSTANCE, instance))
     [violation] = _violations(small_catalog, resource)
     assert violation.path == "block_devices[0].delete_on_termination"
+
+
+def test_volume_attached_to_a_replaced_instance_survives(small_catalog: Catalog) -> None:
+    """A volume managed as its own resource is detached, not deleted, when its instance goes."""
+    instance = _tf_instance([], Operation.REPLACE)
+    volume = terraform_resource("openstack_blockstorage_volume_v3", {"size": 10}, operation=Operation.SAME)
+    attachment = terraform_resource(
+        "openstack_compute_volume_attach_v2",
+        {"volume_id": "v", "instance_id": "i"},
+        operation=Operation.REPLACE,
+    )
+    volume.dependencies = ()
+    attachment.dependencies = (instance.address, volume.address)
+    assert _violations(small_catalog, instance, volume, attachment) == []

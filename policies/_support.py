@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from souverain.catalog import Catalog
-from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret
+from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
 from souverain.policy import Context
 
 T = TypeVar("T")
@@ -213,3 +213,33 @@ def within(network: IPNetwork, outer: IPNetwork) -> bool:
     if isinstance(network, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
         return network.subnet_of(outer)
     return False
+
+
+def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unknown | None, bool]:
+    """Where the resource's package sends its API calls, when the catalog records the provider setting
+    that decides it (`universe_domain`): the setting's host, or the catalog's default when unset, or
+    UNKNOWN; None when the catalog records no such setting. Also whether the provider sets it."""
+    package_host = getattr(catalog, "package_host", None)
+    if package_host is None or not resource.package:
+        return None, False
+    if resource.is_provider:
+        settings: Mapping[str, Any] | None = resource.properties
+    else:
+        settings = resource.provider.properties if resource.provider is not None else None
+    host: str | _Unknown | None = package_host(resource.package, settings)
+    if host is None:
+        return None, False
+    setting = catalog.endpoint_setting(resource.package)
+    explicit = (
+        settings is not None and setting is not None and settings.get(setting.setting) not in (None, "")
+    )
+    return host, explicit
+
+
+def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool) -> str:
+    """`its provider sets no universe_domain, so it reaches the default googleapis.com` and the like."""
+    setting = catalog.endpoint_setting(package)
+    name = setting.setting if setting is not None else "endpoint"
+    if explicit:
+        return f"its provider's {name} is {host}"
+    return f"its provider sets no {name}, so it reaches the default {host}"

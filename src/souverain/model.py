@@ -106,7 +106,8 @@ class Resource:
     region: str | _Unknown | None = None
     """The *effective* region, worked out by `effective_region`; None means not known (fails closed)."""
     region_source: str | None = None
-    """Where the effective region came from: `resource`, `provider`, or None."""
+    """Where the effective region came from: `resource` (its `region`, `location` or a zone), `provider`, or
+    None."""
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     protect: bool = False
@@ -132,28 +133,86 @@ class Resource:
         return self.custom and not self.is_provider and not self.type.startswith("pulumi:")
 
 
-def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | None]:
-    """The region a resource really lands in: its own `region`, else its provider's, else None.
+REGION_FIELDS: Final = ("region", "location")
+"""Resource properties that name the region a resource lands in (`location`: GCS buckets, GKE clusters)."""
+ZONE_FIELDS: Final = ("zone", "availability_zone", "subregion_name")
+"""Resource properties that name a zone of a region (zonal instances and disks, Outscale subregions)."""
+PROVIDER_PLACEMENT_FIELDS: Final = ("region", "zone")
+"""Provider settings that place the resources that set none of their own."""
 
-    Returns the region and where it came from. A region set on the resource but unknown until apply
-    (a Pulumi input from another resource's output) is UNKNOWN: it is set, so the provider's does not
-    apply. Readers leave out a `region` the source did not set (Terraform plans mark the optional-computed
-    `region` unknown when it is unset; the Terraform reader drops it when the configuration has none).
+
+def _placement_value(properties: Mapping[str, Any], key: str) -> str | _Unknown | None:
+    value = properties.get(key)
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if isinstance(value, str):
+        return value or None
+    return UNKNOWN if value is UNKNOWN else None
+
+
+def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | None]:
+    """Where a resource really lands: its own region or location, else its provider's region, else its own
+    zone, else its provider's zone; None when none is set.
+
+    Returns the placement as written (a zone name when a zone is all there is: the catalog knows which
+    region a zone belongs to) and where it came from, `resource` or `provider`. A zone comes after the
+    provider's region because operators name zones freely (OpenStack's `nova`): a region is what the
+    catalog can judge, and `placements` lists the zones so a policy can check they belong to it. A value
+    set on the resource but unknown until apply (another resource's output) is UNKNOWN: it is set, so the
+    provider's does not apply. Readers leave out a placement the source did not set (Terraform plans mark
+    optional-computed placements unknown when unset; the Terraform reader drops them).
     """
-    own = resource.properties.get("region")
-    if isinstance(own, Secret):
-        own = own.reveal()
-    if isinstance(own, str) and own:
-        return own, "resource"
-    if own is UNKNOWN:
-        return UNKNOWN, "resource"
-    if resource.provider is not None:
-        region = resource.provider.region
+    properties = resource.properties
+    for key in REGION_FIELDS:
+        own = _placement_value(properties, key)
+        if own is not None:
+            return own, "resource"
+    provider = resource.provider
+    if provider is not None:
+        region = provider.region
         if isinstance(region, str) and region:
             return region, "provider"
         if region is UNKNOWN:
             return UNKNOWN, "provider"
+    for key in ZONE_FIELDS:
+        own = _placement_value(properties, key)
+        if own is not None:
+            return own, "resource"
+    if provider is not None:
+        zone = _placement_value(provider.properties, "zone")
+        if zone is not None:
+            return zone, "provider"
     return None, None
+
+
+def placements(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
+    """Every placement that decides where the resource lands, as (path, value), the effective one first.
+
+    The resource's own placement fields when it sets any (a regional resource ignores its provider's zone),
+    else its provider's region and zone (`provider.region`, `provider.zone`); when it sets only zones, the
+    provider's region comes first, as `effective_region` takes it. A policy checks they all name one region:
+    a zone of another region, or a `location` that differs from `region`, sends the resource elsewhere.
+    """
+    properties = resource.properties
+    own = [
+        (key, value)
+        for key in (*REGION_FIELDS, *ZONE_FIELDS)
+        if (value := _placement_value(properties, key)) is not None
+    ]
+    provider = resource.provider
+    theirs: list[tuple[str, str | _Unknown]] = []
+    if provider is not None:
+        region = provider.region
+        if (isinstance(region, str) and region) or region is UNKNOWN:
+            theirs.append(("provider.region", region))
+        zone = _placement_value(provider.properties, "zone")
+        if zone is not None:
+            theirs.append(("provider.zone", zone))
+    if not own:
+        return tuple(theirs)
+    if own[0][0] in REGION_FIELDS or not theirs or theirs[0][0] != "provider.region":
+        return tuple(own)
+    return (theirs[0], *own)
 
 
 def walk_values(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
+from ..model import REGION_FIELDS, UNKNOWN, ZONE_FIELDS, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
     IS_STR,
     MAX_DEPTH,
@@ -518,6 +518,9 @@ def _suffixed(field: str, suffix: str) -> str:
     return field + suffix
 
 
+_PLACEMENT_FIELDS = (*REGION_FIELDS, *ZONE_FIELDS)
+
+
 def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
     """Whether the resource's configuration is known and leaves an attribute out."""
     if not declared:
@@ -644,16 +647,22 @@ class _Slot:
     """What the instances of one configured resource in one module instance share (`count`, `for_each`),
     worked out for the first of them; its provider once its name is known (the order errors come in)."""
 
-    __slots__ = ("config_key", "explicit", "module", "package", "provider", "region_unset")
+    __slots__ = ("config_key", "explicit", "module", "package", "placement_unset", "provider")
 
     def __init__(
-        self, module: str, config_key: str, package: str, explicit: tuple[str, ...], region_unset: bool
+        self,
+        module: str,
+        config_key: str,
+        package: str,
+        explicit: tuple[str, ...],
+        placement_unset: tuple[str, ...],
     ) -> None:
         self.module = module
         self.config_key = config_key
         self.package = package
         self.explicit = explicit
-        self.region_unset = region_unset
+        self.placement_unset = placement_unset
+        """The placement attributes (`region`, `zone`...) the resource's configuration leaves out."""
         self.provider: ProviderConfig | None = None
 
 
@@ -760,12 +769,17 @@ def _change_resources(
                     path,
                     f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
                 )
-            slot = slots[slot_key] = _Slot(module, config_key, package, explicit, _unset(declared, "region"))
-        if slot.region_unset and properties.get("region") is UNKNOWN:
+            unset = tuple(name for name in _PLACEMENT_FIELDS if _unset(declared, name))
+            slot = slots[slot_key] = _Slot(module, config_key, package, explicit, unset)
+        unset = slot.placement_unset
+        if unset and any(properties.get(name) is UNKNOWN for name in unset):
             # Optional-computed attributes the configuration leaves unset are planned as unknown; the
-            # provider's region is the one that applies, so the resource has no region of its own.
-            properties = dict(properties)  # the document's object is shared, not edited
-            del properties["region"]
+            # provider's region or zone is the one that applies, so the resource has none of its own.
+            properties = {
+                key: value
+                for key, value in properties.items()  # the document's object is shared, not edited
+                if value is not UNKNOWN or key not in unset
+            }
         state_deps = dependencies.get(address, ())
         explicit = slot.explicit
         if explicit:

@@ -224,8 +224,10 @@ def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unkno
         return None, False
     if resource.is_provider:
         settings: Mapping[str, Any] | None = resource.properties
+    elif resource.provider is None or not resource.provider.shown:
+        settings = None  # the configuration is not in the input: its setting is unknown
     else:
-        settings = resource.provider.properties if resource.provider is not None else None
+        settings = resource.provider.properties
     host: str | _Unknown | None = package_host(resource.package, settings)
     if host is None:
         return None, False

@@ -246,8 +246,9 @@ def _package_violations(
     if host is UNKNOWN:
         found = (
             Violation(
-                f"the {name} of provider {package!r} is unknown until apply, so the offer this {what} "
-                "reaches cannot be shown to be non-US",
+                f"the {name} of provider {package!r} is not known (set at apply time, or its "
+                "configuration is not in the input), so the offer this "
+                f"{what} reaches cannot be shown to be non-US",
                 unknown=True,
             ),
         )

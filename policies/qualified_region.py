@@ -48,8 +48,8 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
     if host is UNKNOWN:
         return (
             Violation(
-                f"the endpoint setting of provider {resource.package!r} is unknown until apply, so the offer "
-                "serving the region cannot be known",
+                f"the endpoint setting of provider {resource.package!r} is not known (set at apply time, "
+                "or its configuration is not in the input), so the offer serving the region cannot be known",
                 unknown=True,
             ),
         )

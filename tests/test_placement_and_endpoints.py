@@ -17,6 +17,7 @@ Every expected message is written by hand from the catalog's invented facts.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -67,14 +68,10 @@ def _default_provider(package: str) -> str:
 
 
 def step(type_token: str, name: str, inputs: dict[str, Any], provider: str | None = None) -> dict[str, Any]:
-    package = type_token.split(":", 1)[0]
+    reference = provider or _default_provider(type_token.split(":", 1)[0])
     state = {"urn": _urn(type_token, name), "custom": True, "type": type_token, "inputs": inputs}
-    return {
-        "op": "create",
-        "urn": _urn(type_token, name),
-        "provider": provider or _default_provider(package),
-        "newState": state,
-    }
+    state["provider"] = reference
+    return {"op": "create", "urn": _urn(type_token, name), "provider": reference, "newState": state}
 
 
 def provider_step(package: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -261,12 +258,12 @@ def test_pulumi_universe_domain_unknown_until_apply_is_unknown(catalog: Catalog)
     )
     found = findings(document, catalog)
     assert found["no-us-controlled-service d"] == [
-        "the universe_domain of provider 'gcp' is unknown until apply, so the offer this resource reaches "
-        "cannot be shown to be non-US (unknown)"
+        "the universe_domain of provider 'gcp' is not known (set at apply time, or its configuration is not "
+        "in the input), so the offer this resource reaches cannot be shown to be non-US (unknown)"
     ]
     assert found["qualified-region d"] == [
-        "the endpoint setting of provider 'gcp' is unknown until apply, so the offer serving the region "
-        "cannot be known (unknown)"
+        "the endpoint setting of provider 'gcp' is not known (set at apply time, or its configuration is not "
+        "in the input), so the offer serving the region cannot be known (unknown)"
     ]
 
 
@@ -353,10 +350,126 @@ def test_terraform_universe_domain_from_a_resource_is_unknown(catalog: Catalog) 
     )
     found = findings(document, catalog)
     assert found["no-us-controlled-service data"] == [
-        "the universe_domain of provider 'hashicorp/google' is unknown until apply, so the offer this "
-        "resource reaches cannot be shown to be non-US (unknown)"
+        "the universe_domain of provider 'hashicorp/google' is not known (set at apply time, or its "
+        "configuration is not in the input), so the offer this resource reaches cannot be shown to be "
+        "non-US (unknown)"
     ]
     assert [m.endswith("(unknown)") for m in found["qualified-region data"]] == [True]
+
+
+def test_terraform_state_shows_no_provider_configuration_so_the_universe_is_unknown(catalog: Catalog) -> None:
+    """`terraform show -json` of a state carries no provider configuration: no default is assumed."""
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.9.8",
+        "values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "google_compute_disk.data",
+                        "mode": "managed",
+                        "type": "google_compute_disk",
+                        "name": "data",
+                        "provider_name": GOOGLE,
+                        "values": {"zone": "t-france-east1-a", "size": 50},
+                        "sensitive_values": {},
+                    }
+                ]
+            }
+        },
+    }
+    found = findings(state, catalog)
+    assert found["no-us-controlled-service data"] == [
+        "the universe_domain of provider 'hashicorp/google' is not known (set at apply time, or its "
+        "configuration is not in the input), so the offer this resource reaches cannot be shown to be "
+        "non-US (unknown)"
+    ]
+    assert [m.endswith("(unknown)") for m in found["qualified-region data"]] == [True]
+
+
+def _export(provider_inputs: dict[str, Any]) -> dict[str, Any]:
+    """A `pulumi stack export` (deployment v3) with one explicit gcp provider and a disk it manages."""
+    provider_urn = _urn("pulumi:providers:gcp", "s3")
+    disk_urn = _urn("gcp:compute/disk:Disk", "data")
+    return {
+        "version": 3,
+        "deployment": {
+            "manifest": {"time": "2026-12-04T10:00:00Z", "magic": "", "version": "v3.140.0"},
+            "resources": [
+                {
+                    "urn": _urn("pulumi:pulumi:Stack", f"{PROJECT}-{STACK}"),
+                    "custom": False,
+                    "type": "pulumi:pulumi:Stack",
+                },
+                {
+                    "urn": provider_urn,
+                    "custom": True,
+                    "id": "1c6f1b4e",
+                    "type": "pulumi:providers:gcp",
+                    "inputs": provider_inputs,
+                    "outputs": provider_inputs,
+                },
+                {
+                    "urn": disk_urn,
+                    "custom": True,
+                    "id": "projects/hdh/zones/t-france-east1-a/disks/data",
+                    "type": "gcp:compute/disk:Disk",
+                    "inputs": {"zone": "t-france-east1-a", "size": 50},
+                    "outputs": {"zone": "t-france-east1-a", "size": 50},
+                    "provider": f"{provider_urn}::1c6f1b4e",
+                },
+            ],
+        },
+    }
+
+
+def test_pulumi_stack_export_reads_the_providers_universe_domain(catalog: Catalog) -> None:
+    assert findings(_export({"universeDomain": "trustedapis.test", "project": "hdh"}), catalog) == {}
+    found = findings(_export({"project": "hdh"}), catalog)
+    assert found["no-us-controlled-service data"] == [
+        "resource of package 'gcp': its provider sets no universe_domain, so it reaches the default "
+        f"hyperapis.test, {HYPER_US}"
+    ]
+    assert found["qualified-region data"] == [
+        "zone 't-france-east1-a' (region t-france-east1) is SecNumCloud-qualified only through Trusted "
+        "Cloud; package 'gcp' reaches that offer only at its own endpoint, but its provider sets no "
+        "universe_domain, so it reaches the default hyperapis.test (HyperCloud)"
+    ]
+
+
+@pytest.mark.slow
+def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
+    """Default endpoints, zones and local-only packages through the CrossGuard pack over real gRPC."""
+    from souverain.checker import CheckOptions, check
+    from souverain.crossguard import ENV_CATALOG, ENV_REPLACE_CATALOG
+    from souverain.crossguard_harness import check_verdicts, pack_verdicts, run_pack
+
+    document = preview(
+        provider_step("gcp", "trusted", {"universeDomain": "trustedapis.test", "region": "t-france-east1"}),
+        provider_step("gcp", "plain", {"project": "hdh"}),
+        step("gcp:compute/disk:Disk", "good", {"zone": "t-france-east1-a"}, explicit("gcp", "trusted")),
+        step("gcp:compute/disk:Disk", "bad", {"zone": "t-france-east1-a"}, explicit("gcp", "plain")),
+        step("gcp:storage/bucket:Bucket", "eu", {"location": "EU"}, explicit("gcp", "trusted")),
+        step("gcp:compute/instance:Instance", "far", {"zone": "europe-west9-a"}, explicit("gcp", "trusted")),
+        step("random:index/randomPassword:RandomPassword", "pw", {"length": 32}),
+        step("scaleway:instance/server:Server", "app", {"zone": "nb-par-1"}),
+    )
+    path = tmp_path / "preview.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    evaluation = check(str(path), CheckOptions(catalogs=(str(CATALOG),), replace_catalog=True))
+    env = {ENV_CATALOG: str(CATALOG), ENV_REPLACE_CATALOG: "1"}
+    diagnostics, analyzed = run_pack(document, env=env, stack=STACK)
+    checked = check_verdicts(evaluation, analyzed)
+    assert pack_verdicts(diagnostics) == checked
+    failing = {(policy, urn.rsplit("::", 1)[-1]) for policy, urn, _ in checked}
+    assert failing == {
+        ("no-us-controlled-service", "plain"),
+        ("no-us-controlled-service", "bad"),
+        ("qualified-region", "bad"),
+        ("qualified-region", "eu"),
+        ("qualified-region", "far"),
+        ("qualified-region", "app"),
+    }
 
 
 # === 2. Placement fields other than region ================================================================

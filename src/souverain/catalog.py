@@ -464,7 +464,7 @@ class Catalog:
                         f"{setting.setting} (default {setting.default}), but offer {other.id!r} "
                         f"({self.origins.get(other.id, BUILTIN)}) gives it {known.setting} "
                         f"(default {known.default}): make them agree",
-                        field="packages.endpoint_setting",
+                        field=f"offer {offer.id!r}: packages.endpoint_setting",
                     )
         return settings
 
@@ -479,21 +479,23 @@ class Catalog:
         return setting
 
     def package_host(self, package: str, settings: Mapping[str, Any] | None) -> str | _Unknown | None:
-        """The host a package's API calls go to, from its provider's `settings` (snake_case configuration):
-        the value of its endpoint setting, else the catalog's default for it. UNKNOWN when the value is not
-        known until apply, or names no host; None when the catalog records no endpoint setting for it."""
+        """The host a package's API calls go to, from its provider's `settings` (snake_case configuration,
+        None when the input does not show it): the value of its endpoint setting, else the catalog's default
+        for it. UNKNOWN when the value is not known (until apply, or not in the input); the value itself
+        when it names no host (no offer serves it); None when the catalog records no endpoint setting."""
         setting = self.endpoint_setting(package)
         if setting is None:
             return None
-        value = settings.get(setting.setting) if settings else None
+        if settings is None:
+            return UNKNOWN
+        value = settings.get(setting.setting)
         if isinstance(value, Secret):
             value = value.reveal()
         if value is None or value == "":
             return setting.default
         if isinstance(value, str):
-            host = setting_host(value)
-            return UNKNOWN if host is None else host
-        return UNKNOWN
+            return setting_host(value) or value.strip()
+        return UNKNOWN if value is UNKNOWN else str(value)
 
     def offers_for_package_at(self, package: str, host: str) -> list[Offer]:
         """The offers `package` reaches whose endpoints serve `host`."""

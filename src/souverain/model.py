@@ -86,6 +86,10 @@ class ProviderConfig:
     region: str | _Unknown | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
     """Provider configuration (`auth_url`, `region`, `password`...), snake_case, secrets wrapped."""
+    shown: bool = True
+    """False when the input does not show this configuration (a Terraform state; a Pulumi explicit provider
+    missing from the document; one of several possible configurations): a setting absent from `properties`
+    is then unknown, not unset, and no default is assumed for it."""
 
 
 @dataclass(slots=True)

@@ -227,15 +227,18 @@ class _Configuration:
                 default = self._default_key(module, source, resource_type)
                 guessed = [default] if default is not None else []
             if not guessed:
-                return ProviderConfig(source, None, None, {})
+                return ProviderConfig(source, None, None, {}, shown=False)
             provider = self.provider_config(guessed[0])
             if self._alternatives(provider.package, module) > 1:
-                return ProviderConfig(provider.package, provider.address, UNKNOWN, provider.properties)
+                return ProviderConfig(
+                    provider.package, provider.address, UNKNOWN, provider.properties, shown=False
+                )
             return provider
         configs = [self.provider_config(key) for key in dict.fromkeys(found)]
         if len({repr(c.region) for c in configs}) > 1:
             first = configs[0]
-            return ProviderConfig(first.package, ", ".join(c.address or "" for c in configs), UNKNOWN, {})
+            addresses = ", ".join(c.address or "" for c in configs)
+            return ProviderConfig(first.package, addresses, UNKNOWN, {}, shown=False)
         return configs[0]
 
     def _alternatives(self, source: str, module: str) -> int:
@@ -842,7 +845,7 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
                         path,
                         partial(_suffixed, field, ".values"),
                     ),
-                    provider=ProviderConfig(package, None, None, {}),
+                    provider=ProviderConfig(package, None, None, {}, shown=False),
                     parent=module_address or None,
                     dependencies=str_tuple(raw.get("depends_on"), path, f"{field}.depends_on"),
                     operation=Operation.SAME,

@@ -54,6 +54,8 @@ class _Lookups:
         self.hosts: dict[str, Offer | None] = {}
         self.packages: dict[tuple[str, str | None], Offer | str | None] = {}
         self.package_host = getattr(catalog, "package_host", None)
+        if not getattr(catalog, "decides_by_endpoint", False):
+            self.package_host = None  # no package is decided by its endpoint: skip the lookup per resource
         self.strings: dict[str, tuple[str, Offer] | None] = {}
         self.package_findings: dict[tuple[str, bool, object, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()

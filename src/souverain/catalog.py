@@ -468,6 +468,11 @@ class Catalog:
                     )
         return settings
 
+    @property
+    def decides_by_endpoint(self) -> bool:
+        """Whether any package's offer is decided by an endpoint setting (policies skip the lookup if not)."""
+        return bool(self._endpoint_settings)
+
     def endpoint_setting(self, package: str) -> EndpointSetting | None:
         """The provider setting that decides which offer `package` reaches, if the catalog records one."""
         if not self._endpoint_settings:

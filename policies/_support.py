@@ -220,7 +220,7 @@ def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unkno
     that decides it (`universe_domain`): the setting's host, or the catalog's default when unset, or
     UNKNOWN; None when the catalog records no such setting. Also whether the provider sets it."""
     package_host = getattr(catalog, "package_host", None)
-    if package_host is None or not resource.package or not catalog.decides_by_endpoint:
+    if package_host is None or not resource.package or catalog.endpoint_setting(resource.package) is None:
         return None, False
     if resource.is_provider:
         settings: Mapping[str, Any] | None = resource.properties

@@ -29,6 +29,8 @@ _NO_REGION = (
     ),
 )
 _SCHEME_NAMES = {"secnumcloud": "SecNumCloud", "hds": "HDS"}
+_LOCAL_ONLY: dict[str, bool] = {}
+"""`is_local_only_package` per package: the list is process-wide data (kinds.yaml)."""
 
 Placements = tuple[tuple[str, str | _Unknown], ...]
 _VerdictKey = tuple[str, str, Placements, str, str | None, bool, bool, date]
@@ -36,7 +38,13 @@ _VerdictKey = tuple[str, str, Placements, str, str | None, bool, bool, date]
 
 def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
     """A tuple, not a generator: this runs on every resource and the verdicts are remembered."""
-    if not resource.is_cloud_resource or is_local_only_package(resource.package):
+    if not resource.is_cloud_resource:
+        return ()
+    package = resource.package
+    local = _LOCAL_ONLY.get(package)
+    if local is None:
+        local = _LOCAL_ONLY[package] = is_local_only_package(package)
+    if local:
         return ()  # a random password, a TLS key, a local file: computed where the stack runs
     region = resource.region
     if region is UNKNOWN:
@@ -44,7 +52,11 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
     if not isinstance(region, str) or not region:
         return _NO_REGION
     catalog = context.catalog
-    host, explicit = package_endpoint(catalog, resource)
+    host, explicit = (
+        package_endpoint(catalog, resource)
+        if getattr(catalog, "decides_by_endpoint", False)
+        else (None, False)
+    )
     if host is UNKNOWN:
         return (
             Violation(
@@ -62,7 +74,7 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
         region,
         field,
         others,
-        resource.package,
+        package,
         host if isinstance(host, str) else None,
         explicit,
         settings.health_data,

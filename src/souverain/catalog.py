@@ -440,6 +440,8 @@ class Catalog:
         self.memos: dict[str, Any] = {}
         """Values that policies derive from the catalog once (`policies._support.catalog_memo`)."""
         self._endpoint_settings = self._index_endpoint_settings()
+        self.decides_by_endpoint = bool(self._endpoint_settings)
+        """Whether some package's offer is decided by an endpoint setting (else policies skip the lookup)."""
         self._setting_memo: dict[str, EndpointSetting | None] = {}
 
     def _index_endpoint_settings(self) -> dict[str, EndpointSetting]:
@@ -467,11 +469,6 @@ class Catalog:
                         field=f"offer {offer.id!r}: packages.endpoint_setting",
                     )
         return settings
-
-    @property
-    def decides_by_endpoint(self) -> bool:
-        """Whether any package's offer is decided by an endpoint setting (policies skip the lookup if not)."""
-        return bool(self._endpoint_settings)
 
     def endpoint_setting(self, package: str) -> EndpointSetting | None:
         """The provider setting that decides which offer `package` reaches, if the catalog records one."""

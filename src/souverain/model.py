@@ -141,16 +141,19 @@ REGION_FIELDS: Final = ("region", "location")
 """Resource properties that name the region a resource lands in (`location`: GCS buckets, GKE clusters)."""
 ZONE_FIELDS: Final = ("zone", "availability_zone", "subregion_name")
 """Resource properties that name a zone of a region (zonal instances and disks, Outscale subregions)."""
-PROVIDER_PLACEMENT_FIELDS: Final = ("region", "zone")
-"""Provider settings that place the resources that set none of their own."""
+PLACEMENT_FIELDS: Final = (*REGION_FIELDS, *ZONE_FIELDS)
 
 
-def _placement_value(properties: Mapping[str, Any], key: str) -> str | _Unknown | None:
-    value = properties.get(key)
+def _placement_value(value: Any) -> str | _Unknown | None:
+    """A placement property's value as the model judges it: a name, UNKNOWN, or None when unset."""
+    if type(value) is str:  # the common case first: this runs on every resource
+        return value or None
+    if value is None:
+        return None
     if isinstance(value, Secret):
         value = value.reveal()
-    if isinstance(value, str):
-        return value or None
+        if isinstance(value, str):
+            return value or None
     return UNKNOWN if value is UNKNOWN else None
 
 
@@ -166,9 +169,9 @@ def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | N
     provider's does not apply. Readers leave out a placement the source did not set (Terraform plans mark
     optional-computed placements unknown when unset; the Terraform reader drops them).
     """
-    properties = resource.properties
+    get = resource.properties.get
     for key in REGION_FIELDS:
-        own = _placement_value(properties, key)
+        own = _placement_value(get(key))
         if own is not None:
             return own, "resource"
     provider = resource.provider
@@ -179,11 +182,11 @@ def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | N
         if region is UNKNOWN:
             return UNKNOWN, "provider"
     for key in ZONE_FIELDS:
-        own = _placement_value(properties, key)
+        own = _placement_value(get(key))
         if own is not None:
             return own, "resource"
     if provider is not None:
-        zone = _placement_value(provider.properties, "zone")
+        zone = _placement_value(provider.properties.get("zone"))
         if zone is not None:
             return zone, "provider"
     return None, None
@@ -197,26 +200,30 @@ def placements(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
     provider's region comes first, as `effective_region` takes it. A policy checks they all name one region:
     a zone of another region, or a `location` that differs from `region`, sends the resource elsewhere.
     """
-    properties = resource.properties
-    own = [
-        (key, value)
-        for key in (*REGION_FIELDS, *ZONE_FIELDS)
-        if (value := _placement_value(properties, key)) is not None
-    ]
+    get = resource.properties.get
+    own: list[tuple[str, str | _Unknown]] = []
+    for key in PLACEMENT_FIELDS:
+        raw = get(key)
+        if raw is not None and (value := _placement_value(raw)) is not None:
+            own.append((key, value))
     provider = resource.provider
-    theirs: list[tuple[str, str | _Unknown]] = []
+    region: str | _Unknown | None = None
     if provider is not None:
         region = provider.region
-        if (isinstance(region, str) and region) or region is UNKNOWN:
-            theirs.append(("provider.region", region))
-        zone = _placement_value(provider.properties, "zone")
+        if not ((isinstance(region, str) and region) or region is UNKNOWN):
+            region = None
+    if own:
+        if region is None or own[0][0] in REGION_FIELDS:
+            return tuple(own)
+        return (("provider.region", region), *own)
+    theirs: list[tuple[str, str | _Unknown]] = []
+    if region is not None:
+        theirs.append(("provider.region", region))
+    if provider is not None:
+        zone = _placement_value(provider.properties.get("zone"))
         if zone is not None:
             theirs.append(("provider.zone", zone))
-    if not own:
-        return tuple(theirs)
-    if own[0][0] in REGION_FIELDS or not theirs or theirs[0][0] != "provider.region":
-        return tuple(own)
-    return (theirs[0], *own)
+    return tuple(theirs)
 
 
 def walk_values(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

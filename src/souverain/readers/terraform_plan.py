@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from ..model import REGION_FIELDS, UNKNOWN, ZONE_FIELDS, Operation, Plan, ProviderConfig, Resource, Secret
+from ..model import PLACEMENT_FIELDS, UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
     IS_STR,
     MAX_DEPTH,
@@ -521,9 +521,6 @@ def _suffixed(field: str, suffix: str) -> str:
     return field + suffix
 
 
-_PLACEMENT_FIELDS = (*REGION_FIELDS, *ZONE_FIELDS)
-
-
 def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
     """Whether the resource's configuration is known and leaves an attribute out."""
     if not declared:
@@ -772,7 +769,7 @@ def _change_resources(
                     path,
                     f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
                 )
-            unset = tuple(name for name in _PLACEMENT_FIELDS if _unset(declared, name))
+            unset = tuple(name for name in PLACEMENT_FIELDS if _unset(declared, name))
             slot = slots[slot_key] = _Slot(module, config_key, package, explicit, unset)
         unset = slot.placement_unset
         if unset and any(properties.get(name) is UNKNOWN for name in unset):

@@ -771,15 +771,15 @@ def _change_resources(
                 )
             unset = tuple(name for name in PLACEMENT_FIELDS if _unset(declared, name))
             slot = slots[slot_key] = _Slot(module, config_key, package, explicit, unset)
-        unset = slot.placement_unset
-        if unset and any(properties.get(name) is UNKNOWN for name in unset):
-            # Optional-computed attributes the configuration leaves unset are planned as unknown; the
-            # provider's region or zone is the one that applies, so the resource has none of its own.
-            properties = {
-                key: value
-                for key, value in properties.items()  # the document's object is shared, not edited
-                if value is not UNKNOWN or key not in unset
-            }
+        copied = False
+        for attribute in slot.placement_unset:
+            if properties.get(attribute) is UNKNOWN:
+                # Optional-computed attributes the configuration leaves unset are planned as unknown; the
+                # provider's region or zone is the one that applies, so the resource has none of its own.
+                if not copied:
+                    properties = dict(properties)  # the document's object is shared, not edited
+                    copied = True
+                del properties[attribute]
         state_deps = dependencies.get(address, ())
         explicit = slot.explicit
         if explicit:

@@ -720,6 +720,31 @@ def test_pulumi_local_only_resources_get_no_region_finding(
     assert findings(preview(step(type_token, "x", inputs)), catalog) == {}
 
 
+REAL = Path(__file__).parent / "fixtures" / "real"
+REAL_LOCAL_ONLY = [
+    "terraform-json/moved_block__plan.json",  # random_pet
+    "terraform-json/has_checks__plan.json",  # local_file
+    "terraform-json/action_reason__plan.json",  # null_resource
+    "terraform/cloud__testdata__plan-import-config-gen__plan-redacted.json",  # terraform_data
+    "pulumi-random/index_randompassword__4.16.0__stack.json",
+    "pulumi-random/index_randomstring__4.16.0__stack.json",
+    "pulumi-tls/index_privatekey__5.0.2__stack.json",
+    "pulumi-tls/index_certrequest__5.0.2__stack.json",
+]
+
+
+@pytest.mark.parametrize("name", REAL_LOCAL_ONLY)
+def test_real_files_of_local_only_packages_pass(catalog: Catalog, name: str) -> None:
+    """Files the real tools wrote (tests/fixtures/real): a stack of random passwords, TLS keys, local files
+    and `terraform_data` is compliant."""
+    from souverain.readers import read_plan
+
+    plan = read_plan(REAL / name)
+    assert [r for r in plan.resources if r.is_cloud_resource]  # the file does hold resources
+    evaluation = evaluate(plan.resources, catalog, [QUALIFIED_REGION, NO_US])
+    assert list(evaluation.findings) == []
+
+
 def test_an_unknown_package_still_fails_closed(catalog: Catalog) -> None:
     pulumi = findings(preview(step("acmecloud:index/disk:Disk", "x", {"size": 5})), catalog)
     assert pulumi["qualified-region x"] == [

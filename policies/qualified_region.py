@@ -58,10 +58,12 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
         else (None, False)
     )
     if host is UNKNOWN:
+        setting = catalog.endpoint_setting(package)
+        name = setting.setting if setting is not None else "endpoint setting"
         return (
             Violation(
-                f"the endpoint setting of provider {resource.package!r} is not known (set at apply time, "
-                "or its configuration is not in the input), so the offer serving the region cannot be known",
+                f"the {name} of provider {package!r} is not known (set at apply time, or its "
+                "configuration is not in the input), so the offer serving the region cannot be known",
                 unknown=True,
             ),
         )
@@ -115,13 +117,12 @@ def _region_violations(
     today: date,
 ) -> Iterator[Violation]:
     path = _label(field)
-    label = path
     offers, names = _region_names(catalog, region)
     if not offers:
-        yield Violation(f"{label} {region!r} is not in the sovereignty catalog", path=path)
+        yield Violation(f"{path} {region!r} is not in the sovereignty catalog", path=path)
         return
     canonical = ", ".join(sorted(names))
-    where = f"{label} {region!r}" if {region} == names else f"{label} {region!r} (region {canonical})"
+    where = f"{path} {region!r}" if {region} == names else f"{path} {region!r} (region {canonical})"
     yield from _disagreements(catalog, offers, names, where, others)
     for scheme in ("secnumcloud", "hds") if health_data else ("secnumcloud",):
         if catalog.region_qualified(region, scheme, package or None, today, host=host):
@@ -152,7 +153,8 @@ def _disagreements(
                     unknown=True,
                 )
             continue
-        assert isinstance(value, str)
+        if not isinstance(value, str):
+            continue
         their_offers, theirs = _region_names(catalog, value)
         if their_offers:
             if not wanted & {name.casefold() for name in theirs}:
@@ -198,7 +200,7 @@ def _not_qualified(
             f"{target}"
         )
     pending = [
-        f"{region_name(offer, region)} ({offer.name}): {scheme_name} qualification in progress since "
+        f"{_region_name(offer, region)} ({offer.name}): {scheme_name} qualification in progress since "
         f"{entry.since}, not qualified"
         for offer in catalog.offers_serving(region, package or None, host)
         if (entry := offer.in_progress(scheme)) is not None
@@ -208,7 +210,7 @@ def _not_qualified(
     return f"{where} is not {what}{tail}" if tail else f"{where} is not {what} for this provider"
 
 
-def region_name(offer: Offer, name: str) -> str:
+def _region_name(offer: Offer, name: str) -> str:
     """The region's own name for `name` (a region, alias or zone) in `offer`."""
     region = offer.region(name)
     return region.name if region is not None else name

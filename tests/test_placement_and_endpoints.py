@@ -262,7 +262,7 @@ def test_pulumi_universe_domain_unknown_until_apply_is_unknown(catalog: Catalog)
         "in the input), so the offer this resource reaches cannot be shown to be non-US (unknown)"
     ]
     assert found["qualified-region d"] == [
-        "the endpoint setting of provider 'gcp' is not known (set at apply time, or its configuration is not "
+        "the universe_domain of provider 'gcp' is not known (set at apply time, or its configuration is not "
         "in the input), so the offer serving the region cannot be known (unknown)"
     ]
 

@@ -357,6 +357,39 @@ def test_terraform_universe_domain_from_a_resource_is_unknown(catalog: Catalog) 
     assert [m.endswith("(unknown)") for m in found["qualified-region data"]] == [True]
 
 
+def test_opentofu_resource_that_may_use_configurations_with_different_universes(catalog: Catalog) -> None:
+    """OpenTofu's `provider_config_keys` (a resource whose provider is chosen per instance): one region,
+    two universe domains. Which one applies is not known."""
+    region = constant("t-france-east1")
+    document = tf_plan(
+        [resource("google_compute_disk", "data", "google.trusted", {"zone": "t-france-east1-a"})],
+        {
+            "google.trusted": (GOOGLE, {"universe_domain": constant("trustedapis.test"), "region": region}),
+            "google.plain": (GOOGLE, {"region": region}),
+        },
+    )
+    configured = document["configuration"]["root_module"]["resources"][0]
+    configured["provider_config_keys"] = ["google.trusted", "google.plain"]
+    del configured["provider_config_key"]
+    found = findings(document, catalog)
+    assert found["no-us-controlled-service data"] == [
+        "the universe_domain of provider 'hashicorp/google' is not known (set at apply time, or its "
+        "configuration is not in the input), so the offer this resource reaches cannot be shown to be "
+        "non-US (unknown)"
+    ]
+    same = tf_plan(
+        [resource("google_compute_disk", "data", "google.a", {"zone": "t-france-east1-a"})],
+        {
+            "google.a": (GOOGLE, {"universe_domain": constant("trustedapis.test"), "region": region}),
+            "google.b": (GOOGLE, {"universe_domain": constant("trustedapis.test"), "region": region}),
+        },
+    )
+    configured = same["configuration"]["root_module"]["resources"][0]
+    configured["provider_config_keys"] = ["google.a", "google.b"]
+    del configured["provider_config_key"]
+    assert findings(same, catalog) == {}
+
+
 def test_terraform_state_shows_no_provider_configuration_so_the_universe_is_unknown(catalog: Catalog) -> None:
     """`terraform show -json` of a state carries no provider configuration: no default is assumed."""
     state = {

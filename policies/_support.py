@@ -285,3 +285,27 @@ def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool) ->
     if explicit:
         return f"its provider's {name} is {host}"
     return f"its provider sets no {name}, so it reaches the default {host}"
+
+
+def endpoint_unknown_words(catalog: Catalog, package: str) -> str:
+    """`the universe_domain of provider 'gcp' is not known (...)`: why the offer a resource reaches is
+    unknown when its endpoint setting is (`package_endpoint` answered UNKNOWN)."""
+    setting = catalog.endpoint_setting(package)
+    name = setting.setting if setting is not None else "endpoint setting"
+    return (
+        f"the {name} of provider {package!r} is not known (set at apply time, or its configuration is not "
+        "in the input)"
+    )
+
+
+def resource_region(catalog: Catalog, resource: Resource) -> str | _Unknown | None:
+    """The resource's effective region (`Resource.region`), else the region its package reaches by
+    construction (`Catalog.implied_region`: a provider with no region setting on a one-region offer) when
+    neither the resource nor its provider states one; None when nothing shows it."""
+    region = resource.region
+    if region is None and resource.package:
+        implied = getattr(catalog, "implied_region", None)
+        if implied is not None:
+            found: str | None = implied(resource.package)
+            return found
+    return region

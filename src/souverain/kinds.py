@@ -184,8 +184,8 @@ def _leaf_matches(
     rule: PropertyRule, value: Any, encrypted_types: frozenset[str], is_public_cidr: Any
 ) -> bool:
     condition = rule.condition
-    if condition == "set":
-        return value is UNKNOWN or value not in (None, "", False, {}, [])
+    if condition == "set":  # a value unknown until apply may turn out empty: `rule_unknown` tells
+        return value is not UNKNOWN and value not in (None, "", False, {}, [])
     if condition == "true":
         return value is True or (isinstance(value, str) and value.casefold() == "true")
     if not isinstance(value, str):

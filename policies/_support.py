@@ -6,7 +6,6 @@ Kept apart from the policies so each policy module stays one `check` beside its 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -15,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 from souverain.catalog import Catalog
 from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
+from souverain.model import config_address as config_address  # policies import it from here
 from souverain.policy import Context
 
 T = TypeVar("T")
@@ -214,16 +214,6 @@ def within(network: IPNetwork, outer: IPNetwork) -> bool:
     if isinstance(network, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
         return network.subnet_of(outer)
     return False
-
-
-_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
-"""A Terraform instance key: `[0]`, `["a]b"]`."""
-
-
-def config_address(address: str) -> str:
-    """A Terraform instance address without its instance keys (`module.m[0].x.y["a"]` -> `module.m.x.y`):
-    state dependencies name resources as configured, not instances. Other addresses (URNs) unchanged."""
-    return _INSTANCE_KEY.sub("", address) if address.endswith("]") else address
 
 
 def block_devices(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:

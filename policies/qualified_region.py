@@ -14,7 +14,7 @@ from datetime import date
 
 from souverain.catalog import Catalog, Offer
 from souverain.kinds import is_local_only_package
-from souverain.model import REGION_FIELDS, UNKNOWN, Resource, _Unknown, placements
+from souverain.model import UNKNOWN, Resource, _Unknown, is_region_path, placements
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import catalog_memo, endpoint_unknown_words, endpoint_words, package_endpoint, resource_region
@@ -144,7 +144,7 @@ def _disagreements(
     wanted = {name.casefold() for name in names}
     for other_field, value in others:
         path = _label(other_field)
-        region_level = path in REGION_FIELDS
+        region_level = is_region_path(path)
         if value is UNKNOWN:
             if region_level or lists_zones:
                 yield Violation(

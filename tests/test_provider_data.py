@@ -125,10 +125,12 @@ OVH_TOFU = {
     "good-luks-volume": _set(PROT),  # classic-luks is an encrypted type of the offer
     "bad-bucket": _set(ENC, PROT),  # encryption.algorithm PLAINTEXT asks for nothing
     "good-bucket": _set(PROT),  # AES256
-    # OVHcloud's KMS resources and databases carry no region the model reads (a service key belongs to a
-    # KMS by id, a database's regions are under nodes[]): encrypted-storage fails closed on them.
+    # A service key and a secret are where the KMS their okms_id names is; the plan holds no ovh_okms, so
+    # they have no region and encrypted-storage fails closed on them.
     "good-key": _set(ENC, PROT),
     "good-secret": _set(ENC, PROT),  # version.data is sensitive
+    # A database is where its nodes are (nodes[].region, GRA); the offer does not encrypt databases and
+    # an OVHcloud database cannot ask, so both fail encrypted-storage on the offer's facts.
     "bad-database": _set(ENC, PROT),
     "good-database": _set(ENC),  # deletion_protection = true
     "bad-deleted-volume": _set(GONE),
@@ -140,9 +142,11 @@ OVH_PULUMI = {
     "bad-bucket": _set(ENC, PROT),
     "good-bucket": NONE,
     "kms": _set(PROT),  # the KMS itself (region eu-west-par): a key manager of the offer's own
-    "good-key": _set(ENC),  # no region (see the plan), protected
-    "bad-secret": _set(ENC, PROT, CLEAR),  # pulumi-ovh 2.22 sends version.data in clear
-    "good-secret": _set(ENC),  # the program made version a secret
+    # Keys and secrets have no region: they are where the KMS their okmsId names is (the preview records
+    # the dependency), eu-west-par, whose offer has a key manager of its own.
+    "good-key": NONE,  # protected
+    "bad-secret": _set(PROT, CLEAR),  # pulumi-ovh 2.22 sends version.data in clear
+    "good-secret": NONE,  # the program made version a secret
     "bad-database": _set(ENC, PROT),
     "good-database": _set(ENC),
     "bad-deleted-volume": _set(GONE),
@@ -156,7 +160,8 @@ OUTSCALE_TOFU = {
     "good-resized-volume": _set(ENC, PROT),  # an update keeps the data: not no-data-destruction's
 }
 CLOUDTEMPLE_TOFU = {
-    # Cloud Temple resources carry no region (nor does its provider): encrypted-storage fails closed.
+    # Cloud Temple resources and their provider carry no region: they are in the offer's one region (the
+    # catalog's `implied_region`, FR1), whose offer records no encryption: encrypted-storage fails.
     "bad-public-bucket": _set(ENC, PROT, PUBLIC),  # access_type = public
     "bad-open-whitelist-bucket": _set(ENC, PROT, PUBLIC),  # whitelist admits 0.0.0.0/0
     "good-private-bucket": _set(ENC, PROT),

@@ -102,8 +102,12 @@ def _find_offers(
         return offers
     elsewhere = catalog.offers_reaching(region, package or None) if host is not None else []
     if elsewhere:
+        canonical = sorted({found.name for offer in elsewhere if (found := offer.region(region))})
+        where = (
+            f"region {region!r}" if canonical == [region] else f"{region!r} (region {', '.join(canonical)})"
+        )
         return Violation(
-            f"region {region!r} is served by {_names(tuple(elsewhere))} only at its own endpoint, but "
+            f"{where} is served by {_names(tuple(elsewhere))} only at its own endpoint, but "
             f"{endpoint_words(catalog, package, host or '', explicit)}: that offer's encryption does not "
             f"apply, and no offer the {what} reaches is shown to encrypt it",
             path="region",

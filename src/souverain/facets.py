@@ -37,6 +37,9 @@ class IngressRule:
     """Each source CIDR as written (UNKNOWN if unknown until apply) with its path; empty when none is set."""
     from_group: bool
     """Its source is restricted to other groups, tags or accounts, so an empty `sources` admits no address."""
+    unknown_groups: tuple[str, ...]
+    """The group fields whose value is unknown until apply (they may turn out empty): with no other source,
+    whether the rule admits every address is unknown, not ruled out."""
     named_sources: tuple[tuple[str, str, str], ...]
     """Sources that are not CIDRs, as (path, `public` or `unclear`, why): internet hosts named by domain,
     country or threat list (public), address groups kept in another resource (unclear)."""
@@ -253,11 +256,15 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
         )
     first = (rule_set.get("sources") or [""])[0]
     source_field = first[1:] if first.startswith("^") else f"{prefix}{first}"
-    from_group = any(
-        _plain(value) not in (None, "", [], ())
-        for field in rule_set.get("groups", ())
-        for _, value in _read(field, props, block)
-    )
+    from_group = False
+    unknown_groups: list[str] = []
+    for field in rule_set.get("groups", ()):
+        for where, value in _read(field, props, block):
+            value = _plain(value)
+            if value is UNKNOWN:
+                unknown_groups.append(where if field.startswith("^") else f"{prefix}{where}")
+            elif value not in (None, "", [], ()):
+                from_group = True
     named: list[tuple[str, str, str]] = []
     for means in ("public", "unclear"):
         spec = rule_set.get(f"{means}_sources") or {}
@@ -282,6 +289,7 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
         source_field=source_field,
         sources=tuple(found),
         from_group=from_group,
+        unknown_groups=tuple(unknown_groups),
         named_sources=tuple(named),
         no_source=str(no_source["means"]),
         no_source_reason=str(no_source["reason"]),

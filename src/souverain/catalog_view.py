@@ -182,6 +182,10 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
             ("endpoint", f"provider setting {setting['setting']}; default when unset: {setting['default']}")
         )
         rows.append(("", f"source: {_cite(setting['source'])}"))
+    implied = packages.get("implied_region")
+    if implied:
+        rows.append(("region", f"{implied['region']} when a resource and its provider state none"))
+        rows.append(("", f"source: {_cite(implied['source'])}"))
     if provider["status"]:
         rows.append(("status", provider["status"]))
     if provider["source"]:

@@ -51,6 +51,16 @@ class StringLeaves:
     keys_in_clear: Sequence[Any]
     """For each non-empty string outside any secret, the mapping key it sits under; the items of a list
     take the list's key (`dns_nameservers`), a top-level string its property name."""
+    dense: Sequence[str]
+    """Every string of `DENSE_LENGTH` characters or more with neither `.` nor `:`, secrets revealed: what
+    may be a whole base64 value (`user_data`), whose decoded text the host scans read (`_decode`)."""
+    long_in_clear: Sequence[str]
+    """Every string of `LONG_LENGTH` characters or more outside any secret: what may embed a secret in its
+    text (`PGPASSWORD=...`, `postgres://u:pw@h`, a PEM key, an encoded document)."""
+
+
+DENSE_LENGTH = 20
+LONG_LENGTH = 10
 
 
 def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
@@ -58,7 +68,14 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
     commonest types tested first: it runs on every resource of 10k-100k resource plans."""
     host_like: list[str] = []
     keys_in_clear: list[Any] = []
-    keep, name = host_like.append, keys_in_clear.append
+    dense: list[str] = []
+    long_in_clear: list[str] = []
+    keep, name, keep_dense, keep_long = (
+        host_like.append,
+        keys_in_clear.append,
+        dense.append,
+        long_in_clear.append,
+    )
     stack: list[tuple[Any, Any, bool]] = [(properties, None, False)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -71,8 +88,12 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     if value:
                         if "." in value or ":" in value:
                             keep(value)
+                        elif len(value) >= DENSE_LENGTH:
+                            keep_dense(value)
                         if not in_secret:
                             name(key)
+                            if len(value) >= LONG_LENGTH:
+                                keep_long(value)
                 elif value is not None and kind is not bool and kind is not int:
                     push((value, key, in_secret))
         elif kind is dict or (
@@ -84,8 +105,12 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     if value:
                         if "." in value or ":" in value:
                             keep(value)
+                        elif len(value) >= DENSE_LENGTH:
+                            keep_dense(value)
                         if not in_secret:
                             name(child_key)
+                            if len(value) >= LONG_LENGTH:
+                                keep_long(value)
                 elif value is not None and kind is not bool and kind is not int:
                     push((value, child_key, in_secret))
         elif kind is Secret:
@@ -93,10 +118,12 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
             if type(value) is str:
                 if "." in value or ":" in value:
                     keep(value)
+                elif len(value) >= DENSE_LENGTH:
+                    keep_dense(value)
             else:
                 push((value, key, True))
         # anything else (a float, UNKNOWN, another object) holds no string
-    return StringLeaves(host_like, keys_in_clear)
+    return StringLeaves(host_like, keys_in_clear, dense, long_in_clear)
 
 
 def string_leaves(resource: Resource, context: Context) -> StringLeaves:

@@ -4,6 +4,11 @@ Two ways in: a resource's own package or provider (an `aws` bucket, a `pulumi:pr
 string anywhere in its properties that names a US-controlled host or address (an image URL, a DNS
 resolver, a webhook, a replication target, a registry). The test is the catalog's operating entity, not
 the technology.
+
+Strings are read as their consumers read them: encoded layers (base64, gzip, MIME parts) are decoded by
+the decoder the secret scan uses (`_decode`), and one that cannot be decoded within its bounds is a
+finding. A container image reference that names no registry (`postgres:16`) names the catalog's default
+registry (`defaults: [{role: container-registry}]`, Docker Hub), in properties and in texts (`_hosts`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from souverain.kinds import is_local_only_package
 from souverain.model import Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
+from ._decode import decode, looks_encoded
+from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text
 from ._support import catalog_memo, gather_string_leaves, string_leaves
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
@@ -58,6 +65,15 @@ class _Lookups:
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
         self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
         """Per line of a multi-line string, its first bracketed and first dotted finding (`_scan_lines`)."""
+        self.problems: dict[str, str] = {}
+        """Strings whose encoded layers could not be decoded within bounds, and why (`_decode`)."""
+        default = catalog.default_host("container-registry") if hasattr(catalog, "default_host") else None
+        self.default_registry: tuple[str, Offer] | None = None
+        """The default registry of image references, when the catalog records one and it is US-controlled."""
+        if default is not None:
+            offer = self.host(default[0], False) or (default[1] if default[1].us_controlled else None)
+            if offer is not None:
+                self.default_registry = (default[0], offer)
 
     def host(self, host: str, is_address: bool) -> Offer | None:
         key = host.casefold().rstrip(".")
@@ -82,16 +98,40 @@ class _Lookups:
         return verdict
 
     def string(self, text: str) -> tuple[str, Offer] | None:
-        """The first US-controlled host or address in `text`, with its offer."""
-        if "." not in text and ":" not in text:
-            return None
+        """The first US-controlled host or address in `text` or in the texts decoded from it, with its
+        offer. A string whose layers could not be decoded is not clean either (see `problem`)."""
         if text in self.strings:
             return self.strings[text]
-        found = self._scan(text)
-        self.strings[text] = found
+        found = self._scan(text) if "." in text or ":" in text else None
         if found is None:
+            found = self._default_images(text)
+        if found is None and looks_encoded(text):
+            decoded = decode(text)
+            if decoded.problem is not None:
+                self.problems[text] = decoded.problem
+            for inner in decoded.texts:
+                found = self._scan(inner) or self._default_images(inner)
+                if found is not None:
+                    break
+        self.strings[text] = found
+        if found is None and text not in self.problems:
             self.clean.add(text)
         return found
+
+    def problem(self, text: str) -> str | None:
+        """Why `text` could not be decoded within bounds, once `string(text)` has read it."""
+        return self.problems.get(text)
+
+    def _default_images(self, text: str) -> tuple[str, Offer] | None:
+        """The default registry, as the host of the first image reference in a text that names none."""
+        if self.default_registry is None:
+            return None
+        for reference in images_in_text(text):
+            registry = image_registry(reference)
+            if registry is not None and not registry[1]:
+                host, offer = self.default_registry
+                return f"{host} (the default registry of image {reference!r})", offer
+        return None
 
     def _scan(self, text: str) -> tuple[str, Offer] | None:
         if self.ipv4_lookup is not None and (quad := _QUAD_SOURCE.fullmatch(text)) is not None:
@@ -171,10 +211,11 @@ class _Lookups:
         return None
 
     def hits(self, strings: Sequence[str]) -> bool:
-        """Whether any of `strings` names a US-controlled host; those already known clean are skipped in C."""
+        """Whether any of `strings` names a US-controlled host or cannot be decoded; those already known
+        clean are skipped in C."""
         if self.clean.issuperset(strings):  # the common case
             return False
-        return any(self.string(text) is not None for text in strings)
+        return any(self.string(text) is not None or text in self.problems for text in strings)
 
 
 def _lookups(catalog: Catalog) -> _Lookups:
@@ -191,18 +232,29 @@ def _owner(offer: Offer) -> str:
 
 
 def _property_findings(resource: Resource, context: Context, lookups: _Lookups) -> Iterator[Violation]:
-    if not lookups.hits(string_leaves(resource, context).host_like):
+    leaves = string_leaves(resource, context)
+    if not lookups.hits(leaves.host_like) and not lookups.hits(leaves.dense):
         return
     for key, value in resource.properties.items():  # rare: a finding; the walk again, for the paths
-        if key in SKIPPED_KEYS or not lookups.hits(gather_string_leaves({key: value}).host_like):
+        if key in SKIPPED_KEYS:
+            continue
+        own = gather_string_leaves({key: value})
+        if not lookups.hits(own.host_like) and not lookups.hits(own.dense):
             continue
         for path, leaf in walk_values(value, str(key)):
             secret = isinstance(leaf, Secret)
-            leaves = walk_values(leaf.reveal(), path) if secret else ((path, leaf),)
-            for leaf_path, item in leaves:
+            leaves_here = walk_values(leaf.reveal(), path) if secret else ((path, leaf),)
+            for leaf_path, item in leaves_here:
                 if not isinstance(item, str):
                     continue
                 found = lookups.string(item)
+                problem = lookups.problem(item)
+                if problem is not None:
+                    yield Violation(
+                        f"{leaf_path} is encoded beyond what the gate decodes ({problem}), so it cannot be "
+                        "shown to name no US-controlled host",
+                        path=leaf_path,
+                    )
                 if found is None:
                     continue
                 host, offer = found
@@ -249,15 +301,43 @@ def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> t
     return found
 
 
+def _image_findings(resource: Resource, lookups: _Lookups) -> Iterator[Violation]:
+    """Container image references in properties that name no registry: pulled from the default one."""
+    if lookups.default_registry is None:
+        return
+    host, offer = lookups.default_registry
+    for path, reference, secret in image_references(resource):
+        registry = image_registry(reference)
+        if registry is None or registry[1]:
+            continue  # not a reference, or one naming its registry: judged as any host (`string`)
+        shown = "a secret image reference" if secret else f"image {reference!r}"
+        yield Violation(
+            f"{path} is {shown}, which names no registry: it is pulled from {host}, the default registry, "
+            f"a host of {_owner(offer)}, US-controlled",
+            path=path,
+        )
+
+
+def _may_name_images(resource: Resource, keys: Sequence[object]) -> bool:
+    return "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES
+
+
 def check(resource: Resource, context: Context) -> Sequence[Violation]:
     """A sequence, not a generator: this runs on every resource and almost always finds nothing."""
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
     found = _package_violations(lookups, resource.package, resource.is_provider)
-    if lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
-        return found
-    return [*found, *_property_findings(resource, context, lookups)]
+    leaves = string_leaves(resource, context)
+    images = _may_name_images(resource, leaves.keys_in_clear)
+    clean = lookups.clean
+    if clean.issuperset(leaves.host_like) and clean.issuperset(leaves.dense) and not images:
+        return found  # nothing to find
+    return [
+        *found,
+        *_property_findings(resource, context, lookups),
+        *(_image_findings(resource, lookups) if images else ()),
+    ]
 
 
 POLICY = Policy(

@@ -158,6 +158,27 @@ class Endpoints(Strict, frozen=True, kw_only=True):
         )
 
 
+DefaultRole = Literal["container-registry"]
+
+
+class DefaultEndpoint(Strict, frozen=True, kw_only=True):
+    """A host a tool reaches when a value names none: `postgres:16` is pulled from Docker Hub (docker.io).
+
+    The gate judges the value as if it named this host, so a default is a fact with a source, not code.
+    """
+
+    role: DefaultRole
+    """`container-registry`: the registry of a container image reference without a registry host."""
+    host: NonEmpty
+    source: Source
+
+    def __post_init__(self) -> None:
+        host = _normalize_host_pattern(self.host, "host")
+        if "*" in host or "?" in host or host.startswith("."):
+            raise FieldError("host", f"{self.host!r} is a pattern: a default is one host name")
+        force(self, "host", host)
+
+
 class Capabilities(Strict, frozen=True, kw_only=True):
     encrypted_volume_types: tuple[str, ...] = ()
     object_storage_encrypted: bool = False
@@ -228,6 +249,8 @@ class Offer(Strict, frozen=True, kw_only=True):
     endpoints: Endpoints = msgspec.field(default_factory=Endpoints)
     capabilities: Capabilities = msgspec.field(default_factory=Capabilities)
     packages: Packages = msgspec.field(default_factory=Packages)
+    defaults: tuple[DefaultEndpoint, ...] = ()
+    """Hosts this offer serves when a value names no host (Docker Hub for image references)."""
     status: str | None = None
     """Free text on what is uncertain, shown by `souverain catalog`. Never a qualification by itself."""
     source: Source | None = None
@@ -386,6 +409,21 @@ class Catalog:
                 if offer not in bucket:
                     bucket.append(offer)
         return index
+
+    def default_host(self, role: str) -> tuple[str, Offer] | None:
+        """The host a value without one reaches for `role` (`container-registry`), and the offer declaring
+        it. When several offers declare one, the last wins: an overlay's offers come after the shipped."""
+        found: tuple[str, Offer] | None = None
+        for offer in self.offers:
+            for default in offer.defaults:
+                if default.role == role:
+                    found = (default.host, offer)
+        return found
+
+    def knows_host(self, host: str) -> bool:
+        """Whether any offer or service of the catalog lists `host` (a name or an IP address), whoever
+        operates it: what `known-external-host` asks before calling a host unknown."""
+        return bool(self.offers_for_host(host))
 
     def offers_for_region(self, region: str) -> list[Offer]:
         return list(self._region_index.get(region.casefold(), ()))

@@ -67,6 +67,10 @@ def offer_view(offer: Offer, catalog: Catalog, on: date) -> dict[str, Any]:
         "endpoints": msgspec.to_builtins(offer.endpoints),
         "capabilities": msgspec.to_builtins(offer.capabilities),
         "packages": msgspec.to_builtins(offer.packages),
+        "defaults": [
+            {"role": default.role, "host": default.host, "source": _source(default.source)}
+            for default in offer.defaults
+        ],
         "status": offer.status,
         "source": _source(offer.source),
         "catalog_file": catalog.origin(offer.id),
@@ -150,6 +154,8 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("pulumi", ", ".join(packages["pulumi"])))
     if packages["terraform"]:
         rows.append(("terraform", ", ".join(packages["terraform"])))
+    for default in provider.get("defaults") or ():
+        rows.append(("default", f"{default['role']}: {default['host']}"))
     if provider["status"]:
         rows.append(("status", provider["status"]))
     if provider["source"]:

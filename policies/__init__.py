@@ -9,6 +9,7 @@ from souverain.policy import Policy
 
 from . import (
     encrypted_storage,
+    known_external_host,
     no_data_destruction,
     no_plaintext_secret,
     no_public_ingress,
@@ -29,6 +30,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     no_data_destruction.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
+    known_external_host.POLICY,
 )
 
 POLICIES_BY_ID: dict[str, Policy] = {policy.id: policy for policy in ALL_POLICIES}

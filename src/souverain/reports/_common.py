@@ -23,7 +23,7 @@ import msgspec
 from ..engine import Evaluation, Finding
 from ..model import UNKNOWN, Secret
 from ..policy import Enforcement, Policy
-from ._redact import REDACTED, SecretMatcher, secret_strings
+from ._redact import REDACTED, SecretMatcher, holds_embedded, printed_forms, scrub_embedded, secret_strings
 
 TOOL_NAME = "souverain"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -70,7 +70,10 @@ class Scrubber:
     def __init__(self, evaluation: Evaluation) -> None:
         if evaluation.secret_values is None:
             evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
-        self.matcher = SecretMatcher(evaluation.secret_values)
+        # Each secret in every form a message may print it in (`repr`, JSON escapes), not only as is.
+        self.matcher = SecretMatcher(
+            {form for secret in evaluation.secret_values for form in printed_forms(secret)}
+        )
         self._seen: dict[str, str] = {}
         """Each string scrubbed so far, or found to hold no secret by one search over many (`prescan`)."""
         self._verified: str | None = None
@@ -87,7 +90,8 @@ class Scrubber:
         verified, so the last pass over the finished report (`text`) leaves it as it is.
         """
         strings, plain = _distinct_strings(value)
-        if self.matcher and self.matcher.find("\0".join(strings)):
+        joined = "\0".join(strings)
+        if (self.matcher and self.matcher.find(joined)) or holds_embedded(joined):
             return None
         encoded = _fast_json(value) if plain else None
         if encoded is None:
@@ -117,7 +121,7 @@ class Scrubber:
             return text
         if self.matcher:
             text = self.matcher.sub(text)
-        return _LONE_SURROGATE.sub("\ufffd", text)
+        return _LONE_SURROGATE.sub("\ufffd", scrub_embedded(text))
 
     def deep(self, value: Any) -> Any:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked;
@@ -138,7 +142,11 @@ class Scrubber:
         strings = list(dict.fromkeys(strings))
         found = self.matcher.find("\0".join(strings))
         sub = _LONE_SURROGATE.sub
-        self._seen.update((s, sub("\ufffd", s)) for s in strings if not any(secret in s for secret in found))
+        self._seen.update(
+            (s, sub("\ufffd", s))
+            for s in strings
+            if not any(secret in s for secret in found) and not holds_embedded(s)
+        )
 
     def _copy(self, value: Any) -> Any:
         if isinstance(value, str):

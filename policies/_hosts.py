@@ -97,7 +97,7 @@ def _command_image(rest: str) -> str | None:
     words = rest.split()
     index = 0
     while index < len(words):
-        word = words[index].strip("\"'")
+        word = words[index].strip("\"'[],")
         if word.startswith("-"):
             index += 2 if word in _VALUE_OPTIONS else 1
             continue
@@ -214,13 +214,22 @@ def is_internal_name(host: str) -> bool:
     return name.endswith(INTERNAL_SUFFIXES)
 
 
+_DOCUMENTATION = tuple(
+    ipaddress.ip_network(net)
+    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+"""RFC 5737 and RFC 3849 ranges stand for public addresses in examples: judged as public (as
+no-public-ingress does)."""
+
+
 def public_address(host: str) -> bool | None:
-    """Whether `host` is a globally routable IP address; None when it is no IP address."""
+    """Whether `host` is a public IP address (globally routable, or a documentation address standing for
+    one); None when it is no IP address."""
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
-    return address.is_global
+    return address.is_global or any(address in network for network in _DOCUMENTATION)
 
 
 def judged_name(host: str) -> str | None:

@@ -134,7 +134,7 @@ lowercase substrings one of which must be present (a cheap test before the patte
 _ASSIGNMENT_HINTS = ("pass", "pwd", "secret", "token", "key", "psk")
 _ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]+)"
-    r"(?:[ \t]*=[ \t]*|[ \t]*:[ \t]+)[\"']?(?P<value>(?![\"'$\s{<])[^\s\"'#]{6,})"
+    r"(?P<sep>[ \t]*=[ \t]*|[ \t]*:[ \t]+)[\"']?(?P<value>(?![\"'$\s{<])[^\s\"'#;]{6,})"
 )
 """`DB_PASSWORD=...`, `--token=...`, `client_secret: ...` in scripts and config files written by cloud-init;
 kept only when the key names a secret by the same rule as property names."""
@@ -171,7 +171,9 @@ def secrets_in_text(text: str) -> tuple[str, ...]:
     if any(hint in lower for hint in _ASSIGNMENT_HINTS) and any(
         names_a_secret(match["key"].lstrip("-"))
         and secret_value(match["value"])
-        and match["key"].casefold() not in _CLOUD_INIT_PASSWORD_KEYS  # already "a password entry"
+        and not (
+            ":" in match["sep"] and match["key"].casefold() in _CLOUD_INIT_PASSWORD_KEYS
+        )  # "a password entry"
         for match in _ASSIGNMENT.finditer(text)
     ):
         found.append("a password, token or key assignment")

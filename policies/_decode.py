@@ -45,7 +45,6 @@ _EMBEDDED_BASE64 = re.compile(
 )
 """A run of at least 40 base64 characters inside a text that says it holds base64 (`encoding: b64`),
 continued over indented lines (a YAML block of wrapped base64)."""
-_EMBEDDED_HINTS = ("base64", "b64")
 _GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = re.compile(r"\s+")
 
@@ -67,11 +66,16 @@ NOTHING = Decoded(())
 def looks_encoded(text: str) -> bool:
     """Whether `text` may hold an encoded layer: a whole base64 value, a MIME multipart document, or a
     text that names base64 next to a long base64 run. A few C-speed tests; most values fail the first."""
-    if len(text) >= _MIN_BASE64 and _WHOLE_BASE64.fullmatch(text) is not None:
+    if (
+        len(text) >= _MIN_BASE64
+        and not text.islower()  # hex digests and ids: base64 of real data mixes cases
+        and not text.isupper()
+        and _WHOLE_BASE64.fullmatch(text) is not None
+    ):
         return True
     if "ultipart/" in text and "oundary" in text:
         return True
-    return any(hint in text for hint in _EMBEDDED_HINTS) and _EMBEDDED_BASE64.search(text) is not None
+    return ("b64" in text or "base64" in text) and _EMBEDDED_BASE64.search(text) is not None
 
 
 class _Budget:
@@ -166,14 +170,19 @@ def _from_text(text: str, depth: int, budget: _Budget, out: list[str]) -> None:
     if depth >= MAX_DEPTH and looks_encoded(text):
         budget.fail(f"more than {MAX_DEPTH} nested encodings")
         return
-    if len(text) >= _MIN_BASE64 and _WHOLE_BASE64.fullmatch(text) is not None:
+    if (
+        len(text) >= _MIN_BASE64
+        and not text.islower()
+        and not text.isupper()
+        and _WHOLE_BASE64.fullmatch(text) is not None
+    ):
         data = _base64(text)
         if data is not None:
             _from_bytes(data, depth + 1, budget, out)
             return
     if "ultipart/" in text and "oundary" in text and _mime_parts(text, depth, budget, out):
         return
-    if any(hint in text for hint in _EMBEDDED_HINTS):
+    if "b64" in text or "base64" in text:
         for match in _EMBEDDED_BASE64.finditer(text):
             data = _base64(match.group())
             if data is not None:

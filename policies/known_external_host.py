@@ -23,6 +23,7 @@ identifiers with `_` and Terraform references (`var.region`, `module.x.id`), wor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from souverain.catalog import Catalog
@@ -70,6 +71,11 @@ def _host_key(key: str, memo: dict[str, bool] = {}) -> bool:  # noqa: B006 - a d
     return found
 
 
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
+"""What every DNS name judged holds (its last label starts with a letter): a cheap test before the rest."""
+_NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+
 class _Hosts:
     """Unknown hosts per string, for one catalog, cached: plans repeat their strings."""
 
@@ -85,7 +91,7 @@ class _Hosts:
         """Whether `host` needs no finding: known to the catalog, internal, private, or not a host."""
         found = self.names.get(host)
         if found is None:
-            address = public_address(host)
+            address = None if host[:1].isalpha() else public_address(host)  # names start with a letter
             if address is not None:
                 found = not address or self.catalog.knows_host(host)
             else:
@@ -107,6 +113,14 @@ class _Hosts:
         found = self.strings.get(text)
         if found is not None:
             return found
+        if (
+            _DOT_LETTER.search(text) is None  # no DNS name (IP addresses, dates, ids): a URL or an encoding?
+            and "://" not in text
+            and not looks_encoded(text)
+        ):
+            self.strings[text] = _NONE
+            self.clean.add(text)
+            return _NONE
         hosts: list[str] = []
         if "." in text or ":" in text:
             hosts.extend(self._in_text(text))
@@ -116,7 +130,10 @@ class _Hosts:
         whole = whole_value_host(text) if "." in text else None
         found = (
             tuple(dict.fromkeys(host for host in hosts if not self.known(host))),
-            (whole,) if whole is not None and public_address(whole) is None and not self.known(whole) else (),
+            # a whole-value IP address is not judged (module docstring): `judged_name` refuses it
+            (whole,)
+            if whole is not None and judged_name(whole) is not None and not self.known(whole)
+            else (),
         )
         self.strings[text] = found
         if not found[0] and not found[1]:

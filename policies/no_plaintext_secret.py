@@ -24,7 +24,7 @@ from souverain.model import UNKNOWN, Resource, Secret, snake_case, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._decode import decode, looks_encoded
-from ._support import LONG_LENGTH, stack_provider_uses, string_leaves
+from ._support import stack_provider_uses, string_leaves
 
 SECRET_WORDS = frozenset(
     {
@@ -204,7 +204,8 @@ def _value_findings(text: str) -> str | None:
     return None
 
 
-_TEXT_HINTS = ("\n", "=", "://", "-----", "PuTTY", ": ", "passw", "AKIA", "ASIA")
+_TEXT_HINTS = re.compile(r"[\n=@]|-----|PuTTY|: |passw|AKIA|ASIA")
+"""What a string holding a secret in its text must contain (one C-speed search), or be encoded."""
 _PAIR_NAME_KEYS = ("name", "key", "variable", "env")
 """Keys that name the secret of a name/value pair (`env: [{name: PGPASSWORD, value: ...}]`)."""
 
@@ -212,7 +213,7 @@ _PAIR_NAME_KEYS = ("name", "key", "variable", "env")
 @lru_cache(maxsize=16384)
 def _text_finding(text: str) -> str | None:
     """`_value_findings` for a string outside any secret key, memoized; most strings fail the hints."""
-    if not any(hint in text for hint in _TEXT_HINTS) and not looks_encoded(text):
+    if _TEXT_HINTS.search(text) is None and not looks_encoded(text):
         return None
     return _value_findings(text)
 
@@ -285,7 +286,7 @@ def _text_paths(props: Mapping[str, Any], skip: set[str]) -> Iterator[tuple[str,
         if key in skip or key in SKIPPED_TEXT_KEYS or value is None or type(value) in _SCALARS:
             continue
         for path, leaf in walk_values(value, key):
-            if type(leaf) is str and len(leaf) >= LONG_LENGTH:
+            if type(leaf) is str:
                 wording = _text_finding(leaf)
                 if wording is not None:
                     yield path, wording
@@ -354,7 +355,7 @@ def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation
             named_in_clear = not harmless.issuperset(keys) and _names_a_secret_among(keys, harmless)
             if not named_in_clear and "value" in keys:
                 named_in_clear = any(_pair_names_in(value) for value in resource.properties.values())
-            texts = leaves.long_in_clear
+            texts = leaves.texts_in_clear
             in_texts = not harmless_texts.issuperset(texts) and _texts_hold_secrets(texts, harmless_texts)
             if named_in_clear or in_texts or resource.kind in _OWN_CHECK_KINDS:
                 yield from _resource_findings(resource, named_in_clear, in_texts)

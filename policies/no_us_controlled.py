@@ -103,7 +103,7 @@ class _Lookups:
         if text in self.strings:
             return self.strings[text]
         found = self._scan(text) if "." in text or ":" in text else None
-        if found is None:
+        if found is None and self.default_registry is not None:
             found = self._default_images(text)
         if found is None and looks_encoded(text):
             decoded = decode(text)

@@ -23,7 +23,15 @@ import msgspec
 from ..engine import Evaluation, Finding
 from ..model import UNKNOWN, Secret
 from ..policy import Enforcement, Policy
-from ._redact import REDACTED, SecretMatcher, holds_embedded, printed_forms, scrub_embedded, secret_strings
+from ._redact import (
+    REDACTED,
+    SecretMatcher,
+    holds_embedded,
+    printed_forms,
+    quoted_credentials,
+    scrub_embedded,
+    secret_strings,
+)
 
 TOOL_NAME = "souverain"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -69,7 +77,11 @@ class Scrubber:
 
     def __init__(self, evaluation: Evaluation) -> None:
         if evaluation.secret_values is None:
-            evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
+            named = {finding.resource for finding in evaluation.findings}
+            evaluation.secret_values = frozenset(
+                secret_strings(evaluation.resources, evaluation.plan)
+                | quoted_credentials(evaluation.resources, named, evaluation.plan)
+            )
         # Each secret in every form a message may print it in (`repr`, JSON escapes), not only as is.
         self.matcher = SecretMatcher(
             {form for secret in evaluation.secret_values for form in printed_forms(secret)}

@@ -179,16 +179,22 @@ def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> s
             found.update(_secret_strings(dict(provider.properties)))
     if plan is not None:
         found.update(_secret_strings(plan.config))
-    found.update(_embedded(resources, plan))
     return found
 
 
-def _embedded(resources: list[Resource], plan: Plan | None) -> set[str]:
-    """`embedded_credentials` of every resource's properties, each provider configuration once, and the
-    plan's configuration."""
-    values: list[Any] = [resource.properties for resource in resources]
+def quoted_credentials(
+    resources: Iterable[Resource], named: Iterable[str], plan: Plan | None = None
+) -> set[str]:
+    """`embedded_credentials` of what a report's messages can quote: the resources findings name (by
+    address, `named`), every provider configuration once (findings about a provider quote its values),
+    and the plan's configuration. Not every resource: walking 10k resources' properties costs more than
+    the rest of a report, and a message quotes only the resource it is about."""
+    wanted = set(named)
+    values: list[Any] = []
     providers_seen: set[int] = set()
     for resource in resources:
+        if resource.address in wanted or resource.is_provider:
+            values.append(resource.properties)
         provider = resource.provider
         if provider is not None and id(provider.properties) not in providers_seen:
             providers_seen.add(id(provider.properties))

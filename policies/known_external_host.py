@@ -190,12 +190,14 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     clean = hosts.clean
     if clean.issuperset(leaves.host_like) and clean.issuperset(leaves.dense) and not images:
         return ()
-    host_keys = any(_host_key(str(key)) for key in set(keys))
-    if not images and not any(
-        (named := hosts.unknown(text))[0] or (host_keys and named[1])
-        for text in (*leaves.host_like, *leaves.dense)
-        if text not in clean
-    ):
+    in_text = whole = False
+    for texts in (leaves.host_like, leaves.dense):
+        for text in texts:
+            if text not in clean:
+                named = hosts.unknown(text)
+                in_text = in_text or bool(named[0])
+                whole = whole or bool(named[1])
+    if not images and not in_text and not (whole and any(_host_key(str(key)) for key in set(keys))):
         return ()
     found = list(_property_findings(resource, hosts))
     if images:

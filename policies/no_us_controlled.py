@@ -318,10 +318,6 @@ def _image_findings(resource: Resource, lookups: _Lookups) -> Iterator[Violation
         )
 
 
-def _may_name_images(resource: Resource, keys: Sequence[object]) -> bool:
-    return "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES
-
-
 def check(resource: Resource, context: Context) -> Sequence[Violation]:
     """A sequence, not a generator: this runs on every resource and almost always finds nothing."""
     if not resource.custom:
@@ -329,7 +325,8 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     lookups = _lookups(context.catalog)
     found = _package_violations(lookups, resource.package, resource.is_provider)
     leaves = string_leaves(resource, context)
-    images = _may_name_images(resource, leaves.keys_in_clear)
+    keys = leaves.keys_in_clear
+    images = "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES
     clean = lookups.clean
     if clean.issuperset(leaves.host_like) and clean.issuperset(leaves.dense) and not images:
         return found  # nothing to find

@@ -26,6 +26,7 @@ from ..policy import Enforcement, Policy
 from ._redact import (
     REDACTED,
     SecretMatcher,
+    any_holds_embedded,
     holds_embedded,
     printed_forms,
     quoted_credentials,
@@ -102,8 +103,7 @@ class Scrubber:
         verified, so the last pass over the finished report (`text`) leaves it as it is.
         """
         strings, plain = _distinct_strings(value)
-        joined = "\0".join(strings)
-        if (self.matcher and self.matcher.find(joined)) or holds_embedded(joined):
+        if (self.matcher and self.matcher.find("\0".join(strings))) or any_holds_embedded(strings):
             return None
         encoded = _fast_json(value) if plain else None
         if encoded is None:
@@ -120,20 +120,25 @@ class Scrubber:
         return encoded
 
     def __call__(self, text: str) -> str:
-        """One string of the report, memoized: reports repeat types, providers and messages."""
+        """One string of the report, memoized: reports repeat types, providers and messages. Credentials
+        embedded in it (a URL's password, `Password=...`) are masked too (`scrub_embedded`)."""
         done = self._seen.get(text)
         if done is None:
-            done = self._seen[text] = self.text(text)
+            done = self._seen[text] = self.text(text, embedded=True)
         return done
 
-    def text(self, text: str) -> str:
+    def text(self, text: str, *, embedded: bool = False) -> str:
         """A whole finished report (not memoized). Also replaces lone surrogates (valid in JSON input as
-        `\\ud800`, but not encodable) with U+FFFD, so that the report can always be written as UTF-8."""
+        `\\ud800`, but not encodable) with U+FFFD, so that the report can always be written as UTF-8.
+        `embedded`: also mask what looks like an embedded credential, for a text whose strings were not
+        scrubbed one by one (the text report; an encoded JSON or XML report must keep its quotes)."""
         if text is self._verified:
             return text
         if self.matcher:
             text = self.matcher.sub(text)
-        return _LONE_SURROGATE.sub("\ufffd", scrub_embedded(text))
+        if embedded:
+            text = scrub_embedded(text)
+        return _LONE_SURROGATE.sub("\ufffd", text)
 
     def deep(self, value: Any) -> Any:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked;

@@ -46,18 +46,46 @@ PREVIEW = FIXTURES / "crossguard" / "preview.json"
 ENV = {ENV_CATALOG: str(SMALL_CATALOG), ENV_REPLACE_CATALOG: "1"}
 
 
-def pulumi_documents() -> list[Path]:
-    """Every Pulumi preview or export among the test fixtures: the readers' as they land, and ours."""
-    found = []
+KNOWN_PARITY_GAPS = {
+    "real/pulumi-gcp/sql-user__6.67.0__stack.json": (
+        "pack and check disagree (issue 12, class 13): the export keeps the hard-coded `password` input in "
+        "clear and the provider's output secret; check judges the input, the pack the output"
+    ),
+}
+"""Real-corpus documents (tests/fixtures/real/) on which parity does not hold yet: strict xfails, so that the
+fix says when to remove the entry."""
+
+
+def _larger(path: Path, than: Path) -> bool:
+    return path.stat().st_size > than.stat().st_size
+
+
+def pulumi_documents() -> list[Any]:
+    """Every Pulumi preview or export among the test fixtures: the readers' as they land and ours; of the
+    real corpus (a pack run takes about a second), the largest document of each source, and those listed
+    in KNOWN_PARITY_GAPS."""
+    found: dict[Path, str] = {}
+    real_largest: dict[Path, Path] = {}
     for path in sorted(FIXTURES.rglob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             fmt = detect_format(data, str(path))
         except Exception:  # noqa: S112 - not a plan (a schema, a catalog, a deliberately broken input)
             continue
-        if fmt in {"pulumi-preview", "pulumi-state"}:
-            found.append(path)
-    return found
+        if fmt not in {"pulumi-preview", "pulumi-state"}:
+            continue
+        name = path.relative_to(FIXTURES).as_posix()
+        if not name.startswith("real/") or name in KNOWN_PARITY_GAPS:
+            found[path] = name
+        elif path.parent not in real_largest or _larger(path, real_largest[path.parent]):
+            real_largest[path.parent] = path
+    found.update({path: path.relative_to(FIXTURES).as_posix() for path in real_largest.values()})
+    params = []
+    for path, name in sorted(found.items()):
+        gap = KNOWN_PARITY_GAPS.get(name)
+        marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+        params.append(pytest.param(path, id=name, marks=marks))
+    return params
 
 
 # --- the pack folder ---------------------------------------------------------------------------------------
@@ -113,6 +141,22 @@ def test_compliance_framework_carries_the_requirements() -> None:
     assert framework.specification is not None
     assert "HDS v2" in framework.specification
     assert compliance_framework(()) is None
+
+
+def test_the_harness_sends_no_property_dependencies_for_an_input_pulumi_records_as_null() -> None:
+    """`pulumi stack export` writes `null` for an input that depends on nothing (pulumi-gcp's recorded
+    exports: `{"instance": [urn], "name": null}`); the engine sends it as no dependency."""
+    instance = "urn:pulumi:dev::p::gcp:sql/databaseInstance:DatabaseInstance::db"
+    user = {
+        "urn": "urn:pulumi:dev::p::gcp:sql/user:User::u",
+        "custom": True,
+        "type": "gcp:sql/user:User",
+        "inputs": {"instance": "db-1", "name": "app"},
+        "propertyDependencies": {"instance": [instance], "name": None},
+    }
+    document = {"version": 3, "deployment": {"resources": [user]}}
+    (wire,) = wire_resources(document)
+    assert wire.property_dependencies == {"instance": [instance], "name": []}
 
 
 def test_pack_resources_are_normalized_as_the_readers_normalize_them() -> None:
@@ -266,7 +310,7 @@ def parity(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("document", pulumi_documents(), ids=lambda path: str(path.relative_to(FIXTURES)))
+@pytest.mark.parametrize("document", pulumi_documents())
 def test_pack_verdicts_equal_check_verdicts_on_every_pulumi_fixture(document: Path, tmp_path: Path) -> None:
     pack, checked = parity(document, tmp_path)
     assert pack == checked

@@ -191,8 +191,10 @@ def wire_resources(document: Mapping[str, Any]) -> list[WireResource]:
                 parent=str(state.get("parent") or ""),
                 provider=provider,
                 dependencies=[str(d) for d in state.get("dependencies") or []],
+                # Pulumi writes `null` for an input that depends on nothing (`{"name": null}`).
                 property_dependencies={
-                    str(k): [str(u) for u in v] for k, v in (state.get("propertyDependencies") or {}).items()
+                    str(k): [str(u) for u in v or ()]
+                    for k, v in (state.get("propertyDependencies") or {}).items()
                 },
             )
         )

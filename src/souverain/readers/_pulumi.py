@@ -89,6 +89,7 @@ class TypedState(msgspec.Struct):
     retainOnDelete: Any = None  # noqa: N815 (the document's spelling)
     custom: Any = None
     provider: Any = None
+    taint: Any = None
 
 
 _TYPED_STATE = msgspec.json.Decoder(TypedState)
@@ -117,6 +118,7 @@ def generic_state(state: Mapping[str, Any]) -> tuple[TypedState, Any]:
         retainOnDelete=get("retainOnDelete"),
         custom=get("custom"),
         provider=get("provider"),
+        taint=get("taint"),
     )
     return typed, get("outputs")
 

@@ -24,8 +24,10 @@ import binascii
 import re
 import zlib
 from dataclasses import dataclass
-from email import message_from_string
-from email.message import Message
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 MAX_DECODED_CHARS = 4 << 20
 """All layers decoded from one value together: cloud-init user data is at most 16 KiB (EC2) to 64 KiB
@@ -147,6 +149,8 @@ def _base64(text: str) -> bytes | None:
 
 def _mime_parts(text: str, depth: int, budget: _Budget, out: list[str]) -> bool:
     """The parts of a MIME multipart document, each decoded by its transfer encoding; whether it was one."""
+    from email import message_from_string  # here: the email package takes 10 ms to import, rarely needed
+
     message: Message = message_from_string(text.lstrip())
     if not message.is_multipart():
         return False

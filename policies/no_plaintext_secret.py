@@ -87,18 +87,25 @@ _REFERENCE = re.compile(
 )
 """A reference to a secret kept elsewhere, or a placeholder: `${DB_PASSWORD}`, `$(cat /run/secrets/db)`,
 `{{ vault_pw }}`, `<password>`, `***`, `arn:aws:secretsmanager:...`, `vault://...`, a file path."""
+MAX_CONSTANT = 40
+"""Longer runs of capitals are not enum values."""
 MIN_SECRET_VALUE = 4
 """Shorter values are no credential worth the name (and are what enum codes look like: `on`, `v2`)."""
 
 
 def secret_value(value: str) -> bool:
     """Whether a value under a secret's name looks like a secret. Not one: a value shorter than
-    `MIN_SECRET_VALUE`, a switch word (`SWITCH_WORDS`), an API constant in capitals (`HEADER`), a
+    `MIN_SECRET_VALUE`, a switch word (`SWITCH_WORDS`), an API constant in capitals of at most
+    `MAX_CONSTANT` characters without digits (`HEADER`), a
     reference or placeholder (`_REFERENCE`), a URL without a password. Anything else is (fail closed)."""
     text = value.strip()
     if len(text) < MIN_SECRET_VALUE or text.casefold() in SWITCH_WORDS:
         return False
-    if _CONSTANT.fullmatch(text) is not None and not any(c.isdigit() for c in text):
+    if (
+        len(text) <= MAX_CONSTANT
+        and _CONSTANT.fullmatch(text) is not None
+        and not any(c.isdigit() for c in text)
+    ):
         return False
     if _REFERENCE.fullmatch(text) is not None:
         return False

@@ -291,6 +291,7 @@ def test_settings_under_secret_names_are_not_secrets(small_catalog: Catalog, key
         ("psk", "S3cr3t!"),
         ("client_secret", "AB12CD34EF"),
         ("PGPASSWORD", "password1"),
+        ("client_secret", "QWERTYUIOPASDFGHJKLZXCVBNMQWERTYUIOPASDFGH"),  # capitals, but too long for an enum
     ],
 )
 def test_real_looking_secrets_under_secret_names_fail_closed(

@@ -12,6 +12,7 @@ from . import (
     known_external_host,
     no_data_destruction,
     no_plaintext_secret,
+    no_public_data,
     no_public_ingress,
     no_us_controlled,
     protected_data_store,
@@ -30,6 +31,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     no_data_destruction.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
+    no_public_data.POLICY,
     known_external_host.POLICY,
 )
 

@@ -20,6 +20,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from souverain import facets
+from souverain.kinds import secret_reference_keys, secret_value_paths, values_at
 from souverain.model import UNKNOWN, Resource, Secret, snake_case, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -278,9 +280,21 @@ def _names_a_secret_among(keys: Iterable[Any], harmless: set[Any]) -> bool:
     return found
 
 
-_OWN_CHECK_KINDS = frozenset({"instance", "secret"})
-"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`,
-`payload`): other resources with neither are skipped without a generator."""
+_OWN_CHECK_KINDS = frozenset({"instance", "secret", "secrets_manager_secret", "secret_version"})
+"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`, the
+secret value of a key manager's secret): other resources with neither are skipped without a generator."""
+
+
+_BOOT_DATA_WHAT = "boot data: cloud-init or a startup script"
+
+
+def _boot_data(resource: Resource) -> list[tuple[str, Any]]:
+    """What the guest receives at boot, where `souverain.facets` knows the type's fields (a Scaleway
+    `user_data` map, a Google `metadata_startup_script`...); else the resource's own `user_data`."""
+    if facets.has_boot_data(resource):
+        return facets.boot_data(resource)
+    user_data = resource.properties.get("user_data")
+    return [("user_data", user_data)] if user_data is not None else []
 
 
 SKIPPED_TEXT_KEYS = frozenset({"description"})
@@ -305,7 +319,7 @@ def _resource_findings(resource: Resource, named_in_clear: bool, in_texts: bool)
     the properties walked again for the paths."""
     props = resource.properties
     kind = resource.kind
-    skip: set[str] = set()
+    skip: set[str] = set(secret_reference_keys(kind))
     if kind == "instance" and props.get("admin_pass") not in (None, ""):
         skip.add("admin_pass")
         yield Violation(
@@ -314,13 +328,16 @@ def _resource_findings(resource: Resource, named_in_clear: bool, in_texts: bool)
             resource=resource,
             path="admin_pass",
         )
-    if kind == "secret" and _is_clear(props.get("payload")):
-        skip.add("payload")
-        yield Violation(
-            "payload is in clear: make it a secret (pulumi.Output.secret / `pulumi config set --secret`)",
-            resource=resource,
-            path="payload",
-        )
+    for value_path in secret_value_paths(kind):  # Barbican's `payload`, a secret version's `data`...
+        if any(_is_clear(value) for value in values_at(props, value_path, reveal=False)):
+            dotted = ".".join(value_path)
+            skip.add(value_path[0])
+            yield Violation(
+                f"{dotted} is the secret's value and is in clear: make it a secret (pulumi.Output.secret / "
+                "`pulumi config set --secret`, a sensitive Terraform variable)",
+                resource=resource,
+                path=dotted,
+            )
     named: set[str] = set()
     if named_in_clear:
         for key, value in props.items():
@@ -331,13 +348,18 @@ def _resource_findings(resource: Resource, named_in_clear: bool, in_texts: bool)
             for path in _named_secrets(value, key, key, []):
                 named.add(path)
                 yield Violation(f"{path} holds a secret in clear", resource=resource, path=path)
+    for path, user_data in _boot_data(resource):  # labelled as boot data, read whole or decoded
+        skip.add(path.split(".", 1)[0])
+        if isinstance(user_data, str) and user_data and path not in named:
+            wording = _value_findings(user_data)
+            if wording is not None:
+                yield Violation(f"{path} ({_BOOT_DATA_WHAT}) {wording}", resource=resource, path=path)
     if not in_texts:
         return
     for path, wording in _text_paths(props, skip):
         if path in named:
             continue
-        shown = "user_data (cloud-init)" if path == "user_data" else path
-        yield Violation(f"{shown} {wording}", resource=resource, path=path)
+        yield Violation(f"{path} {wording}", resource=resource, path=path)
 
 
 def _texts_hold_secrets(texts: Sequence[str], harmless: set[str]) -> bool:
@@ -364,7 +386,13 @@ def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation
                 named_in_clear = any(_pair_names_in(value) for value in resource.properties.values())
             texts = leaves.texts_in_clear
             in_texts = not harmless_texts.issuperset(texts) and _texts_hold_secrets(texts, harmless_texts)
-            if named_in_clear or in_texts or resource.kind in _OWN_CHECK_KINDS:
+            if (
+                named_in_clear
+                or in_texts
+                or resource.kind in _OWN_CHECK_KINDS
+                or "user_data" in resource.properties
+                or facets.has_boot_data(resource)
+            ):
                 yield from _resource_findings(resource, named_in_clear, in_texts)
     for use in stack_provider_uses(resources, context):
         for key, value in use.properties.items():

@@ -7,7 +7,7 @@ data classification and project. See docs/components.md.
 
 from __future__ import annotations
 
-from ._common import Labels
+from ._common import ComponentRefusedError, Labels
 from .bastion import Bastion, BastionArgs
 from .keys import KeyManagement, KeyManagementArgs, KeySpec
 from .network import Flow, IsolatedNetwork, IsolatedNetworkArgs, Tier
@@ -17,6 +17,7 @@ from .storage import EncryptedVolume, EncryptedVolumeArgs, ObjectStore, ObjectSt
 
 __all__ = [
     "Bastion",
+    "ComponentRefusedError",
     "BastionArgs",
     "EncryptedVolume",
     "EncryptedVolumeArgs",

@@ -12,18 +12,28 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, cast
 
 import msgspec
 import pulumi
 import pulumi_openstack as openstack
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from souverain.catalog import Catalog, Offer, load_catalog
+from souverain.validation import Problem, cidr, readable_errors
 
 if TYPE_CHECKING:
     from .provider import SovereignProvider
@@ -36,6 +46,60 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$|^[a-z0-9]$"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Cidr = Annotated[IPNetwork, BeforeValidator(cidr)]
+"""An IPv4 or IPv6 network in CIDR notation, host bits clear (`10.0.0.1/24` is refused, with the fix)."""
+
+
+class ComponentRefusedError(ValueError):
+    """A component refused its arguments before registering anything: which component, where, why.
+
+    One readable line (`Bastion 'bastion': admin_ranges[0]: 10.0.0.1/24 has host bits set; ...`), never
+    a validator's internals. `problems` lists every reason; `errors()` is pydantic's list, for code that
+    inspected the `ValidationError` components raised before.
+    """
+
+    def __init__(
+        self,
+        component: str,
+        name: str,
+        problems: Sequence[Problem],
+        validation: ValidationError | None = None,
+    ) -> None:
+        self.component = component
+        """The component's type token, `souverain:bastion:Bastion`."""
+        self.name = name
+        self.problems = tuple(problems)
+        self.validation = validation
+        super().__init__(self.line())
+
+    @property
+    def kind(self) -> str:
+        """`Bastion`: the class name users write."""
+        return self.component.rsplit(":", 1)[-1]
+
+    def line(self) -> str:
+        first = self.problems[0].line() if self.problems else "refused"
+        more = len(self.problems) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+        return f"{self.kind} {self.name!r}: {first}{extra}"
+
+    def errors(self) -> list[Any]:
+        return list(self.validation.errors()) if self.validation is not None else []
+
+
+@contextmanager
+def refusals(component: str, name: str) -> Iterator[None]:
+    """Turns a validation failure, or a ValueError a component raises about its arguments, into a
+    `ComponentRefusedError` naming the component instance. TypeErrors (wrong Python objects) pass
+    unchanged."""
+    try:
+        yield
+    except ComponentRefusedError:
+        raise
+    except ValidationError as exc:
+        raise ComponentRefusedError(component, name, readable_errors(exc), exc) from None
+    except ValueError as exc:
+        raise ComponentRefusedError(component, name, [Problem((), str(exc))]) from None
 
 
 class StrictModel(BaseModel):

@@ -17,8 +17,8 @@ from .storage import EncryptedVolume, EncryptedVolumeArgs, ObjectStore, ObjectSt
 
 __all__ = [
     "Bastion",
-    "ComponentRefusedError",
     "BastionArgs",
+    "ComponentRefusedError",
     "EncryptedVolume",
     "EncryptedVolumeArgs",
     "Flow",

@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from souverain.catalog import Catalog, Offer, load_catalog
+from souverain.validation import ComponentRefusedError as ComponentRefusedError
 from souverain.validation import Problem, cidr, readable_errors
 
 if TYPE_CHECKING:
@@ -48,43 +49,6 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Cidr = Annotated[IPNetwork, BeforeValidator(cidr)]
 """An IPv4 or IPv6 network in CIDR notation, host bits clear (`10.0.0.1/24` is refused, with the fix)."""
-
-
-class ComponentRefusedError(ValueError):
-    """A component refused its arguments before registering anything: which component, where, why.
-
-    One readable line (`Bastion 'bastion': admin_ranges[0]: 10.0.0.1/24 has host bits set; ...`), never
-    a validator's internals. `problems` lists every reason; `errors()` is pydantic's list, for code that
-    inspected the `ValidationError` components raised before.
-    """
-
-    def __init__(
-        self,
-        component: str,
-        name: str,
-        problems: Sequence[Problem],
-        validation: ValidationError | None = None,
-    ) -> None:
-        self.component = component
-        """The component's type token, `souverain:bastion:Bastion`."""
-        self.name = name
-        self.problems = tuple(problems)
-        self.validation = validation
-        super().__init__(self.line())
-
-    @property
-    def kind(self) -> str:
-        """`Bastion`: the class name users write."""
-        return self.component.rsplit(":", 1)[-1]
-
-    def line(self) -> str:
-        first = self.problems[0].line() if self.problems else "refused"
-        more = len(self.problems) - 1
-        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-        return f"{self.kind} {self.name!r}: {first}{extra}"
-
-    def errors(self) -> list[Any]:
-        return list(self.validation.errors()) if self.validation is not None else []
 
 
 @contextmanager

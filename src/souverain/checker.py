@@ -9,7 +9,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .catalog import Catalog, load_catalog
-from .engine import Evaluation, PolicyConfig, UnknownMode, evaluate, load_policy_config, settings_from_config
+from .engine import (
+    INPUT_FINDING_IDS,
+    Evaluation,
+    PolicyConfig,
+    UnknownMode,
+    evaluate,
+    load_policy_config,
+    settings_from_config,
+)
 from .errors import InputError
 from .model import Plan
 from .policy import Policy
@@ -40,7 +48,9 @@ def load_inputs(options: CheckOptions) -> tuple[Catalog, PolicyConfig]:
     catalog = load_catalog(options.catalogs, replace=options.replace_catalog)
     policies = all_policies()
     config = (
-        load_policy_config(options.policy_config, (*(p.id for p in policies), *PSEUDO_POLICY_IDS))
+        load_policy_config(
+            options.policy_config, (*(p.id for p in policies), *PSEUDO_POLICY_IDS, *INPUT_FINDING_IDS)
+        )
         if options.policy_config
         else PolicyConfig()
     )

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from .catalog import Catalog, load_catalog
 from .errors import InputError
+from .validation import readable_errors
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -61,14 +62,14 @@ def value_path(loc: tuple[int | str, ...]) -> str:
 
 
 def config_error(exc: ValidationError, project: str) -> StackConfigError:
-    """The first error of a validation, as the config key and path it is about (never the value)."""
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
+    """The first error of a validation, as the config key and path it is about (no validator internals)."""
+    first = readable_errors(exc)[0]
+    loc = first.path
     if not loc:
-        return StackConfigError(f"{project}:<config>", first["msg"])
+        return StackConfigError(f"{project}:<config>", first.message)
     key = full_key(str(loc[0]), project)
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "missing":
+    message = first.message
+    if message == "required" and len(loc) == 1:
         message = "missing: set it in the stack config"
     return StackConfigError(key + value_path(loc[1:]), message)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,3 +124,40 @@ def cidr(value: Any) -> Any:
     except ValueError:
         raise ValueError(f"{text!r} is not a network in CIDR notation (such as 192.0.2.0/24)") from None
     raise ValueError(f"{text} has host bits set; did you mean {loose}?")
+
+
+class ComponentRefusedError(ValueError):
+    """A component refused its arguments before registering anything: which component, where, why.
+
+    One readable line (`Bastion 'bastion': admin_ranges[0]: 10.0.0.1/24 has host bits set; ...`), never
+    a validator's internals. `problems` lists every reason; `errors()` is pydantic's list, for code that
+    inspected the `ValidationError` components raised before.
+    """
+
+    def __init__(
+        self,
+        component: str,
+        name: str,
+        problems: Sequence[Problem],
+        validation: ValidationError | None = None,
+    ) -> None:
+        self.component = component
+        """The component's type token, `souverain:bastion:Bastion`."""
+        self.name = name
+        self.problems = tuple(problems)
+        self.validation = validation
+        super().__init__(self.line())
+
+    @property
+    def kind(self) -> str:
+        """`Bastion`: the class name users write."""
+        return self.component.rsplit(":", 1)[-1]
+
+    def line(self) -> str:
+        first = self.problems[0].line() if self.problems else "refused"
+        more = len(self.problems) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+        return f"{self.kind} {self.name!r}: {first}{extra}"
+
+    def errors(self) -> list[Any]:
+        return list(self.validation.errors()) if self.validation is not None else []

@@ -36,6 +36,8 @@ class CheckOptions:
     waivers: str | None = None
     output: str | None = None
     """Where the report will be written: refused before anything is read if it is one of the inputs."""
+    source_dir: str | None = None
+    """The sources beside a plan file (Terraform configuration, Pulumi project), to locate findings."""
 
 
 def all_policies() -> tuple[Policy, ...]:
@@ -115,6 +117,13 @@ def check(target: str, options: CheckOptions) -> Evaluation:
         refuse_overwriting_inputs(options.output, target, options)
     catalog, config = load_inputs(options)
     plan = load_target(target, options, catalog)
+    if options.source_dir:
+        source_dir = Path(options.source_dir)
+        if not source_dir.is_dir():
+            raise InputError(options.source_dir, "is not a folder", field="--source-dir")
+        from .sources import locate_sources
+
+        locate_sources(plan, source_dir)
     settings = settings_from_config(config, plan, options.policy_config or "policy config")
     waivers = None
     if options.waivers:

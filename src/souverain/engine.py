@@ -136,8 +136,27 @@ def settings_from_config(
     production = bool(config.properties_for("protected-data-store").get("production", False))
     if plan is not None:
         health = health or _plan_holds_health_data(plan)
-        production = production or (plan.stack or "").casefold() in {"prod", "production", "prd"}
+        production = production or _stack_says_production(plan)
     return Settings(health_data=health, admin_ranges=tuple(ranges), production=production)
+
+
+PRODUCTION_KEY = "souverain:production"
+"""Stack config key: `true` makes the stack a production one (data stores must be protected)."""
+
+
+def _stack_says_production(plan: Plan) -> bool:
+    """Production is what the stack says (`souverain:production: true`), never a guess from its name."""
+    value = plan.config.get(PRODUCTION_KEY)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no", ""}:
+        return False
+    raise InputError(plan.path or "stack", "must be true or false", field=PRODUCTION_KEY)
 
 
 def _plan_holds_health_data(plan: Plan) -> bool:

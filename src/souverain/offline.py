@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from google.protobuf import json_format
+from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
@@ -250,6 +251,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
         self.registrations: list[_Registration] = []
         self.outputs: dict[str, dict[str, Any]] = {}
+        self.config_reads: set[str] = set()
+        """Every config key the program asked for (`pulumi.Config().get...`), set or not."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The engine's URN (`Deployment.generateURN`): the parent's full qualified type, not the stack's.
@@ -353,6 +356,8 @@ class OfflineRun:
     """`(severity, message)` logged through `pulumi.log` at info level or above."""
     failure: BaseException | None = None
     """With `keep_partial`: what stopped the program; the plan then holds what it registered before."""
+    config_reads: frozenset[str] = frozenset()
+    """Every config key the program asked for, set or not: the keys it knows."""
 
 
 def _provider_properties_from_config(
@@ -480,6 +485,20 @@ def _build_plan(
     )
 
 
+class _ReadRecordingConfig(dict[str, Any]):
+    """The runtime's config map, noting every key the program asks for: Pulumi's `get_config` asks the
+    map whether it holds a key before anything else, whether the key is set or not."""
+
+    def __init__(self, values: Mapping[str, Any], reads: set[str]) -> None:
+        super().__init__(values)
+        self.reads = reads
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.reads.add(key)
+        return super().__contains__(key)
+
+
 @contextmanager
 def _without_pulumi_config_env() -> Iterator[None]:
     hidden = {key: value for key, value in os.environ.items() if key.startswith("PULUMI_CONFIG")}
@@ -521,6 +540,7 @@ def _run_in_fresh_runtime(
             monitor.GetDeploymentInfo(None).supportedFeatures  # type: ignore[no-untyped-call]
         )
         set_all_config(dict(config), sorted(secret_keys))
+        runtime_config.CONFIG.set(_ReadRecordingConfig(config, monitor.config_reads))
         loop.run_until_complete(run_in_stack(program))
     finally:
         try:
@@ -605,7 +625,9 @@ def run_program(
     stack_urn = next((r.address for r in plan.resources if r.type == STACK_TYPE), None)
     outputs = {urn: pulumi_value(values, convert_keys=False) for urn, values in monitor.outputs.items()}
     stack_outputs = outputs.pop(stack_urn, {}) if stack_urn else {}
-    return OfflineRun(plan, stack_outputs, outputs, list(engine.messages), failure)
+    return OfflineRun(
+        plan, stack_outputs, outputs, list(engine.messages), failure, frozenset(monitor.config_reads)
+    )
 
 
 def run_offline(

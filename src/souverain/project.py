@@ -37,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -48,7 +49,8 @@ from .catalog import Catalog
 from .errors import InputError
 from .model import InputFinding, Plan, Resource, Secret, SourceLocation
 from .offline import STACK_TYPE, OfflineRun, run_program
-from .stackconfig import CATALOG_KEY, StackConfigError, value_path
+from .stackcheck import plaintext_secrets, unknown_keys
+from .stackconfig import CATALOG_KEY, StackConfigError, checking_catalog, value_path
 from .validation import ComponentRefusedError
 from .yaml_lines import LinePath, value_lines
 
@@ -576,8 +578,14 @@ def _failure_line(exc: BaseException, program_dir: Path) -> str:
     return f"the program failed: {where}{type(exc).__name__}" + (f": {detail}" if detail else "")
 
 
-def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackFile]:
-    """Run the project's program for `stack` offline; the run, and the files it was read from."""
+def run_project(
+    path: Path, stack: str, catalog: Catalog | None = None
+) -> tuple[OfflineRun, ProjectFile, StackFile]:
+    """Run the project's program for `stack` offline; the run, and the files it was read from.
+
+    `catalog` (the check's: shipped, declared overlays, `--catalog`) is what `stack_catalog()` returns to
+    the program meanwhile, so its components validate against the catalog the policies judge with.
+    """
     project = load_project(path)
     stack_file = load_stack(project, stack)
     config = merge_config(project, stack_file)
@@ -589,7 +597,7 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
         runpy.run_path(str(entry), run_name="__main__")
 
     try:
-        with _program_environment(program_dir, str(entry)):
+        with _program_environment(program_dir, str(entry)), checking_catalog(catalog):
             run = run_program(
                 program,
                 project=project.name,
@@ -610,8 +618,23 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
     except Exception as exc:
         raise InputError(str(main_file), _failure_line(exc, program_dir)) from None
     _settle_plan(run.plan, project, stack_file, config)
+    normalize = partial(_normalized_key, project=project.name)
+    run.plan.input_findings.extend(
+        plaintext_secrets(stack_file.path, stack_file.config, normalize, stack_file.name)
+    )
     if isinstance(run.failure, ComponentRefusedError):
         run.plan.input_findings.append(refusal_finding(run.failure, program_dir, project, stack_file, config))
+    else:  # a run that stopped early did not read the keys it would have read after
+        run.plan.input_findings.extend(
+            unknown_keys(
+                stack_file.path,
+                stack_file.config,
+                project.config,
+                run.config_reads,
+                normalize,
+                stack_file.name,
+            )
+        )
     return run, project, stack_file
 
 
@@ -768,6 +791,23 @@ def _settle_plan(plan: Plan, project: ProjectFile, stack: StackFile, config: Sta
         )
         plan.resources.insert(0, root)
     root.properties.update(project_settings(project, stack))
+    _locate_default_providers(plan, project, stack)
+
+
+def _locate_default_providers(plan: Plan, project: ProjectFile, stack: StackFile) -> None:
+    """A default provider is configured by the stack file's `<package>:` keys: its findings (credentials
+    in clear, an endpoint) belong on the first of those lines."""
+    lines: dict[LinePath, int] | None = None
+    for resource in plan.resources:
+        if not (resource.is_provider and resource.name == "default" and resource.location is None):
+            continue
+        keys = [key for key in stack.config if key.startswith(f"{resource.package}:")]
+        if not keys:
+            continue
+        lines = lines if lines is not None else value_lines(stack.path)
+        line = config_line(lines, keys[0], project.name)
+        if line is not None:
+            resource.location = SourceLocation(str(stack.path), line)
 
 
 def project_settings(project: ProjectFile, stack: StackFile) -> dict[str, Any]:
@@ -796,5 +836,5 @@ def run_project_offline(path: Path, stack: str, catalog: Catalog | None = None) 
                     f"declared in {CATALOG_KEY} but not loaded into the catalog",
                     field="--catalog",
                 )
-    run, _, _ = run_project(path, stack)
+    run, _, _ = run_project(path, stack, catalog)
     return run.plan

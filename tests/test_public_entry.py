@@ -207,7 +207,8 @@ def test_refusals() -> None:
         "entry's floating IP needs the edge router"
     )
     assert refusal(entry_args(backend_tier="edge")).startswith(
-        "PublicEntry 'www': backend_tier: edge is an edge tier: backends go on a tier the internet cannot reach"
+        "PublicEntry 'www': backend_tier: edge is an edge tier: backends go on a tier the internet "
+        "cannot reach"
     )
     assert refusal(entry_args(backends=[{"address": "10.50.2.5", "port": 5432}])) == (
         "PublicEntry 'www': backends[0].address: 10.50.2.5 is not on the app tier (10.50.1.0/24)"

@@ -16,6 +16,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from souverain.kinds import secret_reference_keys, secret_value_paths, values_at
 from souverain.model import UNKNOWN, Resource, Secret, snake_case
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -167,9 +168,9 @@ def _names_a_secret_among(keys: Iterable[Any], harmless: set[Any]) -> bool:
     return found
 
 
-_OWN_CHECK_KINDS = frozenset({"instance", "secret"})
-"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`,
-`payload`): other resources with neither are skipped without a generator."""
+_OWN_CHECK_KINDS = frozenset({"instance", "secret", "secrets_manager_secret", "secret_version"})
+"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`, the
+secret value of a key manager's secret): other resources with neither are skipped without a generator."""
 
 
 def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Violation]:
@@ -177,7 +178,7 @@ def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Vio
     only then are the properties walked again for the paths."""
     props = resource.properties
     kind = resource.kind
-    skip: set[str] = set()
+    skip: set[str] = set(secret_reference_keys(kind))
     if kind == "instance" and props.get("admin_pass") not in (None, ""):
         skip.add("admin_pass")
         yield Violation(
@@ -186,12 +187,16 @@ def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Vio
             resource=resource,
             path="admin_pass",
         )
-    if kind == "secret" and _is_clear(props.get("payload")):
-        yield Violation(
-            "payload is in clear: make it a secret (pulumi.Output.secret / `pulumi config set --secret`)",
-            resource=resource,
-            path="payload",
-        )
+    for value_path in secret_value_paths(kind):  # Barbican's `payload`, a secret version's `data`...
+        if any(_is_clear(value) for value in values_at(props, value_path, reveal=False)):
+            dotted = ".".join(value_path)
+            skip.add(value_path[0])
+            yield Violation(
+                f"{dotted} is the secret's value and is in clear: make it a secret (pulumi.Output.secret / "
+                "`pulumi config set --secret`, a sensitive Terraform variable)",
+                resource=resource,
+                path=dotted,
+            )
     user_data = props.get("user_data")
     if isinstance(user_data, str) and user_data:
         found = secrets_in_user_data(_decoded(user_data))

@@ -293,7 +293,12 @@ _STEP_WITH_INPUTS = (
         (b'{"steps": [], "config": {"k": "caf\xe9"}}', "not UTF-8 text (byte 34)"),
         (b'{"steps": [], "config": {"k": "\xed\xa0\x80"}}', "not UTF-8"),
         (b"\xef\xbb\xbf\xef\xbb\xbf{}", "not valid JSON"),
-        (b"\xff\xfe{\x00}\x00", "not UTF-8"),
+        # UTF-16 (what Windows PowerShell's `>` writes) is read: an empty object is no plan; a broken one
+        # is refused with a message naming UTF-16 and how to write UTF-8.
+        (b"\xff\xfe{\x00}\x00", "not a recognised plan"),
+        (b"\xff\xfe{\x00}", "not valid UTF-16 LE text (byte 4); save the file as UTF-8 (PowerShell:"),
+        (b"\xff\xfe{\x00\x00\xd8}\x00", "not valid UTF-16 LE text"),
+        (b"\xfe\xff\x00{\x00", "not valid UTF-16 BE text"),
         (b"", "not valid JSON"),
         (b"\x00", "not valid JSON"),
     ],

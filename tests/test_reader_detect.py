@@ -79,7 +79,8 @@ def test_forced_format_on_read_plan(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b'{"steps": [', "not valid JSON"),
-        (b"\xff\xfe{}", "not UTF-8"),
+        (b"\xff\xfe{}", "not valid JSON"),  # a UTF-16 BOM: read as UTF-16, whose one character is no JSON
+        (b"\xff\xfe{\x00}", "not valid UTF-16 LE text"),
         (b'{"steps": [], "duration": NaN}', "NaN is not valid JSON"),
         (b"", "not valid JSON"),
     ],

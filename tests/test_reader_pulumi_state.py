@@ -161,7 +161,9 @@ def _error(data: Any) -> InputError:
 @pytest.mark.parametrize(
     ("mutate", "field", "message"),
     [
-        (lambda d: d.update(version=4), "version", "deployment version 4 is not supported"),
+        (lambda d: d.update(version=5), "version", "deployment version 5 is not supported"),
+        (lambda d: d.update(version=4, features="views"), "features", "must be a list, not a string"),
+        (lambda d: d.update(version=4, features=["views", 4]), "features[1]", "must be a string, not a"),
         (lambda d: d.update(version="3"), "version", "must be a number, not a string"),
         (lambda d: d.update(deployment=[]), "deployment", "must be an object, not a list"),
         (lambda d: d["deployment"].update(resources={}), "deployment.resources", "must be a list"),

@@ -2,7 +2,8 @@
 
 Formats:
 - `pulumi-preview`: `pulumi preview --json`
-- `pulumi-state`: `pulumi stack export` (deployment version 3), or a self-managed backend's checkpoint file
+- `pulumi-state`: `pulumi stack export` (deployment version 3 or 4), or a self-managed backend's
+  checkpoint file
 - `terraform-plan`: `tofu show -json` / `terraform show -json` of a saved plan (or of a state)
 
 See docs/inputs.md for the model each one produces.
@@ -22,6 +23,31 @@ from ._common import recording_secrets
 FORMATS: tuple[str, ...] = ("pulumi-preview", "pulumi-state", "terraform-plan")
 
 
+TERRAFORM_KEYS = frozenset(
+    {
+        "format_version",
+        "terraform_version",
+        "variables",
+        "planned_values",
+        "resource_drift",
+        "resource_changes",
+        "output_changes",
+        "prior_state",
+        "configuration",
+        "relevant_attributes",
+        "checks",
+        "values",
+        "timestamp",
+        "applyable",
+        "complete",
+        "errored",
+        "deferred_changes",
+    }
+)
+"""The top-level keys of `show -json` (jsonplan, jsonstate). A document with `format_version` and no
+other key is an empty state: `terraform show -json` writes `{"format_version":"1.0"}` before any apply."""
+
+
 def detect_format(data: Any, path: str) -> str:
     """Which tool wrote this document, from the keys only that tool writes."""
     if isinstance(data, Mapping):
@@ -34,6 +60,7 @@ def detect_format(data: Any, path: str) -> str:
             or "planned_values" in data
             or "terraform_version" in data
             or "values" in data
+            or data.keys() <= TERRAFORM_KEYS
         ):
             return "terraform-plan"
     raise InputError(

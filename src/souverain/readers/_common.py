@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ PULUMI_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 PULUMI_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 PULUMI_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 """Output values on the wire: `value` (absent when unknown), `secret`, `dependencies`."""
+PULUMI_BYTES_SIG = "803fd3297a5875dc03ca845dda5d2a98"
+"""A string that is not valid UTF-8 (deployment version 4, feature `byteString`): `value` is its bytes in
+base64."""
 MASKED = "[secret]"
 """What `pulumi preview --json` prints in place of a secret value (inputs, outputs and `config`)."""
 
@@ -103,8 +107,21 @@ def _pulumi_signed(value: dict[str, Any], signature: Any, depth: int, convert_ke
             return UNKNOWN
         inner = pulumi_value(value["value"], depth + 1, convert_keys)
         return recorded_secret(inner) if value.get("secret") is True else inner
+    if signature == PULUMI_BYTES_SIG:
+        encoded = value.get("value")
+        if isinstance(encoded, str):
+            try:
+                # Invalid bytes become U+FFFD: the rest of the text is still read (and scanned).
+                return base64.b64decode(encoded, validate=True).decode("utf-8", "replace")
+            except ValueError:
+                pass  # not base64: kept as written, below
     if signature == PULUMI_REF_SIG:
-        return pulumi_value(value.get("id", value.get("urn")), depth + 1, convert_keys)
+        if "id" in value:
+            # A custom resource's id; Pulumi writes "" while it is unknown (a resource the same preview
+            # creates: `ResourceReference.IDString`), so "" is UNKNOWN, not an empty reference.
+            ref_id = value["id"]
+            return UNKNOWN if ref_id == "" else pulumi_value(ref_id, depth + 1, convert_keys)
+        return pulumi_value(value.get("urn"), depth + 1, convert_keys)
     # Assets and archives (and signatures this reader does not know) are kept as written.
     return bound_nesting({k: v for k, v in value.items() if k != PULUMI_SIG_KEY}, depth + 1)
 

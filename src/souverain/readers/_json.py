@@ -1,4 +1,5 @@
-"""Safe JSON decoding for untrusted plan files: size cap, strict UTF-8, no NaN, bounded nesting.
+"""Safe JSON decoding for untrusted plan files: size cap, strict UTF-8 (UTF-16 and UTF-32 transcoded
+first: what Windows PowerShell writes), no NaN, bounded nesting.
 
 Plans are decoded with msgspec, about twice as fast as the standard library, and lazily: the top-level
 object is split into its members without building them, and a member is built when a reader first asks
@@ -71,9 +72,62 @@ def _checked_text(raw: bytes, path: str) -> str:
         raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
 
 
+_WIDE_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+"""Byte-order marks of the wider Unicode encodings, longest first (UTF-32 LE starts like UTF-16 LE)."""
+
+
+def _wide_encoding(raw: bytes) -> tuple[str, int] | None:
+    """The UTF-16/UTF-32 encoding a document is written in, and the length of its byte-order mark; None
+    for UTF-8 (and anything else). Windows PowerShell 5's `>` and `Out-File` write UTF-16 LE with a BOM.
+    Without a BOM, JSON text starts with an ASCII character, so the zero bytes around it tell the encoding
+    (RFC 4627, section 3): `{ 00` is UTF-16 LE, `00 {` UTF-16 BE, `{ 00 00 00` UTF-32 LE."""
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return encoding, len(bom)
+    head = raw[:4]
+    if len(head) < 4 or (head[0] and head[1]):
+        return None
+    if head[1:] == b"\x00\x00\x00" and head[0]:
+        return "utf-32-le", 0
+    if head[:3] == b"\x00\x00\x00" and head[3]:
+        return "utf-32-be", 0
+    if head[0] and not head[1] and head[2] and not head[3]:
+        return "utf-16-le", 0
+    if not head[0] and head[1] and not head[2] and head[3]:
+        return "utf-16-be", 0
+    return None
+
+
+def as_utf8(raw: bytes, path: str) -> bytes:
+    """The document's bytes in UTF-8: a UTF-16 or UTF-32 file (what Windows PowerShell writes) is
+    transcoded, every other one is returned as it is. A wide file that does not decode is refused with
+    a message naming its encoding and how to write UTF-8 instead."""
+    found = _wide_encoding(raw)
+    if found is None:
+        return raw
+    encoding, bom = found
+    name = encoding.upper().replace("-LE", " LE").replace("-BE", " BE")
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(path, f"input is {len(raw)} bytes, over the {MAX_INPUT_BYTES}-byte limit")
+    try:
+        text = raw[bom:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path,
+            f"not valid {name} text (byte {exc.start + bom}); save the file as UTF-8 "
+            f"(PowerShell: `... | Out-File -Encoding utf8 {Path(path).name}`)",
+        ) from None
+    return text.encode("utf-8")  # the decoders refuse lone surrogates: any text they give encodes
+
+
 def decode_json(raw: bytes, path: str) -> Any:
     """A whole JSON document, decoded by the standard library with every check of this module."""
-    return _decode_text(_checked_text(raw, path), path)
+    return _decode_text(_checked_text(as_utf8(raw, path), path), path)
 
 
 def _decode_text(text: str, path: str) -> Any:
@@ -202,7 +256,9 @@ def member_as(document: Mapping[str, Any], key: str, shape: type[T]) -> T | None
 
 def decode_document(raw: bytes, path: str) -> Any:
     """A plan document: a `LazyDocument` when it is a JSON object msgspec can split, else decoded whole
-    by the standard library (which then gives the error, if there is one)."""
+    by the standard library (which then gives the error, if there is one). UTF-16 and UTF-32 documents are
+    transcoded to UTF-8 first (`as_utf8`)."""
+    raw = as_utf8(raw, path)
     if len(raw) > MAX_INPUT_BYTES or not raw.isascii():  # ASCII is UTF-8: no need to decode it to know
         _checked_text(raw, path)  # UTF-8 everywhere, in members never built too
     body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw

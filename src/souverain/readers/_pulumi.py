@@ -89,6 +89,7 @@ class TypedState(msgspec.Struct):
     retainOnDelete: Any = None  # noqa: N815 (the document's spelling)
     custom: Any = None
     provider: Any = None
+    taint: Any = None
     sourcePosition: Any = None  # noqa: N815
     stackTrace: msgspec.Raw = RAW_NULL  # noqa: N815 - left undecoded unless sourcePosition is not the user's
 
@@ -119,6 +120,7 @@ def generic_state(state: Mapping[str, Any]) -> tuple[TypedState, Any]:
         retainOnDelete=get("retainOnDelete"),
         custom=get("custom"),
         provider=get("provider"),
+        taint=get("taint"),
         sourcePosition=get("sourcePosition"),
         stackTrace=_raw(get("stackTrace")),
     )

@@ -1,4 +1,4 @@
-"""`pulumi stack export`: a deployment (`apitype.UntypedDeployment`, version 3) of the stack as it is.
+"""`pulumi stack export`: a deployment (`apitype.UntypedDeployment`, version 3 or 4) of the stack as it is.
 
 Shape: `{"version": 3, "deployment": {"manifest": {...}, "secrets_providers": {"type": "passphrase",
 "state": {...}}, "resources": [{"urn", "custom", "id", "type", "inputs", "outputs", "parent",
@@ -6,7 +6,10 @@ Shape: `{"version": 3, "deployment": {"manifest": {...}, "secrets_providers": {"
 Secrets are `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": ...}`
 (`"plaintext"` with `--show-secrets`). The checkpoint file of a self-managed backend
 (`.pulumi/stacks/<project>/<stack>.json`: `{"version": 3, "checkpoint": {"stack", "latest": <deployment>}}`)
-is read the same way. Every resource's operation is `same`, except those the state marks `delete`.
+is read the same way. Every resource's operation is `same`, except those the state marks `delete` (the
+next update deletes them) or `taint` (the next update replaces them). Version 4 adds `"features": [...]`
+beside `deployment` (or `checkpoint`) and new optional resource fields; its resources are read as version
+3's are.
 """
 
 from __future__ import annotations
@@ -17,7 +20,16 @@ from typing import Any
 import msgspec
 
 from ..model import Operation, Plan
-from ._common import expect_list, expect_mapping, expect_str, fail, json_type, optional_bool, optional_str
+from ._common import (
+    expect_list,
+    expect_mapping,
+    expect_str,
+    fail,
+    json_type,
+    optional_bool,
+    optional_str,
+    str_tuple,
+)
 from ._json import DeclinedError, member_as
 from ._pulumi import (
     PendingResource,
@@ -32,7 +44,10 @@ from ._pulumi import (
 )
 
 SOURCE = "pulumi-state"
-SUPPORTED_VERSIONS = (1, 2, 3)
+SUPPORTED_VERSIONS = (1, 2, 3, 4)
+"""Deployment versions: 3 is what Pulumi writes by default; 4 is the same deployment with a `features` list
+beside it, written as soon as a stack uses a newer feature (`refreshBeforeUpdate`, `views`, `hooks`,
+`taint`, `replaceWith`, `byteString`...): pulumi/pulumi `apitype.DeploymentSchemaVersionLatest`."""
 
 
 def _check_version(data: Mapping[str, Any], path: str) -> None:
@@ -45,7 +60,9 @@ def _check_version(data: Mapping[str, Any], path: str) -> None:
         fail(path, "version", f"must be a number, not {json_type(version)}")
     if version not in SUPPORTED_VERSIONS:
         shown = version if abs(version) < 10**9 else "out of range"
-        fail(path, "version", f"deployment version {shown} is not supported (this reader knows 1 to 3)")
+        fail(path, "version", f"deployment version {shown} is not supported (this reader knows 1 to 4)")
+    # Version 4 names the features it uses; none changes the fields this reader reads, so any is accepted.
+    str_tuple(data.get("features"), path, "features")
 
 
 def _deployment(data: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], str]:
@@ -117,7 +134,11 @@ def _parse_deployment(
         deleted = state.delete
         if type(deleted) is not bool:
             deleted = optional_bool(deleted, path, f"{field}.delete")
-        operation = Operation.DELETE if deleted else Operation.SAME
+        # `taint: true` (`pulumi state taint`, deployment version 4): the next update replaces it.
+        tainted = state.taint
+        if type(tainted) is not bool:
+            tainted = optional_bool(tainted, path, f"{field}.taint")
+        operation = Operation.DELETE if deleted else Operation.REPLACE if tainted else Operation.SAME
         pending.append(resource_from_state(state, outputs, urn, address, path, field, operation, SOURCE))
     stack, project = stack_and_project(urns)
     return Plan(

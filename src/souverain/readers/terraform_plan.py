@@ -6,7 +6,8 @@ A plan has `format_version`, `terraform_version`, `variables` (`{name: {"value":
 after_sensitive}`, `action_reason`), `prior_state` and `configuration` (`provider_config` keyed by
 `openstack`, `openstack.backup`, `module.net:openstack`; `root_module.resources[].provider_config_key`;
 `root_module.module_calls.<name>.module` nested). A state has `values.root_module` (`resources`,
-`child_modules`) and no `resource_changes`: its resources are read with operation `same`.
+`child_modules`) and no `resource_changes`: its resources are read with operation `same`, but for
+deposed objects (`delete`) and tainted ones (`replace`), which the next apply destroys.
 
 Values unknown until apply are omitted from `after` and flagged in `after_unknown`; they become UNKNOWN.
 Sensitive values are in clear in `after` and flagged in `after_sensitive`; they become `Secret`.
@@ -14,9 +15,10 @@ Data sources are reads, not resources: they are skipped.
 
 Provider configurations become resources too (`is_provider`), so policies see hard-coded credentials
 and endpoints once. Their expressions are turned into values: a `constant_value` is the value itself;
-a reference to one input variable (`var.region`, `var.os.region`) is resolved through the plan's
+a reference to an input variable (`var.region`, `var.os.region`) is resolved through the plan's
 `variables` (root module) or the module call's arguments (child modules), and is `Secret` when the
-variable is declared `sensitive`; any other reference (locals, resources, `each.value`) is UNKNOWN.
+variable is declared `sensitive`; several references are their common value, UNKNOWN when they differ;
+any other reference (locals, resources, `each.value`) is UNKNOWN.
 """
 
 from __future__ import annotations
@@ -129,6 +131,43 @@ def _instance_name(name: str, index: Any) -> str:
     )
 
 
+def _requirement_only(config: Mapping[str, Any]) -> bool:
+    """Whether a child module's provider_config entry is only its `required_providers` entry, as Terraform
+    0.13 to 1.0 list them (format 0.x: no `full_name`): no alias, no arguments. Such a module uses the
+    configuration it inherits or is passed. A provider block without arguments is written the same way;
+    it is read as a requirement too (see docs/inputs.md). Terraform 1.1 and later, and OpenTofu, write
+    `full_name` and point the module's resources at the configuration they use."""
+    expressions = config.get("expressions")
+    return (
+        not config.get("full_name")
+        and not config.get("alias")
+        and not (isinstance(expressions, Mapping) and expressions)
+    )
+
+
+def _shortens(longer: str, shorter: str) -> bool:
+    """Whether `shorter` is `longer` with whole traversal steps taken off its end: `var.os` shortens
+    `var.os.region` and `var.os[0]`, not `var.os_region`; `local.a` does not shorten `local.ab`."""
+    return len(shorter) < len(longer) and longer.startswith(shorter) and longer[len(shorter)] in ".["
+
+
+def referenced(refs: Iterable[str]) -> list[str]:
+    """The references an expression makes, from its `references` list, in order.
+
+    Terraform and OpenTofu write each reference followed by its shorter forms, step by step down to the
+    object referred to (`var.os.region`, `var.os`; `aws_instance.web[0].id`, `aws_instance.web[0]`,
+    `aws_instance.web`): an entry that shortens the one before it is part of the same reference. A
+    reference written twice (`coalesce(var.a, var.a)`) counts once; segments are compared whole.
+    """
+    heads: list[str] = []
+    previous: str | None = None
+    for ref in refs:
+        if (previous is None or not _shortens(previous, ref)) and ref not in heads:
+            heads.append(ref)
+        previous = ref
+    return heads
+
+
 class _Configuration:
     """The `configuration` section: provider configurations, resources and module calls by module path."""
 
@@ -145,17 +184,27 @@ class _Configuration:
         self.calls: dict[str, Mapping[str, Any]] = {}
         self.module_fields: dict[str, str] = {}
         self._walk(configuration.get("root_module"), "", "configuration.root_module", 0)
+        self._learned: dict[str, str] = {}
+        """Provider sources by local name, from the resources' `provider_name`: format 0.x plans
+        (Terraform before 1.1) write provider configurations without `full_name`."""
+        if any(isinstance(c, Mapping) and not c.get("full_name") for c in self.provider_configs.values()):
+            self._learned = self._sources_from_resources(data.get("resource_changes"))
         self._providers: dict[str, ProviderConfig] = {}
         self._resource_providers: dict[tuple[str, str, str, str], ProviderConfig] = {}
         self._unaliased: dict[tuple[str, str], str] = {}
         self._configs_per_module: dict[tuple[str, str], int] = {}
         """How many configurations of each provider source each module declares (an index, so that a
         resource's possible providers are counted without scanning every configuration)."""
+        self._requirements: set[str] = set()
+        """Entries that only say a child module requires a provider (see `_requirement_only`)."""
         for key, raw in self.provider_configs.items():
             config = expect_mapping(raw, file, key_path("configuration.provider_config", key))
             source = self._source_of(config)
             module_field = f"{key_path('configuration.provider_config', key)}.module_address"
             module = optional_str(config.get("module_address"), file, module_field) or ""
+            if module and _requirement_only(config):
+                self._requirements.add(key)
+                continue
             if not config.get("alias"):
                 self._unaliased.setdefault((module, source), key)
             if isinstance(raw, Mapping):
@@ -187,12 +236,45 @@ class _Configuration:
             self.calls[child] = call_map
             self._walk(call_map.get("module"), child, f"{call_field}.module", depth + 1)
 
+    def _sources_from_resources(self, changes: Any) -> dict[str, str]:
+        """Each provider local name's source, as the resources that use it name it (`provider_name`).
+
+        A resource's configuration names its provider configuration (`provider_config_key`), whose `name`
+        is the local name; a resource without one is taken to use the local name its provider's type has
+        (`registry.terraform.io/terraform-provider-openstack/openstack` -> `openstack`). Entries of the
+        wrong shape are skipped here: the reader reports them when it reads them.
+        """
+        learned: dict[str, str] = {}
+        for change in changes if isinstance(changes, list) else ():
+            if not isinstance(change, Mapping):
+                continue
+            provider_name, type_, name = change.get("provider_name"), change.get("type"), change.get("name")
+            if not isinstance(provider_name, str) or not provider_name:
+                continue
+            local: Any = None
+            module_address = change.get("module_address") or ""
+            if isinstance(type_, str) and isinstance(name, str) and isinstance(module_address, str):
+                module = module_path(module_address)
+                declared = self.resources.get(f"{module}.{type_}.{name}" if module else f"{type_}.{name}")
+                key = declared.get("provider_config_key") if declared is not None else None
+                if isinstance(key, str) and key:
+                    entry = self.provider_configs.get(key)
+                    local = entry.get("name") if isinstance(entry, Mapping) else None
+                    if not local:  # an older `<call>:<provider>.<alias>` key: its local name
+                        local = key.rsplit(":", 1)[-1].split(".", 1)[0]
+            if not isinstance(local, str) or not local:
+                local = provider_name.rsplit("/", 1)[-1]
+            learned.setdefault(local, provider_name)
+        return learned
+
     def _source_of(self, config: Mapping[str, Any]) -> str:
         full_name = config.get("full_name")
         if isinstance(full_name, str) and full_name:
             return provider_source(full_name)
         name = config.get("name")
-        return provider_source(name) if isinstance(name, str) and name else ""
+        if not isinstance(name, str) or not name:
+            return ""
+        return provider_source(self._learned.get(name, name))
 
     # -- which provider configuration a resource uses -------------------------------------------------
 
@@ -229,6 +311,10 @@ class _Configuration:
             if not guessed:
                 return ProviderConfig(source, None, None, {})
             provider = self.provider_config(guessed[0])
+            if self._own_block(guessed[0], module):
+                # The module's own provider block: Terraform uses it for the module's resources (a module
+                # that configures a provider cannot also be passed one of that name).
+                return provider
             if self._alternatives(provider.package, module) > 1:
                 return ProviderConfig(provider.package, provider.address, UNKNOWN, provider.properties)
             return provider
@@ -237,6 +323,18 @@ class _Configuration:
             first = configs[0]
             return ProviderConfig(first.package, ", ".join(c.address or "" for c in configs), UNKNOWN, {})
         return configs[0]
+
+    def _own_block(self, key: str, module: str) -> bool:
+        """Whether a provider_config entry is a provider block of the resource's own child module, with
+        arguments. An entry without any may only stand for the module's `required_providers` (Terraform
+        before 1.1 listed those too), whose configuration comes from elsewhere."""
+        if not module:
+            return False
+        config = self.provider_configs.get(key)
+        if not isinstance(config, Mapping) or config.get("module_address") != module:
+            return False
+        expressions = config.get("expressions")
+        return isinstance(expressions, Mapping) and bool(expressions)
 
     def _alternatives(self, source: str, module: str) -> int:
         """How many configurations of a provider a module could be using (its own and its ancestors')."""
@@ -248,23 +346,29 @@ class _Configuration:
         if key in self.provider_configs:
             return key
         local = key.rsplit(":", 1)[-1]
+        requirement = None
         for path in module_chain(module):
             candidate = f"{path}:{local}" if path else local
-            if candidate in self.provider_configs:
+            if candidate in self._requirements:
+                requirement = requirement or candidate  # the configuration is inherited or passed: go on
+            elif candidate in self.provider_configs:
                 return candidate
-        return None
+        return requirement
 
     def _default_key(self, module: str, source: str, resource_type: str) -> str | None:
         """The unaliased configuration of the resource's provider, inherited from the nearest module."""
         local = resource_type.split("_", 1)[0]
+        requirement = None
         for path in module_chain(module):
             key = self._unaliased.get((path, source))
             if key is not None:
                 return key
             candidate = f"{path}:{local}" if path else local
-            if candidate in self.provider_configs:
+            if candidate in self._requirements:
+                requirement = requirement or candidate
+            elif candidate in self.provider_configs:
                 return candidate
-        return None
+        return requirement
 
     def provider_config(self, key: str) -> ProviderConfig:
         cached = self._providers.get(key)
@@ -289,11 +393,18 @@ class _Configuration:
         }
 
     def expression(self, raw: Any, module: str, field: str, depth: int) -> Any:
-        """An expression's value: `constant_value`, a resolved variable, or UNKNOWN; blocks recursively."""
+        """An expression's value: `constant_value`, a resolved variable, or UNKNOWN; blocks recursively.
+
+        An empty object is an expression Terraform could write neither as a constant nor as references
+        (a function of constants: `upper("fr-par")`, `file("ca.pem")`): UNKNOWN. An empty single nested
+        block is written the same way, and reads as UNKNOWN too.
+        """
         if depth > MAX_DEPTH:
             fail(self.file, field, "nested too deeply to check safely")
         if isinstance(raw, Mapping):
-            if raw and raw.keys() <= {"constant_value", "references"}:
+            if not raw:
+                return UNKNOWN
+            if raw.keys() <= {"constant_value", "references"}:
                 if "constant_value" in raw:
                     return self.bounded(raw["constant_value"], field, depth)
                 refs = str_tuple(raw.get("references"), self.file, f"{field}.references")
@@ -304,24 +415,39 @@ class _Configuration:
         fail(self.file, field, f"must be an expression object, not {json_type(raw)}")
 
     def reference(self, refs: tuple[str, ...], module: str, depth: int) -> Any:
-        """The value of an expression that only refers to one input variable; anything else is UNKNOWN.
+        """The value of an expression that only refers to input variables; anything else is UNKNOWN.
 
-        `references` lists each reference with its shorter prefixes (`var.os.region`, `var.os`): the
-        longest is the one used, provided every other is a prefix of it.
+        Terraform lists each reference of an expression followed by its shorter forms, down to the
+        variable (`var.os.region`, `var.os`): `referenced` gives back the references themselves. An
+        expression with several (`coalesce(var.a, var.b)`, a conditional) is that value only when they
+        all have the same one; otherwise the JSON cannot say which applies, and it is UNKNOWN.
         """
-        if not refs:
+        heads = referenced(refs)
+        if not heads or not all(head.startswith("var.") for head in heads):
             return UNKNOWN
-        longest = max(refs, key=len)
-        if not longest.startswith("var.") or not all(longest.startswith(ref) for ref in refs):
+        values = [self.variable_reference(head, module, depth) for head in heads]
+        first = values[0]
+        if len(values) == 1:
+            return first
+        if any(value is UNKNOWN for value in values):
             return UNKNOWN
-        head = _NAME.match(longest, 4)
+        plain = [value.reveal() if isinstance(value, Secret) else value for value in values]
+        if any(type(other) is not type(plain[0]) or other != plain[0] for other in plain[1:]):
+            return UNKNOWN
+        secret = next((value for value in values if isinstance(value, Secret)), None)
+        return secret if secret is not None else first
+
+    def variable_reference(self, reference: str, module: str, depth: int) -> Any:
+        """The value of one reference to an input variable (`var.os`, `var.os.region`, `var.zones[0]`,
+        `var.os["region"]`): UNKNOWN when a step cannot be followed."""
+        head = _NAME.match(reference, 4)
         if head is None:
             return UNKNOWN
         value = self.variable(head.group(), module, depth + 1)
         plain = value.reveal() if isinstance(value, Secret) else value
         position = head.end()
-        while position < len(longest):
-            step = _REFERENCE_STEP.match(longest, position)
+        while position < len(reference):
+            step = _REFERENCE_STEP.match(reference, position)
             if step is None:
                 return UNKNOWN
             position = step.end()
@@ -842,7 +968,8 @@ def _change_resources(
 
 
 def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resource]:
-    """`terraform show -json` of a state: every managed resource as it is (`same`)."""
+    """`terraform show -json` of a state: every managed resource as it is (`same`), but for what the next
+    apply destroys: deposed objects (`delete`) and tainted ones (`replace`)."""
     values = expect_mapping(data.get("values"), path, "values")
     resources: list[Resource] = []
     for raw, field, module_address in _state_resources(
@@ -856,7 +983,10 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
         name = expect_str(raw.get("name"), path, f"{field}.name")
         provider_name = optional_str(raw.get("provider_name"), path, f"{field}.provider_name") or ""
         deposed = optional_str(raw.get("deposed_key"), path, f"{field}.deposed_key")
-        optional_bool(raw.get("tainted"), path, f"{field}.tainted")
+        tainted = optional_bool(raw.get("tainted"), path, f"{field}.tainted")
+        # The next apply destroys a deposed object (left by a create_before_destroy replacement) and
+        # replaces a tainted one, as a Pulumi export's `delete` and `taint` say.
+        operation = Operation.DELETE if deposed else Operation.REPLACE if tainted else Operation.SAME
         package = provider_source(provider_name) if provider_name else ""
         resources.append(
             finish(
@@ -875,7 +1005,7 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
                     provider=ProviderConfig(package, None, None, {}),
                     parent=module_address or None,
                     dependencies=str_tuple(raw.get("depends_on"), path, f"{field}.depends_on"),
-                    operation=Operation.SAME,
+                    operation=operation,
                     source=SOURCE,
                 )
             )

@@ -221,3 +221,27 @@ def test_refusals() -> None:
         "PublicEntry 'www': redirect_prefix: 'http://www.example.fr' is not an https:// URL: the redirect "
         "must lead to the TLS listener"
     )
+
+
+def test_the_documented_site_and_entry_run_and_comply(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    from pathlib import Path
+
+    from component_support import CONFIG
+    from souverain.components import _common
+
+    doc = (Path(__file__).parent.parent / "docs" / "components.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"<!-- tested with the [^>]*-->\n```python\n(.*?)```", doc, re.DOTALL)
+    assert len(snippets) == 2, "docs/components.md lost the site or public entry example"
+    preamble = (
+        "import pulumi\n"
+        "from souverain.components import IsolatedNetwork, PublicEntry\n"
+        "labels = {'owner': 'web-team', 'data_classification': 'internal', 'project': 'site'}\n"
+        f"region = {REGION!r}\n"
+    )
+    code = compile(preamble + "\n".join(snippets), "docs/components.md", "exec")
+    monkeypatch.setattr(_common, "default_catalog", lambda: CATALOG)
+    config = {**CONFIG, "components:certificateRef": CERT}
+    run = Run(lambda: exec(code, {"__name__": "__main__"}), config=config)  # noqa: S102 - our own doc
+    assert len(run.of_type(LB)) == 1
+    assert mandatory(run.resources) == []

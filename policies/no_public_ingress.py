@@ -883,15 +883,17 @@ def _vip_groups(balancer: Resource, network: StackNetwork) -> list[Resource]:
 
 
 def _members(pool: Resource, network: StackNetwork) -> Iterator[tuple[Resource, str, Any]]:
-    """(member resource, path, address) of a pool's members (`Member`, or `Members`' list)."""
+    """(member resource, path, address) of a pool's members (`Member`, or the list of Pulumi's `Members` /
+    the `member` blocks of Terraform's `openstack_lb_members_v2`)."""
     for member in network.of("lb_member"):
         if not _bound_to(member, "pool_id", "lb_pool", pool, network):
             continue
-        listed = plain(member.get("members"))
+        key = "members" if "members" in member.properties else "member"  # Pulumi `Members`, Terraform blocks
+        listed = plain(member.get(key))
         if isinstance(listed, list | tuple):
             for index, item in enumerate(listed):
                 if isinstance(item, Mapping):
-                    yield member, f"members[{index}].address", plain(item.get("address"))
+                    yield member, f"{key}[{index}].address", plain(item.get("address"))
         else:
             yield member, "address", plain(member.get("address"))
 

@@ -245,3 +245,107 @@ def test_the_documented_site_and_entry_run_and_comply(monkeypatch: pytest.Monkey
     run = Run(lambda: exec(code, {"__name__": "__main__"}), config=config)  # noqa: S102 - our own doc
     assert len(run.of_type(LB)) == 1
     assert mandatory(run.resources) == []
+
+
+# --- the same entry as Terraform writes it (ids known, as in a state): bound by ids, not dependencies ---
+
+
+def terraform_entry(**changes: dict[str, Any]) -> list[Resource]:
+    from conftest import terraform_resource
+
+    after: dict[str, dict[str, Any]] = {
+        "lb": {
+            "id": "lb-1",
+            "vip_subnet_id": "sub-1",
+            "vip_port_id": "port-vip",
+            "security_group_ids": ["sg-vip"],
+            "tags": ["public_entry=https"],
+        },
+        "https": {
+            "id": "li-443",
+            "loadbalancer_id": "lb-1",
+            "protocol": "TERMINATED_HTTPS",
+            "protocol_port": 443,
+            "default_tls_container_ref": CERT,
+            "allowed_cidrs": None,
+        },
+        "http": {
+            "id": "li-80",
+            "loadbalancer_id": "lb-1",
+            "protocol": "HTTP",
+            "protocol_port": 80,
+            "default_pool_id": None,
+        },
+        "redirect": {
+            "id": "l7-1",
+            "listener_id": "li-80",
+            "action": "REDIRECT_TO_URL",
+            "redirect_url": "https://www.example.fr/",
+        },
+        "pool": {"id": "pool-1", "listener_id": "li-443", "protocol": "HTTP", "lb_method": "ROUND_ROBIN"},
+        "members": {
+            "id": "mem-1",
+            "pool_id": "pool-1",
+            "member": [{"address": "10.50.1.10", "protocol_port": 8080}],
+        },
+        "sg": {"id": "sg-vip", "name": "vip"},
+        "in443": {
+            "id": "r-443",
+            "security_group_id": "sg-vip",
+            "direction": "ingress",
+            "ethertype": "IPv4",
+            "protocol": "tcp",
+            "port_range_min": 443,
+            "port_range_max": 443,
+            "remote_ip_prefix": "0.0.0.0/0",
+        },
+        "in80": {
+            "id": "r-80",
+            "security_group_id": "sg-vip",
+            "direction": "ingress",
+            "ethertype": "IPv4",
+            "protocol": "tcp",
+            "port_range_min": 80,
+            "port_range_max": 80,
+            "remote_ip_prefix": "0.0.0.0/0",
+        },
+        "fip": {"id": "fip-1", "port_id": "port-vip", "pool": "ext-net"},
+    }
+    types = {
+        "lb": "openstack_lb_loadbalancer_v2", "https": "openstack_lb_listener_v2",
+        "http": "openstack_lb_listener_v2", "redirect": "openstack_lb_l7policy_v2", "pool": "openstack_lb_pool_v2",
+        "members": "openstack_lb_members_v2",
+        "sg": "openstack_networking_secgroup_v2", "in443": "openstack_networking_secgroup_rule_v2",
+        "in80": "openstack_networking_secgroup_rule_v2", "fip": "openstack_networking_floatingip_v2",
+    }  # fmt: skip
+    for name, update in changes.items():
+        after[name] = {**after[name], **update}
+    return [terraform_resource(types[name], props, name=name) for name, props in after.items()]
+
+
+def tf_ingress(resources: list[Resource]) -> list[str]:
+    from component_support import policy_check
+
+    found = policy_check(resources).findings
+    return sorted(f"{f.resource}: {f.message}" for f in found if f.policy == "no-public-ingress")
+
+
+def test_a_terraform_entry_bound_by_ids_passes() -> None:
+    assert tf_ingress(terraform_entry()) == []
+
+
+def test_a_terraform_entry_without_its_tag_or_with_a_public_member() -> None:
+    untagged = tf_ingress(terraform_entry(lb={"tags": []}))
+    assert [line.split(":")[0] for line in untagged] == [
+        "openstack_lb_listener_v2.http",
+        "openstack_lb_listener_v2.https",
+        "openstack_networking_secgroup_rule_v2.in443",
+        "openstack_networking_secgroup_rule_v2.in80",
+    ]
+    public = tf_ingress(
+        terraform_entry(members={"member": [{"address": "203.0.113.9", "protocol_port": 80}]})
+    )
+    assert public == [
+        "openstack_lb_members_v2.members: member 203.0.113.9 of the public entry lb is a public address: the "
+        "backends of a public entry stay on a private network"
+    ]

@@ -313,7 +313,8 @@ def terraform_entry(**changes: dict[str, Any]) -> list[Resource]:
     }
     types = {
         "lb": "openstack_lb_loadbalancer_v2", "https": "openstack_lb_listener_v2",
-        "http": "openstack_lb_listener_v2", "redirect": "openstack_lb_l7policy_v2", "pool": "openstack_lb_pool_v2",
+        "http": "openstack_lb_listener_v2", "redirect": "openstack_lb_l7policy_v2",
+        "pool": "openstack_lb_pool_v2",
         "members": "openstack_lb_members_v2",
         "sg": "openstack_networking_secgroup_v2", "in443": "openstack_networking_secgroup_rule_v2",
         "in80": "openstack_networking_secgroup_rule_v2", "fip": "openstack_networking_floatingip_v2",

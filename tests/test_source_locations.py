@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from component_support import CATALOG_PATH
 from souverain.cli.main import main
+from test_reports import _sarif_validator
 
 from souverain.project import run_project
 
@@ -102,6 +103,8 @@ def test_a_policy_finding_points_at_the_program_line_in_every_format(tmp_path: P
     project = write_project(tmp_path)
     code, sarif = check(project, "sarif")
     assert code == 1
+    errors = list(_sarif_validator().iter_errors(json.loads(sarif)))
+    assert errors == [], errors[:1]
     [result] = [r for r in sarif_results(sarif) if r["ruleId"] == "no-public-ingress"]
     assert physical(result) == ("infra/site/__main__.py", "%SRCROOT%", OPEN_SSH_LINE)
 

@@ -182,3 +182,11 @@ def test_another_program_error_is_still_bad_input_exit_2(tmp_path: Path) -> None
     code, output = check(project, "sarif")
     assert code == 2
     assert "KeyError" in output
+
+
+def test_preview_stops_on_a_refusal_instead_of_showing_half_a_tree(tmp_path: Path) -> None:
+    project = write_project(tmp_path, second_range="198.51.100.7/24")
+    result = CliRunner().invoke(main, ["preview", str(project), "--stack", "dev"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "Pulumi.dev.yaml: Bastion 'jump': admin_ranges[1]: 198.51.100.7/24 has host bits set" in result.output

@@ -189,4 +189,5 @@ def test_preview_stops_on_a_refusal_instead_of_showing_half_a_tree(tmp_path: Pat
     result = CliRunner().invoke(main, ["preview", str(project), "--stack", "dev"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
-    assert "Pulumi.dev.yaml: Bastion 'jump': admin_ranges[1]: 198.51.100.7/24 has host bits set" in result.output
+    assert "Bastion 'jump': admin_ranges[1]: 198.51.100.7/24 has host bits set" in result.output
+    assert "Pulumi.dev.yaml: " in result.output

@@ -26,9 +26,9 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         return  # a planned delete is no-data-destruction's finding, not this one's
     if resource.protect or resource.retain_on_delete:
         return
+    if any(rule_matches(rule, resource.properties) for rule in deletion_protection_rules(resource.kind)):
+        return  # the provider refuses the delete itself (`deletion_protection`)
     if is_data_store(resource.kind):
-        if any(rule_matches(rule, resource.properties) for rule in deletion_protection_rules(resource.kind)):
-            return  # the provider refuses the delete itself (`deletion_protection`)
         yield Violation(
             f"{resource.kind} is neither protected nor retained on delete in a production stack",
             path="protect",

@@ -62,7 +62,7 @@ def _tables() -> tuple[dict[str, str], frozenset[str]]:
     where: dict[str, str] = {}
     for block_name, block in kind_blocks():
         for kind, sources in block.items():
-            for token in [*sources.get("pulumi", []), *sources.get("terraform", [])]:
+            for token in [*(sources.get("pulumi") or []), *(sources.get("terraform") or [])]:
                 if token in by_type:
                     raise ValueError(
                         f"kinds.yaml: {block_name}.{kind}: {token!r} is already mapped in {where[token]}"

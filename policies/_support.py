@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from souverain.catalog import Catalog
-from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret
+from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
 from souverain.policy import Context
 
 T = TypeVar("T")
@@ -253,3 +253,35 @@ def volumes_deleted_with(resource: Resource) -> list[tuple[str, Mapping[str, Any
             continue  # a local disk: ephemeral by design, no data store
         found.append((path, device, delete is True and destination == "volume"))
     return found
+
+
+def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unknown | None, bool]:
+    """Where the resource's package sends its API calls, when the catalog records the provider setting
+    that decides it (`universe_domain`): the setting's host, or the catalog's default when unset, or
+    UNKNOWN; None when the catalog records no such setting. Also whether the provider sets it."""
+    package_host = getattr(catalog, "package_host", None)
+    if package_host is None or not resource.package or catalog.endpoint_setting(resource.package) is None:
+        return None, False
+    if resource.is_provider:
+        settings: Mapping[str, Any] | None = resource.properties
+    elif resource.provider is None or not resource.provider.shown:
+        settings = None  # the configuration is not in the input: its setting is unknown
+    else:
+        settings = resource.provider.properties
+    host: str | _Unknown | None = package_host(resource.package, settings)
+    if host is None:
+        return None, False
+    setting = catalog.endpoint_setting(resource.package)
+    explicit = (
+        settings is not None and setting is not None and settings.get(setting.setting) not in (None, "")
+    )
+    return host, explicit
+
+
+def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool) -> str:
+    """`its provider sets no universe_domain, so it reaches the default googleapis.com` and the like."""
+    setting = catalog.endpoint_setting(package)
+    name = setting.setting if setting is not None else "endpoint"
+    if explicit:
+        return f"its provider's {name} is {host}"
+    return f"its provider sets no {name}, so it reaches the default {host}"

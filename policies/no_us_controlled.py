@@ -16,10 +16,10 @@ from typing import Any
 from souverain import facets
 from souverain.catalog import Catalog, Offer, ipv4_value
 from souverain.kinds import is_local_only_package
-from souverain.model import Resource, Secret, walk_values
+from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import catalog_memo, gather_string_leaves, string_leaves
+from ._support import catalog_memo, endpoint_words, gather_string_leaves, package_endpoint, string_leaves
 from .no_plaintext_secret import _decoded as decoded_user_data  # the same decoded text as the secret scan
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
@@ -45,6 +45,7 @@ SKIPPED_KEYS = frozenset({"description"})
 
 _NOT_IN_CATALOG = "unknown"
 _MISSING: Any = object()
+_HOST_NOT_IN_CATALOG = "unknown host"
 
 
 class _Lookups:
@@ -55,9 +56,12 @@ class _Lookups:
         self.address_lookup = getattr(catalog, "us_controlled_address", None) or catalog.us_controlled_host
         self.ipv4_lookup = getattr(catalog, "us_controlled_ipv4", None)
         self.hosts: dict[str, Offer | None] = {}
-        self.packages: dict[str, Offer | str | None] = {}
+        self.packages: dict[tuple[str, str | None], Offer | str | None] = {}
+        self.package_host = getattr(catalog, "package_host", None)
+        if not getattr(catalog, "decides_by_endpoint", False):
+            self.package_host = None  # no package is decided by its endpoint: skip the lookup per resource
         self.strings: dict[str, tuple[str, Offer] | None] = {}
-        self.package_findings: dict[tuple[str, bool], tuple[Violation, ...]] = {}
+        self.package_findings: dict[tuple[str, bool, object, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
         self.decoded: dict[str, tuple[str, Offer] | None] = {}
@@ -74,18 +78,28 @@ class _Lookups:
         self.hosts[key] = offer
         return offer
 
-    def package(self, package: str) -> Offer | str | None:
-        """The US offer a package reaches; `_NOT_IN_CATALOG` if the catalog does not know it; else None."""
-        if package in self.packages:
-            return self.packages[package]
+    def package(self, package: str, host: str | None = None) -> Offer | str | None:
+        """The US offer a package reaches (at `host`, its provider's endpoint when the catalog says which
+        setting names it); `_NOT_IN_CATALOG` if the catalog does not know the package, `_HOST_NOT_IN_CATALOG`
+        if none of its offers serves `host`; else None."""
+        key = (package, host)
+        if key in self.packages:
+            return self.packages[key]
         verdict: Offer | str | None = None
         if not is_local_only_package(package):
-            offer = self.catalog.us_controlled_package(package)
-            if offer is not None:
-                verdict = offer
-            elif not self.catalog.offers_for_package(package):
-                verdict = _NOT_IN_CATALOG
-        self.packages[package] = verdict
+            if host is not None:
+                offers = self.catalog.offers_for_package_at(package, host)
+                if not offers:
+                    verdict = _HOST_NOT_IN_CATALOG
+                elif all(offer.us_controlled for offer in offers):
+                    verdict = offers[0]
+            else:
+                offer = self.catalog.us_controlled_package(package)
+                if offer is not None:
+                    verdict = offer
+                elif not self.catalog.offers_for_package(package):
+                    verdict = _NOT_IN_CATALOG
+        self.packages[key] = verdict
         return verdict
 
     def string(self, text: str) -> tuple[str, Offer] | None:
@@ -222,15 +236,32 @@ def _property_findings(resource: Resource, context: Context, lookups: _Lookups) 
                 yield Violation(message, path=leaf_path)
 
 
-def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> tuple[Violation, ...]:
-    """The findings about a resource's own package, remembered per (package, provider or not)."""
-    key = (package, is_provider)
+def _package_violations(
+    lookups: _Lookups,
+    package: str,
+    is_provider: bool,
+    host: str | _Unknown | None = None,
+    explicit: bool = False,
+) -> tuple[Violation, ...]:
+    """The findings about a resource's own package, remembered per (package, provider or not, endpoint)."""
+    key = (package, is_provider, host, explicit)
     found = lookups.package_findings.get(key)
     if found is not None:
         return found
     what = "provider" if is_provider else "resource"
     found = ()
-    if not package:
+    setting = lookups.catalog.endpoint_setting(package) if host is not None else None
+    name = setting.setting if setting is not None else "endpoint"
+    if host is UNKNOWN:
+        found = (
+            Violation(
+                f"the {name} of provider {package!r} is not known (set at apply time, or its "
+                "configuration is not in the input), so the offer this "
+                f"{what} reaches cannot be shown to be non-US",
+                unknown=True,
+            ),
+        )
+    elif not package:
         found = (
             Violation(
                 f"the input does not say which provider manages this {what}, so its operator cannot be "
@@ -238,8 +269,18 @@ def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> t
             ),
         )
     else:
-        verdict = lookups.package(package)
-        if verdict == _NOT_IN_CATALOG:
+        verdict = lookups.package(package, host if isinstance(host, str) else None)
+        how = endpoint_words(lookups.catalog, package, host, explicit) if isinstance(host, str) else ""
+        if verdict == _HOST_NOT_IN_CATALOG:
+            found = (
+                Violation(
+                    f"{what} of package {package!r}: {how}, which no offer the catalog lists for this "
+                    "package serves, so its operator cannot be shown to be non-US"
+                ),
+            )
+        elif isinstance(verdict, Offer) and host is not None:
+            found = (Violation(f"{what} of package {package!r}: {how}, {_owner(verdict)}: US-controlled"),)
+        elif verdict == _NOT_IN_CATALOG:
             found = (
                 Violation(
                     f"provider {package!r} is not in the catalog, so its operator cannot be shown to be "
@@ -285,7 +326,8 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
-    found = _package_violations(lookups, resource.package, resource.is_provider)
+    host, explicit = package_endpoint(lookups.catalog, resource) if lookups.package_host else (None, False)
+    found = _package_violations(lookups, resource.package, resource.is_provider, host, explicit)
     if facets.has_boot_data(resource):
         found = (*found, *_encoded_boot_data_findings(resource, lookups))
     if lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find

@@ -362,7 +362,7 @@ def _provider_for(
         props = config_provider(package, config)
         config_ = ProviderConfig(package, urn, region_value(props.get("region")), props)
     else:
-        config_ = ProviderConfig(package, urn, None, {})
+        config_ = ProviderConfig(package, urn, None, {}, shown=False)
     cache[urn] = config_
     return config_
 

@@ -159,10 +159,12 @@ def _plain(value: Any) -> Any:
 
 INTERNAL_SUFFIXES = (
     ".internal", ".local", ".lan", ".localdomain", ".home.arpa", ".svc", ".cluster.local", ".novalocal",
-    ".localhost", ".intranet", ".corp", ".home", ".private",
+    ".localhost", ".intranet", ".corp", ".home", ".private", ".invalid", ".test", ".example",
 )  # fmt: skip
 """Names that no public DNS resolves (RFC 6762, 8375, 6761; Kubernetes' `.svc`, Nova's `.novalocal`; and
-`.corp`/`.home`, which ICANN will not delegate): a service inside the tenant, not an external host."""
+`.corp`/`.home`, which ICANN will not delegate): a service inside the tenant, not an external host. The
+special-use `.invalid`, `.test` and `.example` (RFC 6761, 2606) never resolve: no service can be behind them
+(Pulumi mocks and examples use them)."""
 FILE_EXTENSIONS = frozenset(
     {
         "yaml", "yml", "json", "toml", "ini", "cfg", "conf", "config", "env", "txt", "md", "log", "xml",

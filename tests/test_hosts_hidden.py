@@ -247,6 +247,8 @@ def test_known_internal_and_non_host_values_are_not_reported(catalog: Catalog) -
                 "ref": "var.region",
                 "port_ref": "openstack_networking_port_v2.app.id",
                 "floating": "198.51.100.20",
+                "mock_ref": "https://key-manager.invalid/v1/secrets/abc",  # RFC 6761: never resolves
+                "sample": "http://service.example/",
             },
         },
     )

@@ -52,6 +52,18 @@ class StringLeaves:
     keys_in_clear: Sequence[Any]
     """For each non-empty string outside any secret, the mapping key it sits under; the items of a list
     take the list's key (`dns_nameservers`), a top-level string its property name."""
+    dense: Sequence[str]
+    """Every string of `DENSE_LENGTH` characters or more with none of `.`, `:`, `-` and ` `, secrets
+    revealed: what may be a whole base64 value (`user_data`), whose decoded text the host scans read
+    (`_decode`). Other encoded layers (MIME, `encoding: b64`) hold a `:` and are among `host_like`."""
+    texts_in_clear: Sequence[str]
+    """Every string outside any secret that may embed a secret in its text: it holds a `:`, `=`, a line
+    break or `-----` (`PGPASSWORD=...`, `postgres://u:pw@h`, `password: ...`, a PEM block, a script), or is
+    `dense` (a whole base64 value). Ids, names and CIDRs, most of a plan's strings, hold none. Three
+    substring tests per string: this walk is the one every policy pays for on every resource."""
+
+
+DENSE_LENGTH = 20
 
 
 def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
@@ -59,7 +71,9 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
     commonest types tested first: it runs on every resource of 10k-100k resource plans."""
     host_like: list[str] = []
     keys_in_clear: list[Any] = []
-    keep, name = host_like.append, keys_in_clear.append
+    dense: list[str] = []
+    texts: list[str] = []
+    keep, name, keep_dense, keep_text = host_like.append, keys_in_clear.append, dense.append, texts.append
     stack: list[tuple[Any, Any, bool]] = [(properties, None, False)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -72,8 +86,19 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     if value:
                         if "." in value or ":" in value:
                             keep(value)
-                        if not in_secret:
+                            if not in_secret:
+                                name(key)
+                                if ":" in value or "=" in value or "\n" in value:
+                                    keep_text(value)
+                        elif len(value) >= DENSE_LENGTH and "-" not in value and " " not in value:
+                            keep_dense(value)
+                            if not in_secret:
+                                name(key)
+                                keep_text(value)
+                        elif not in_secret:
                             name(key)
+                            if "=" in value or "\n" in value or "-----" in value:
+                                keep_text(value)
                 elif value is not None and kind is not bool and kind is not int:
                     push((value, key, in_secret))
         elif kind is dict or (
@@ -85,8 +110,19 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     if value:
                         if "." in value or ":" in value:
                             keep(value)
-                        if not in_secret:
+                            if not in_secret:
+                                name(child_key)
+                                if ":" in value or "=" in value or "\n" in value:
+                                    keep_text(value)
+                        elif len(value) >= DENSE_LENGTH and "-" not in value and " " not in value:
+                            keep_dense(value)
+                            if not in_secret:
+                                name(child_key)
+                                keep_text(value)
+                        elif not in_secret:
                             name(child_key)
+                            if "=" in value or "\n" in value or "-----" in value:
+                                keep_text(value)
                 elif value is not None and kind is not bool and kind is not int:
                     push((value, child_key, in_secret))
         elif kind is Secret:
@@ -94,10 +130,12 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
             if type(value) is str:
                 if "." in value or ":" in value:
                     keep(value)
+                elif len(value) >= DENSE_LENGTH and "-" not in value and " " not in value:
+                    keep_dense(value)
             else:
                 push((value, key, True))
         # anything else (a float, UNKNOWN, another object) holds no string
-    return StringLeaves(host_like, keys_in_clear)
+    return StringLeaves(host_like, keys_in_clear, dense, texts)
 
 
 def string_leaves(resource: Resource, context: Context) -> StringLeaves:

@@ -79,6 +79,10 @@ def offer_view(offer: Offer, catalog: Catalog, on: date) -> dict[str, Any]:
         "endpoints": msgspec.to_builtins(offer.endpoints),
         "capabilities": msgspec.to_builtins(offer.capabilities),
         "packages": msgspec.to_builtins(offer.packages),
+        "defaults": [
+            {"role": default.role, "host": default.host, "source": _source(default.source)}
+            for default in offer.defaults
+        ],
         "status": offer.status,
         "source": _source(offer.source),
         "catalog_file": catalog.origin(offer.id),
@@ -186,6 +190,8 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
     if implied:
         rows.append(("region", f"{implied['region']} when a resource and its provider state none"))
         rows.append(("", f"source: {_cite(implied['source'])}"))
+    for default in provider.get("defaults") or ():
+        rows.append(("default", f"{default['role']}: {default['host']}"))
     if provider["status"]:
         rows.append(("status", provider["status"]))
     if provider["source"]:

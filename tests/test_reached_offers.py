@@ -26,6 +26,8 @@ import pytest
 from conftest import context, pulumi_resource, terraform_resource
 from souverain.policies.encrypted_storage import POLICY as ENCRYPTED_STORAGE
 from souverain.policies.no_public_ingress import POLICY as NO_PUBLIC_INGRESS
+from souverain.policies.protected_data_store import POLICY as PROTECTED
+from souverain.policies.qualified_endpoint import POLICY as QUALIFIED_ENDPOINT
 from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
 from test_placement_and_endpoints import (
     GOOGLE,
@@ -438,3 +440,46 @@ def test_a_node_pool_keeps_its_clusters_region_on_a_second_evaluation(catalog: C
     for _ in range(2):
         evaluation = evaluate(plan.resources, catalog, [QUALIFIED_REGION], settings=Settings())
         assert evaluation.findings == []
+
+
+# === Other values that are unknown, not unset ===========================================================
+
+
+def test_a_deletion_protection_unknown_until_apply_is_unknown(catalog: Catalog) -> None:
+    assert PROTECTED.check_resource is not None
+    production = Settings(production=True)
+
+    def judged(resource_: Resource) -> list[tuple[str | None, bool]]:
+        assert PROTECTED.check_resource is not None
+        return [
+            (v.path, v.unknown) for v in PROTECTED.check_resource(resource_, context(catalog, production))
+        ]
+
+    sql = "google_sql_database_instance"
+    unknown = terraform_resource(
+        sql, {"deletion_protection": None}, after_unknown={"deletion_protection": True}
+    )
+    assert judged(unknown) == [("deletion_protection", True)]
+    assert judged(terraform_resource(sql, {"deletion_protection": True})) == []
+    assert judged(terraform_resource(sql, {"deletion_protection": False})) == [("protect", False)]
+    database = "ovh:CloudProject/database:Database"
+    assert judged(pulumi_resource(database, {"deletionProtection": PULUMI_UNKNOWN})) == [
+        ("deletion_protection", True)
+    ]
+    assert judged(pulumi_resource(database, {"deletionProtection": True})) == []
+
+
+def test_container_metadata_unknown_until_apply_may_name_a_sync_target(catalog: Catalog) -> None:
+    assert QUALIFIED_ENDPOINT.check_stack is not None
+    container = "openstack_objectstorage_container_v1"
+
+    def judged(resource_: Resource) -> list[tuple[str | None, bool]]:
+        assert QUALIFIED_ENDPOINT.check_stack is not None
+        found = QUALIFIED_ENDPOINT.check_stack([resource_], context(catalog))
+        return [(v.path, v.unknown) for v in found if v.resource is resource_]
+
+    unknown = terraform_resource(
+        container, {"name": "raw", "metadata": None}, after_unknown={"metadata": True}
+    )
+    assert judged(unknown) == [("metadata", True)]
+    assert judged(terraform_resource(container, {"name": "raw", "metadata": {"owner": "hdh"}})) == []

@@ -44,8 +44,8 @@ S3NS_TOFU = {
     "good-key": _set(PROT),
     "bad-disk": _set(ENC, PROT),  # no key, and the offer does not encrypt disks by default
     # The good twins name a key created in the same plan: its id is unknown until apply, and a request
-    # whose value is unknown cannot be shown to be one (an `unknown` finding: see test_reached_offers.py,
-    # where `--unknowns advisory` lets them through).
+    # whose value is unknown cannot be shown to be one (an `unknown` finding, which `--unknowns advisory`
+    # lets through: test_reached_offers.py).
     "good-disk": _set(ENC, PROT),  # disk_encryption_key.kms_key_self_link, unknown until apply
     "bad-bucket": _set(ENC, PROT),
     "good-bucket": _set(ENC, PROT),  # encryption.default_kms_key_name, unknown until apply

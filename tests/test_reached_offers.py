@@ -230,6 +230,12 @@ def test_an_encryption_request_unknown_until_apply_is_unknown(catalog: Catalog) 
             "encrypted volume type)",
         )
     ]
+    # an unknown finding: `--unknowns advisory` lets it through, the default keeps it mandatory
+    for mode, level in (("fail", Enforcement.MANDATORY), ("advisory", Enforcement.ADVISORY)):
+        evaluation = evaluate(
+            [volume(PULUMI_UNKNOWN)], nuage_without_encryption, [ENCRYPTED_STORAGE], unknowns=mode
+        )
+        assert [f.enforcement for f in evaluation.findings] == [level]
     assert _encryption(volume(True), nuage_without_encryption) == []
     [(path, unknown, _)] = _encryption(volume(False), nuage_without_encryption)
     assert (path, unknown) == ("volume_type", False)
@@ -360,13 +366,19 @@ def test_a_node_pool_named_by_a_known_id_takes_that_clusters_region(catalog: Cat
     assert found["qualified-region pool"] == ["region 'SB' is not SecNumCloud-qualified for this provider"]
 
 
-def test_pulumi_okms_keys_are_where_their_kms_is(catalog: Catalog) -> None:
+def test_pulumi_okms_keys_and_node_pools_are_where_their_parent_is(catalog: Catalog) -> None:
     kms_urn = "urn:pulumi:dev::hdh::ovh:Okms/okms:Okms::kms"
     kms = step("ovh:Okms/okms:Okms", "kms", {"region": "NG11"})
     key = step("ovh:Okms/serviceKey:ServiceKey", "key", {"okmsId": PULUMI_UNKNOWN, "name": "k"})
     key["newState"]["dependencies"] = [kms_urn]
     lost = step("ovh:Okms/serviceKey:ServiceKey", "lost", {"okmsId": PULUMI_UNKNOWN, "name": "k"})
-    assert verdicts(preview(kms, key, lost), catalog) == {
+    kube = step("ovh:CloudProject/kube:Kube", "kube", {"serviceName": "p", "region": "SB"})
+    pool = step("ovh:CloudProject/kubeNodePool:KubeNodePool", "pool", {"kubeId": PULUMI_UNKNOWN})
+    pool["newState"]["dependencies"] = ["urn:pulumi:dev::hdh::ovh:CloudProject/kube:Kube::kube"]
+    assert verdicts(preview(kms, key, lost, kube, pool), catalog) == {
+        # the cluster is in SB, not qualified: so is its node pool, through kubeId's dependency
+        "qualified-region kube": ["region 'SB' is not SecNumCloud-qualified for this provider"],
+        "qualified-region pool": ["region 'SB' is not SecNumCloud-qualified for this provider"],
         "encrypted-storage lost": ["the kms_key has no region, so no offer can be shown to encrypt it"],
         "qualified-region lost": [
             "no region is set on the resource or its provider, so it cannot be shown to be qualified"

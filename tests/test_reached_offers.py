@@ -495,3 +495,15 @@ def test_container_metadata_unknown_until_apply_may_name_a_sync_target(catalog: 
     )
     assert judged(unknown) == [("metadata", True)]
     assert judged(terraform_resource(container, {"name": "raw", "metadata": {"owner": "hdh"}})) == []
+
+
+def test_a_whole_encryption_block_unknown_until_apply_is_unknown(catalog: Catalog) -> None:
+    """`disk_encryption_key` as a whole from another resource's output: the key inside it is unknown too."""
+    nuage_without_encryption = load_catalog([CATALOG, _NUAGE_PLAIN], replace=True)
+    volume = pulumi_resource(
+        "ovh:index/cloudStorageBlockVolume:CloudStorageBlockVolume",
+        {"region": "SB", "volumeType": "classic", "encryption": PULUMI_UNKNOWN},
+    )
+    assert [(p, u) for p, u, _ in _encryption(volume, nuage_without_encryption)] == [
+        ("encryption.encrypted", True)
+    ]

@@ -7,7 +7,7 @@ data classification and project. See docs/components.md.
 
 from __future__ import annotations
 
-from ._common import Labels
+from ._common import ComponentRefusedError, Labels
 from .bastion import Bastion, BastionArgs
 from .keys import KeyManagement, KeyManagementArgs, KeySpec
 from .network import Flow, IsolatedNetwork, IsolatedNetworkArgs, Tier
@@ -18,6 +18,7 @@ from .storage import EncryptedVolume, EncryptedVolumeArgs, ObjectStore, ObjectSt
 __all__ = [
     "Bastion",
     "BastionArgs",
+    "ComponentRefusedError",
     "EncryptedVolume",
     "EncryptedVolumeArgs",
     "Flow",

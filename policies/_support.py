@@ -6,7 +6,8 @@ Kept apart from the policies so each policy module stays one `check` beside its 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -213,3 +214,42 @@ def within(network: IPNetwork, outer: IPNetwork) -> bool:
     if isinstance(network, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
         return network.subnet_of(outer)
     return False
+
+
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
+"""A Terraform instance key: `[0]`, `["a]b"]`."""
+
+
+def config_address(address: str) -> str:
+    """A Terraform instance address without its instance keys (`module.m[0].x.y["a"]` -> `module.m.x.y`):
+    state dependencies name resources as configured, not instances. Other addresses (URNs) unchanged."""
+    return _INSTANCE_KEY.sub("", address) if address.endswith("]") else address
+
+
+def block_devices(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """An instance's block devices with their paths: Terraform's `block_device`, Pulumi's `block_devices`."""
+    for key in ("block_device", "block_devices"):
+        devices = plain(resource.properties.get(key))
+        if not isinstance(devices, list | tuple):
+            continue
+        for index, device in enumerate(devices):
+            device = plain(device)
+            if isinstance(device, Mapping):
+                yield f"{key}[{index}]", device
+
+
+def volumes_deleted_with(resource: Resource) -> list[tuple[str, Mapping[str, Any], bool]]:
+    """The block devices of an instance whose volume Nova deletes with it: destination `volume` and
+    `delete_on_termination` (a volume Nova created from an image, a snapshot or blank, or an existing volume
+    the instance boots from). Each with its path, and whether that is known: False when
+    `delete_on_termination` or the destination is unknown until apply."""
+    found: list[tuple[str, Mapping[str, Any], bool]] = []
+    for path, device in block_devices(resource):
+        delete = plain(device.get("delete_on_termination"))
+        destination = plain(device.get("destination_type"))
+        if delete is not True and delete is not UNKNOWN:
+            continue
+        if destination is not UNKNOWN and destination != "volume":
+            continue  # a local disk: ephemeral by design, no data store
+        found.append((path, device, delete is True and destination == "volume"))
+    return found

@@ -185,9 +185,11 @@ def test_provider_configurations_are_provider_resources(resources: dict[str, Res
     assert default.properties["user_name"] == "svc-hdh-deploy"
 
 
-def test_dependencies_from_prior_state_and_depends_on(resources: dict[str, Resource]) -> None:
+def test_dependencies_from_prior_state_depends_on_and_references(resources: dict[str, Resource]) -> None:
     assert resources[VOLUME].dependencies == ("module.network.openstack_networking_network_v2.app",)
-    assert resources[WEB0].dependencies == ("module.network",)
+    # `depends_on = [module.network]`, and `key_pair = openstack_compute_keypair_v2.deploy.name`: a resource
+    # created in the plan depends on what its configuration refers to, as its state will say once applied.
+    assert resources[WEB0].dependencies == ("module.network", "openstack_compute_keypair_v2.deploy")
 
 
 def test_reference_to_anything_but_a_variable_is_unknown() -> None:

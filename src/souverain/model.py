@@ -88,6 +88,37 @@ class ProviderConfig:
     """Provider configuration (`auth_url`, `region`, `password`...), snake_case, secrets wrapped."""
 
 
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where in the user's sources something was written: a file and a 1-based line.
+
+    `path` is as the source gave it: absolute for a program run offline, relative to the project for a
+    Pulumi export (`project:///index.ts`), relative to `--source-dir` for Terraform. Reports print it
+    relative to the repository root (docs/reports.md).
+    """
+
+    path: str
+    line: int
+    column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputFinding:
+    """A finding about the inputs themselves, made where they are read: a component that refused its
+    arguments in an offline run, a plaintext secret or an unknown key in a stack file. The engine reports
+    it like a policy's finding (mandatory unless the policy config says otherwise)."""
+
+    policy: str
+    """Its own id (`component-refused`, `stack-config-plaintext-secret`...): see docs/reports.md."""
+    severity: str
+    message: str
+    resource: str
+    """What it is about: a component's URN, a config key."""
+    type: str
+    location: SourceLocation | None = None
+    path: str | None = None
+
+
 @dataclass(slots=True)
 class Resource:
     """One resource of a plan, a stack export, or an offline program run."""
@@ -120,6 +151,8 @@ class Resource:
     """The input format read (`pulumi-preview`, `pulumi-state`, `terraform-plan`, `pulumi-mock`)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Owner, classification and project labels, from `tags`/`metadata` (lists of `k=v` are split)."""
+    location: SourceLocation | None = None
+    """The line of the user's sources that declared it, when the input tells (see `SourceLocation`)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level property; missing and null both give `default`."""
@@ -197,6 +230,10 @@ class Plan:
     """Stack configuration (`openstack:region`...) where the input carries it; secrets wrapped."""
     secrets_provider: str | None = None
     backend: str | None = None
+    input_findings: list[InputFinding] = field(default_factory=list)
+    """Findings about the inputs made while reading them (see `InputFinding`)."""
+    source_root: str | None = None
+    """The folder source locations are reported relative to (the repository root), when known."""
     secrets: tuple[Secret, ...] | None = None
     """Every Secret the reader wrapped in this plan, so reports learn the secret values without walking
     every property again; None when not recorded (a plan built by other code). Code that adds secrets to

@@ -652,6 +652,36 @@ def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
     return not isinstance(expressions, Mapping) or attribute not in expressions
 
 
+_NOT_RESOURCES = frozenset({"var", "local", "each", "count", "path", "terraform", "self", "data", "module"})
+"""First segments of references that name no managed resource of the same module."""
+
+
+def _referenced_resources(declared: Mapping[str, Any]) -> tuple[str, ...]:
+    """The managed resources a resource's configuration refers to (`openstack_networking_port_v2.p` for
+    `port_id = openstack_networking_port_v2.p[0].id`), as its module names them: what Terraform records
+    as the resource's dependencies in the state once applied, known here before it is. Nested blocks are
+    walked; below MAX_DEPTH levels nothing more is looked for."""
+    found: dict[str, None] = {}
+    pending: list[tuple[Any, int]] = [(declared.get("expressions"), 0)]
+    while pending:
+        raw, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(raw, Mapping):
+            refs = raw.get("references")
+            if isinstance(refs, list):  # an expression: its references, nothing nested
+                for ref in refs:
+                    if isinstance(ref, str):
+                        parts = ref.split(".", 2)
+                        if len(parts) >= 2 and parts[0] not in _NOT_RESOURCES:
+                            found[f"{parts[0]}.{parts[1].split('[', 1)[0]}"] = None
+            elif "constant_value" not in raw:  # a nested block: its expressions
+                pending.extend((value, depth + 1) for value in raw.values())
+        elif isinstance(raw, list):
+            pending.extend((item, depth + 1) for item in raw)
+    return tuple(found)
+
+
 def _check_format_version(data: Mapping[str, Any], path: str) -> None:
     version = data.get("format_version")
     if version is None:
@@ -770,7 +800,7 @@ class _Slot:
     """What the instances of one configured resource in one module instance share (`count`, `for_each`),
     worked out for the first of them; its provider once its name is known (the order errors come in)."""
 
-    __slots__ = ("config_key", "explicit", "module", "package", "provider", "region_unset")
+    __slots__ = ("config_key", "explicit", "module", "package", "prefixed", "provider", "region_unset")
 
     def __init__(
         self, module: str, config_key: str, package: str, explicit: tuple[str, ...], region_unset: bool
@@ -781,6 +811,8 @@ class _Slot:
         self.explicit = explicit
         self.region_unset = region_unset
         self.provider: ProviderConfig | None = None
+        self.prefixed: tuple[str, ...] | None = None
+        """`explicit` under the module instance's address (the slot's module instance is one)."""
 
 
 def _change_resources(
@@ -881,10 +913,17 @@ def _change_resources(
             declared = config.resources.get(config_key, {})
             explicit = explicit_deps.get(config_key)
             if explicit is None:
-                explicit = explicit_deps[config_key] = str_tuple(
-                    declared.get("depends_on"),
-                    path,
-                    f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                explicit = explicit_deps[config_key] = tuple(
+                    dict.fromkeys(
+                        [
+                            *str_tuple(
+                                declared.get("depends_on"),
+                                path,
+                                f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                            ),
+                            *_referenced_resources(declared),
+                        ]
+                    )
                 )
             slot = slots[slot_key] = _Slot(module, config_key, package, explicit, _unset(declared, "region"))
         if slot.region_unset and properties.get("region") is UNKNOWN:
@@ -894,7 +933,12 @@ def _change_resources(
             del properties["region"]
         state_deps = dependencies.get(address, ())
         explicit = slot.explicit
-        if explicit:
+        if explicit and not state_deps:  # a resource the plan creates: its slot's, prefixed once
+            deps = slot.prefixed
+            if deps is None:
+                prefix = f"{module_address}." if module_address else ""
+                deps = slot.prefixed = tuple(prefix + dep for dep in explicit)
+        elif explicit:
             prefix = f"{module_address}." if module_address else ""
             deps = tuple(dict.fromkeys([*state_deps, *(prefix + dep for dep in explicit)]))
         else:

@@ -456,6 +456,38 @@ def input_path(evaluation: Evaluation) -> str | None:
     return text or None
 
 
+def source_root(evaluation: Evaluation) -> Path:
+    """The folder source locations are printed relative to: the repository holding the checked input
+    (the nearest folder above it with `.git`), as code scanning and merge requests resolve paths against
+    the repository root; the working directory outside a repository."""
+    plan = evaluation.plan
+    if plan is not None and plan.source_root:
+        return Path(plan.source_root).resolve()
+    start = Path(plan.path) if plan is not None and plan.path else Path.cwd()
+    return _repository_root(start.resolve()) or Path.cwd()
+
+
+def _repository_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def located(finding: Finding, root: Path) -> tuple[str, int] | None:
+    """The finding's source file (relative to `root` when under it, forward slashes) and line, if known."""
+    location = finding.location
+    if location is None:
+        return None
+    path = PurePath(location.path)
+    if path.is_absolute():
+        for base in (root, Path.cwd()):
+            with contextlib.suppress(ValueError):
+                path = path.relative_to(base)
+                break
+    return path.as_posix(), location.line
+
+
 def fingerprints(findings: Sequence[Finding]) -> Iterator[tuple[Finding, str]]:
     """A stable identity per finding: a hash of policy, resource and property, numbered when repeated.
 

@@ -60,7 +60,7 @@ def validate_project_name(name: str) -> str:
 
 def init_project(directory: Path, name: str | None = None) -> Scaffold:
     """Write a new project into `directory`, which must be absent or empty (nothing is overwritten)."""
-    project = validate_project_name(name or directory.resolve().name)
+    project = validate_project_name(name if name is not None else directory.resolve().name)
     if directory.exists():
         if not directory.is_dir():
             raise InputError(str(directory), "exists and is not a folder")

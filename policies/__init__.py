@@ -11,6 +11,7 @@ from . import (
     encrypted_storage,
     no_data_destruction,
     no_plaintext_secret,
+    no_public_data,
     no_public_ingress,
     no_us_controlled,
     protected_data_store,
@@ -29,6 +30,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     no_data_destruction.POLICY,
     protected_data_store.POLICY,
     sovereign_state.POLICY,
+    no_public_data.POLICY,
 )
 
 POLICIES_BY_ID: dict[str, Policy] = {policy.id: policy for policy in ALL_POLICIES}

@@ -3,6 +3,10 @@
 OpenStack shows none of this through its API: Cinder encrypts only volumes of an operator-defined
 encrypted type, Swift encrypts at rest (or not) cluster-wide, and Barbican exists on some offers only. So
 the facts come from the catalog's `capabilities` of the offer serving the resource's effective region.
+Other providers encrypt some services by default and others on request: a resource passes when every
+offer serving its region encrypts its kind (`block_storage_encrypted`, `object_storage_encrypted`,
+`database_encrypted`), or when it asks for encryption itself by a property `kinds.yaml` lists under
+`encryption_requests` (`encryption_at_rest: true`, a customer-managed key...).
 """
 
 from __future__ import annotations
@@ -11,16 +15,22 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from souverain.catalog import Catalog, Offer
+from souverain.kinds import encryption_requests, rule_matches
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import catalog_memo, plain
 
 KEY_MANAGER_KINDS = frozenset({"secret", "secret_container", "key_order"})
-STORAGE_KINDS = frozenset({"volume", "object_container", "instance"}) | KEY_MANAGER_KINDS
+"""Barbican's resources: they need an offer that runs Barbican."""
+PROVIDER_KMS_KINDS = frozenset({"kms_key", "secrets_manager_secret", "secret_version"})
+"""Keys and secrets in a provider's own key or secrets manager: they need an offer that has one."""
+STORAGE_KINDS = (
+    frozenset({"volume", "object_container", "instance", "database", "node_pool"})
+    | KEY_MANAGER_KINDS
+    | PROVIDER_KMS_KINDS
+)
 
-SSE_PROPERTIES = ("server_side_encryption_configuration", "server_side_encryption", "sse_algorithm")
-"""S3-style properties that request server-side encryption (for S3-compatible bucket kinds)."""
 SSE_HEADER = "x-amz-server-side-encryption"
 """The S3 request header for server-side encryption, where a resource sends `headers`."""
 
@@ -136,9 +146,19 @@ def _volume_type(volume_type: Any, offers: tuple[Offer, ...], path: str) -> Viol
     )
 
 
+def _requests_encryption(resource: Resource, offers: tuple[Offer, ...]) -> bool:
+    """Whether the resource asks for encryption at rest by one of its kind's `encryption_requests`."""
+    rules = encryption_requests(resource.kind)
+    if not rules:
+        return False
+    encrypted_types = frozenset.intersection(
+        *(frozenset(offer.capabilities.encrypted_volume_types) for offer in offers)
+    )
+    return any(rule_matches(rule, resource.properties, encrypted_types=encrypted_types) for rule in rules)
+
+
 def _sets_sse(props: Mapping[str, Any]) -> bool:
-    if any(plain(props.get(name)) not in (None, "", [], {}) for name in SSE_PROPERTIES):
-        return True
+    """An S3 `x-amz-server-side-encryption` header among the resource's `headers` (Swift containers)."""
     headers = plain(props.get("headers"))
     if isinstance(headers, Mapping):
         return any(
@@ -173,6 +193,29 @@ def _instance_volumes(
             yield violation
 
 
+def _volume(resource: Resource, offers: tuple[Offer, ...], context: Context) -> Iterator[Violation]:
+    """A volume is encrypted if its offer encrypts every volume, if it asks for encryption, or if its type
+    (`volume_type`, else `type`) is an encrypted type of every offer serving its region."""
+    if all(offer.capabilities.block_storage_encrypted for offer in offers) or _requests_encryption(
+        resource, offers
+    ):
+        return
+    props = resource.properties
+    path = "type" if "volume_type" not in props and "type" in props else "volume_type"
+    volume_type = props.get(path)
+    listed = any(offer.capabilities.encrypted_volume_types for offer in offers)
+    if plain(volume_type) is not UNKNOWN and not listed:
+        yield Violation(
+            f"the block storage of {_names(offers)} is not recorded as encrypted at rest and lists no "
+            "encrypted volume type, and the volume requests no encryption",
+            path=path,
+        )
+        return
+    violation = _volume_verdict(volume_type, offers, path, context)
+    if violation is not None:
+        yield violation
+
+
 def check(resource: Resource, context: Context) -> Iterator[Violation]:
     kind = resource.kind
     if kind not in STORAGE_KINDS or not resource.is_cloud_resource:
@@ -186,18 +229,38 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         return
     offers = found
     if kind == "volume":
-        violation = _volume_verdict(resource.properties.get("volume_type"), offers, "volume_type", context)
-        if violation is not None:
-            yield violation
+        yield from _volume(resource, offers, context)
     elif kind == "instance":
         yield from _instance_volumes(volumes, offers, context)
     elif kind == "object_container":
-        if not all(offer.capabilities.object_storage_encrypted for offer in offers) and not _sets_sse(
-            resource.properties
+        if not all(offer.capabilities.object_storage_encrypted for offer in offers) and not (
+            _requests_encryption(resource, offers) or _sets_sse(resource.properties)
         ):
             yield Violation(
                 f"the object storage of {_names(offers)} is not recorded as encrypted at rest, and the "
                 "container requests no server-side encryption"
+            )
+    elif kind == "database":
+        encrypted = all(offer.capabilities.database_encrypted for offer in offers)
+        if not encrypted and not _requests_encryption(resource, offers):
+            yield Violation(
+                f"the managed databases of {_names(offers)} are not recorded as encrypted at rest, and the "
+                "database instance requests no encryption at rest (nor an encrypted volume type)"
+            )
+    elif kind == "node_pool":
+        encrypted = all(offer.capabilities.block_storage_encrypted for offer in offers)
+        if not encrypted and not _requests_encryption(resource, offers):
+            yield Violation(
+                f"the block storage of {_names(offers)} is not recorded as encrypted at rest, and the node "
+                "pool requests no key for its nodes' disks"
+            )
+    elif kind in PROVIDER_KMS_KINDS:
+        lacking = tuple(offer for offer in offers if offer.capabilities.key_manager != "provider-kms")
+        if lacking:
+            managers = ", ".join(sorted({offer.capabilities.key_manager for offer in lacking}))
+            yield Violation(
+                f"a {kind} in the provider's own key or secrets manager, but {_names(lacking)} records "
+                f"key manager {managers}, not a key manager of its own (provider-kms)"
             )
     else:  # KEY_MANAGER_KINDS
         lacking = tuple(offer for offer in offers if offer.capabilities.key_manager != "barbican")
@@ -211,20 +274,24 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
 
 POLICY = Policy(
     id="encrypted-storage",
-    title="Volumes, object containers and keys use the offer's encryption at rest",
+    title="Volumes, object containers, databases and keys use the offer's encryption at rest",
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     rationale=(
         "SecNumCloud requires stored data to be encrypted, with keys kept in a security container. On "
         "OpenStack a volume is encrypted only if its type is an operator-defined encrypted type, object "
         "storage only if the operator encrypts it cluster-wide, and secrets belong in the offer's key "
-        "manager; none of this is visible through the API, so the catalog records it per offer."
+        "manager; none of this is visible through the API, so the catalog records it per offer. Other "
+        "clouds encrypt some services by default and others only when the resource asks: the catalog "
+        "records what the offer does, the resource shows what it asks."
     ),
     remediation=(
         "Give every volume (and every boot volume an instance creates) a `volume_type` the catalog lists "
-        "as encrypted for the region's offer (e.g. a `-luks` type); keep containers on an offer whose object "
-        "storage is encrypted at rest, or request server-side encryption; use Barbican resources only on "
-        "offers that run Barbican, and the offer's own KMS otherwise."
+        "as encrypted for the region's offer (e.g. a `-luks` type), or ask for encryption (a "
+        "customer-managed key, OVHcloud's `encryption`); keep containers on an offer whose object storage "
+        "is encrypted at rest, or request server-side encryption; set `encryption_at_rest` (Scaleway) or a "
+        "key (Cloud SQL) on managed databases whose offer does not encrypt them; use Barbican resources only "
+        "on offers that run Barbican, and the offer's own KMS otherwise."
     ),
     requirements=("SecNumCloud 3.2 §10.1", "SecNumCloud 3.2 §10.5", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,

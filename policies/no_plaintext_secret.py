@@ -16,6 +16,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from souverain import facets
+from souverain.kinds import secret_reference_keys, secret_value_paths, values_at
 from souverain.model import UNKNOWN, Resource, Secret, snake_case
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -167,9 +169,21 @@ def _names_a_secret_among(keys: Iterable[Any], harmless: set[Any]) -> bool:
     return found
 
 
-_OWN_CHECK_KINDS = frozenset({"instance", "secret"})
-"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`,
-`payload`): other resources with neither are skipped without a generator."""
+_OWN_CHECK_KINDS = frozenset({"instance", "secret", "secrets_manager_secret", "secret_version"})
+"""Kinds `_resource_findings` looks at beyond `user_data` and keys that name a secret (`admin_pass`, the
+secret value of a key manager's secret): other resources with neither are skipped without a generator."""
+
+
+_BOOT_DATA_WHAT = "boot data: cloud-init or a startup script"
+
+
+def _boot_data(resource: Resource) -> list[tuple[str, Any]]:
+    """What the guest receives at boot, where `souverain.facets` knows the type's fields (a Scaleway
+    `user_data` map, a Google `metadata_startup_script`...); else the resource's own `user_data`."""
+    if facets.has_boot_data(resource):
+        return facets.boot_data(resource)
+    user_data = resource.properties.get("user_data")
+    return [("user_data", user_data)] if user_data is not None else []
 
 
 def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Violation]:
@@ -177,7 +191,7 @@ def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Vio
     only then are the properties walked again for the paths."""
     props = resource.properties
     kind = resource.kind
-    skip: set[str] = set()
+    skip: set[str] = set(secret_reference_keys(kind))
     if kind == "instance" and props.get("admin_pass") not in (None, ""):
         skip.add("admin_pass")
         yield Violation(
@@ -186,21 +200,25 @@ def _resource_findings(resource: Resource, named_in_clear: bool) -> Iterator[Vio
             resource=resource,
             path="admin_pass",
         )
-    if kind == "secret" and _is_clear(props.get("payload")):
-        yield Violation(
-            "payload is in clear: make it a secret (pulumi.Output.secret / `pulumi config set --secret`)",
-            resource=resource,
-            path="payload",
-        )
-    user_data = props.get("user_data")
-    if isinstance(user_data, str) and user_data:
-        found = secrets_in_user_data(_decoded(user_data))
-        if found:
+    for value_path in secret_value_paths(kind):  # Barbican's `payload`, a secret version's `data`...
+        if any(_is_clear(value) for value in values_at(props, value_path, reveal=False)):
+            dotted = ".".join(value_path)
+            skip.add(value_path[0])
             yield Violation(
-                f"user_data (cloud-init) holds {' and '.join(found)} in clear",
+                f"{dotted} is the secret's value and is in clear: make it a secret (pulumi.Output.secret / "
+                "`pulumi config set --secret`, a sensitive Terraform variable)",
                 resource=resource,
-                path="user_data",
+                path=dotted,
             )
+    for path, user_data in _boot_data(resource):
+        if isinstance(user_data, str) and user_data:
+            found = secrets_in_user_data(_decoded(user_data))
+            if found:
+                yield Violation(
+                    f"{path} ({_BOOT_DATA_WHAT}) holds {' and '.join(found)} in clear",
+                    resource=resource,
+                    path=path,
+                )
     if not named_in_clear:
         return
     for key, value in props.items():
@@ -218,7 +236,12 @@ def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation
         if resource.custom and not resource.is_provider:
             keys = string_leaves(resource, context).keys_in_clear
             named_in_clear = not harmless.issuperset(keys) and _names_a_secret_among(keys, harmless)
-            if named_in_clear or resource.kind in _OWN_CHECK_KINDS or "user_data" in resource.properties:
+            if (
+                named_in_clear
+                or resource.kind in _OWN_CHECK_KINDS
+                or "user_data" in resource.properties
+                or facets.has_boot_data(resource)
+            ):
                 yield from _resource_findings(resource, named_in_clear)
     for use in stack_provider_uses(resources, context):
         for key, value in use.properties.items():

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from souverain import facets
 from souverain.catalog import ipv4_value
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
@@ -41,7 +42,7 @@ _NON_PUBLIC: tuple[IPNetwork, ...] = tuple(
 here: they stand for public addresses in examples, so an example behaves as its real counterpart."""
 
 SSH_PORT = 22
-RULE_KINDS = frozenset({"security_group_rule", "firewall_rule"})
+RULE_KINDS = frozenset({"security_group_rule", "firewall_rule", "security_group", "load_balancer"})
 """The kinds this policy judges; resources of other kinds are never opened."""
 
 
@@ -262,9 +263,62 @@ def _firewall_rule(props: Mapping[str, Any], context: Context) -> Iterator[Viola
     yield violation
 
 
+def _ssh_only_ports(protocol: Any, ports: tuple[facets.PortRange, ...] | None) -> bool | None:
+    """`_ssh_only` over every port range a rule opens: all ports (None) is more than SSH."""
+    if ports is None:
+        return None if plain(protocol) is UNKNOWN else False
+    verdicts = [_ssh_only(protocol, low, high) for low, high in ports]
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
+
+
+def _provider_rules(resource: Resource, context: Context) -> Iterator[Violation]:
+    """The verdicts on a resource whose ingress rules `souverain.facets` reads from the provider's shape
+    (Scaleway, S3NS/Google, Outscale, OVHcloud): its inbound default, then each rule's sources."""
+    default = facets.open_default(resource)
+    if default is not None:
+        yield Violation(
+            f"the group admits every address: {default.reason}", unknown=default.unknown, path=default.path
+        )
+    for rule in facets.ingress_rules(resource):
+        ssh_only = _ssh_only_ports(rule.protocol, rule.ports)
+        found: list[Violation] = []
+        if rule.sources:
+            for path, source in rule.sources:
+                violation = _judge(source, ssh_only, context, field=path, anywhere_reason=None)
+                if violation is not None:
+                    found.append(violation)
+        for path, means, reason in rule.named_sources:
+            opening = (
+                "admits internet hosts" if means == "public" else "cannot be shown to keep the internet out"
+            )
+            found.append(Violation(f"the rule {opening}: {reason}", path=path))
+        if not (rule.sources or rule.named_sources or rule.from_group):
+            opening = (
+                "allows ingress from any address"
+                if rule.no_source == "any"
+                else "cannot be shown to keep the internet out"
+            )
+            found.append(
+                Violation(f"the rule {opening}: {rule.no_source_reason}", path=rule.source_field or None)
+            )
+        for violation in found:
+            if rule.gate_unknown is not None:
+                violation = Violation(
+                    f"{violation.message} (its {rule.gate_unknown} is unknown until apply)",
+                    unknown=True,
+                    path=violation.path,
+                )
+            yield violation
+
+
 def check(resource: Resource, context: Context) -> Iterator[Violation]:
     """The verdicts on one rule. An address group it names is looked up in the stack (`Context.memo`'s
     index, else `Context.resources_by_address`)."""
+    if facets.has_ingress_shape(resource):
+        yield from _provider_rules(resource, context)
+        return
     kind = resource.kind
     if kind == "security_group_rule":
         yield from _security_group_rule(resource.properties, context, resource)
@@ -350,6 +404,8 @@ def _stack_network(resources: Iterable[Resource], context: Context) -> StackNetw
         bucket = get(resource.kind)
         if bucket is not None:
             bucket.append(resource)
+            if bucket is not rules and facets.has_ingress_shape(resource):
+                rules.append(resource)  # a load balancer whose listeners another provider keeps inline
     context.memo[_MEMO_KEY] = (resources, network)  # holding the resources keeps their id from being reused
     return network
 
@@ -774,8 +830,9 @@ POLICY = Policy(
         "agency's declared admin ranges, so that every administrative flow is filtered and traced."
     ),
     remediation=(
-        "Restrict remote_ip_prefix to a private range or use remote_group_id (another security group). "
-        "For the bastion, allow tcp/22 only, from ranges declared in the policy config "
+        "Restrict the rule's source (remote_ip_prefix, ip_range, source_ranges, allowed_cidrs...) to a "
+        "private range, or to another security group or tag; set a Scaleway group's inbound_default_policy "
+        "to drop. For the bastion, allow tcp/22 only, from ranges declared in the policy config "
         '(`{"no-public-ingress": {"adminRanges": ["198.51.100.0/24"]}}`).'
     ),
     requirements=("SecNumCloud 3.2 §13.2", "SecNumCloud 3.2 §12.12"),

@@ -11,13 +11,16 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
+from souverain import facets
 from souverain.catalog import Catalog, Offer, ipv4_value
 from souverain.kinds import is_local_only_package
 from souverain.model import Resource, Secret, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import catalog_memo, gather_string_leaves, string_leaves
+from .no_plaintext_secret import _decoded as decoded_user_data  # the same decoded text as the secret scan
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
 """Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
@@ -41,6 +44,7 @@ SKIPPED_KEYS = frozenset({"description"})
 """Prose for people: a domain named in a description is not a service the resource reaches."""
 
 _NOT_IN_CATALOG = "unknown"
+_MISSING: Any = object()
 
 
 class _Lookups:
@@ -56,6 +60,9 @@ class _Lookups:
         self.package_findings: dict[tuple[str, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
+        self.decoded: dict[str, tuple[str, Offer] | None] = {}
+        """Per boot data value as written, the first US host in its decoded text (None: none, or not encoded);
+        instances of one tier share their boot data."""
         self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
         """Per line of a multi-line string, its first bracketed and first dotted finding (`_scan_lines`)."""
 
@@ -249,12 +256,38 @@ def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> t
     return found
 
 
+def _encoded_boot_data_findings(resource: Resource, lookups: _Lookups) -> list[Violation]:
+    """Hosts in boot data that the guest decodes (an Outscale `user_data` is base64, a Cloud Temple
+    `cloud_init` value is `filebase64`): the text walk sees only the encoded form. Plain values are judged
+    by that walk already."""
+    found: list[Violation] = []
+    for path, value in facets.boot_data(resource):
+        if not isinstance(value, str) or not value:
+            continue
+        hit = lookups.decoded.get(value, _MISSING)
+        if hit is _MISSING:
+            text = decoded_user_data(value)
+            hit = None if text == value else lookups.string(text)  # plain text: the walk judges it
+            if len(lookups.decoded) < _MAX_LINES:
+                lookups.decoded[value] = hit
+        if hit is not None:
+            host, offer = hit
+            found.append(
+                Violation(
+                    f"{path} (decoded) points at {host}, a host of {_owner(offer)}, US-controlled", path=path
+                )
+            )
+    return found
+
+
 def check(resource: Resource, context: Context) -> Sequence[Violation]:
     """A sequence, not a generator: this runs on every resource and almost always finds nothing."""
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
     found = _package_violations(lookups, resource.package, resource.is_provider)
+    if facets.has_boot_data(resource):
+        found = (*found, *_encoded_boot_data_findings(resource, lookups))
     if lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
         return found
     return [*found, *_property_findings(resource, context, lookups)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from souverain.kinds import is_data_store
+from souverain.kinds import deletion_protection_rules, is_data_store, rule_matches
 from souverain.model import Operation, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -26,6 +26,8 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         return  # a planned delete is no-data-destruction's finding, not this one's
     if resource.protect or resource.retain_on_delete:
         return
+    if any(rule_matches(rule, resource.properties) for rule in deletion_protection_rules(resource.kind)):
+        return  # the provider refuses the delete itself (`deletion_protection`)
     if is_data_store(resource.kind):
         yield Violation(
             f"{resource.kind} is neither protected nor retained on delete in a production stack",
@@ -57,7 +59,9 @@ POLICY = Policy(
     remediation=(
         "Set `protect=True` (and `retain_on_delete=True`) in the resource options of every volume, "
         "container, share, database and key in production, and of every instance whose volumes are deleted "
-        "with it; souverain's storage components do by default."
+        "with it; souverain's storage components do by default. Where the provider offers it, "
+        "`deletion_protection = true` counts too (Cloud SQL, OVHcloud databases): a Terraform plan shows no "
+        "`protect`."
     ),
     requirements=(
         "SecNumCloud 3.2 §12.5 (sauvegarde des informations)",

@@ -18,7 +18,15 @@ from souverain.catalog import Catalog, Offer, host_matches
 from souverain.model import UNKNOWN, Resource, Secret
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import ProviderUse, catalog_memo, package_name, plain, stack_provider_uses, url_host
+from ._support import (
+    ProviderUse,
+    catalog_memo,
+    package_name,
+    parse_network,
+    plain,
+    stack_provider_uses,
+    url_host,
+)
 
 
 def _keystone_offers(catalog: Catalog) -> dict[str, list[Offer]]:
@@ -170,6 +178,14 @@ def _sync_targets(resource: Resource, context: Context) -> Iterator[Violation]:
                 yield from _judge_endpoint(value, f"metadata.{key}", "sync target", resource, context)
 
 
+def _is_loopback(host: str) -> bool:
+    """`localhost`, 127.0.0.0/8 or ::1: the machine that runs the deployment itself."""
+    if host.casefold() == "localhost" or host.casefold().endswith(".localhost"):
+        return True
+    network = parse_network(host.strip("[]"))
+    return network is not None and network.num_addresses == 1 and network.network_address.is_loopback
+
+
 def _judge_endpoint(
     value: Any, path: str, role: str, subject: Resource, context: Context
 ) -> Iterator[Violation]:
@@ -200,6 +216,8 @@ def _judge_endpoint(
     if host is None:
         yield Violation(f"{shown} is not a URL with a host", resource=subject, path=path)
         return
+    if _is_loopback(host):
+        return  # an emulator on the deploying machine (LocalStack): nothing leaves it
     offers = context.catalog.offers_for_host(host)
     if not offers:
         yield Violation(

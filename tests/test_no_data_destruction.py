@@ -122,10 +122,14 @@ def test_instance_whose_volumes_survive_it(small_catalog: Catalog, operation: Op
         operation,
     )
     unset = _pulumi_instance([PULUMI_IMAGE_TO_VOLUME], operation)  # Nova's default: false
+    # No destination: Nova boots the image on a local disk.
+    no_destination = _tf_instance(
+        [{"source_type": "image", "uuid": "img", "delete_on_termination": True}], operation
+    )
     retained = _pulumi_instance(
         [{**PULUMI_IMAGE_TO_VOLUME, "deleteOnTermination": True}], operation, retain_on_delete=True
     )
-    for instance in (kept, local, unset, retained):
+    for instance in (kept, local, unset, no_destination, retained):
         assert _violations(small_catalog, instance) == []
 
 
@@ -190,6 +194,10 @@ def test_objects_of_a_container_deleted_with_force_destroy(small_catalog: Catalo
         operation=Operation.REPLACE,
     )
     assert [violation.resource for violation in _violations(small_catalog, refused, kept)] == [refused]
+    unset = terraform_resource(
+        TF_CONTAINER, {"name": "extracts"}, name="extracts", operation=Operation.DELETE
+    )
+    assert [violation.resource for violation in _violations(small_catalog, unset, kept)] == [unset]
     other = terraform_resource(TF_OBJECT, {"container_name": "other", "name": "x"}, operation=Operation.SAME)
     assert [violation.resource for violation in _violations(small_catalog, container, other)] == [container]
     fresh = terraform_resource(
@@ -323,3 +331,17 @@ def test_pulumi_replacement_steps(small_catalog: Catalog) -> None:
     [resource] = _pulumi_preview(_step("replace", INSTANCE, instance))
     [violation] = _violations(small_catalog, resource)
     assert violation.path == "block_devices[0].delete_on_termination"
+
+
+def test_volume_attached_to_a_replaced_instance_survives(small_catalog: Catalog) -> None:
+    """A volume managed as its own resource is detached, not deleted, when its instance goes."""
+    instance = _tf_instance([], Operation.REPLACE)
+    volume = terraform_resource("openstack_blockstorage_volume_v3", {"size": 10}, operation=Operation.SAME)
+    attachment = terraform_resource(
+        "openstack_compute_volume_attach_v2",
+        {"volume_id": "v", "instance_id": "i"},
+        operation=Operation.REPLACE,
+    )
+    volume.dependencies = ()
+    attachment.dependencies = (instance.address, volume.address)
+    assert _violations(small_catalog, instance, volume, attachment) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ from conftest import context, pulumi_resource, terraform_resource
 from souverain.policies.no_public_ingress import POLICY
 
 from souverain.catalog import Catalog
+from souverain.engine import evaluate
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Settings, Violation
 from souverain.readers import parse_plan
+from souverain.readers._json import load_json_file
 
 RULE = "openstack:networking/secGroupRule:SecGroupRule"
 TF_RULE = "openstack_networking_secgroup_rule_v2"
@@ -795,3 +798,44 @@ def test_floating_ip_on_a_port_that_refers_to_a_port_without_security(small_cata
     )
     [violation] = _stack(small_catalog, network, vrrp, web, on_vrrp)
     assert violation.resource is vrrp
+
+
+# -- a real preview's shape, through the reader: inputs, outputs with computed values unknown, dependencies --
+
+EXPOSURE_PREVIEW = Path(__file__).parent / "fixtures" / "ingress" / "pulumi-preview-exposure.json"
+
+
+def test_preview_of_a_stack_with_every_way_in(small_catalog: Catalog) -> None:
+    """The same document runs through the CrossGuard pack in test_crossguard's parity test."""
+    plan = parse_plan(load_json_file(EXPOSURE_PREVIEW, str(EXPOSURE_PREVIEW)), str(EXPOSURE_PREVIEW))
+    found = {
+        (finding.resource.rsplit("::", 1)[-1], finding.unknown, finding.path)
+        for finding in evaluate(plan.resources, small_catalog, [POLICY]).findings
+    }
+    assert found == {
+        ("vrrp", False, "port_security_enabled"),  # no port security, a floating IP on it
+        ("partners-https", False, "remote_address_group_id"),  # an address group with public addresses
+        ("from-web", True, "remote_group_id"),  # remote group created in the same preview
+        ("public-https", False, "allowed_cidrs"),  # no allowed_cidrs, a floating IP on the VIP
+    }
+
+
+def test_instance_ports_are_judged_each(small_catalog: Catalog) -> None:
+    """A floating IP on one instance reaches that instance's ports, not another's; an attachment by port
+    is the port's own verdict, whatever its network sets."""
+    flat = _tf_network(net_id="net-flat", security=False)
+    open_port = _tf_port(port_id="port-1", net_id="net-flat", security=None)
+    secure_port = _tf_port(port_id="port-2", net_id="net-flat", security=True)
+    vm1 = terraform_resource(TF_INSTANCE, {"id": "vm-1", "network": [{"port": "port-1"}]}, name="vm1")
+    vm2 = terraform_resource(
+        TF_INSTANCE, {"id": "vm-2", "network": [{"uuid": "net-flat", "port": "port-2"}]}, name="vm2"
+    )
+    on_vm2 = terraform_resource(
+        TF_COMPUTE_FIP_ASSOC, {"floating_ip": "203.0.113.7", "instance_id": "vm-2"}, name="a"
+    )
+    assert _stack(small_catalog, flat, open_port, secure_port, vm1, vm2, on_vm2) == []
+    on_vm1 = terraform_resource(
+        TF_COMPUTE_FIP_ASSOC, {"floating_ip": "203.0.113.7", "instance_id": "vm-1"}, name="a"
+    )
+    [violation] = _stack(small_catalog, flat, open_port, secure_port, vm1, vm2, on_vm1)
+    assert violation.resource is open_port

@@ -19,7 +19,7 @@ from souverain.policies import ALL_POLICIES
 from souverain.catalog import Catalog
 from souverain.engine import evaluate
 from souverain.errors import InputError
-from souverain.kinds import _data
+from souverain.kinds import all_kinds
 from souverain.model import UNKNOWN, Operation, Plan, Resource, Secret
 from souverain.policy import Context, Enforcement, Policy, Settings, Severity, Violation
 from souverain.readers import parse_plan
@@ -27,7 +27,7 @@ from souverain.readers._json import load_json_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILTERED = [policy for policy in ALL_POLICIES if policy.applies_to is not None]
-KINDS = sorted(_data()["kinds"])
+KINDS = sorted(all_kinds())
 SETTINGS = [Settings(), Settings(health_data=True, production=True)]
 
 

@@ -308,3 +308,20 @@ def test_per_service_custom_endpoints(catalog: Catalog) -> None:
         "hashicorp/google", "google", {"compute_custom_endpoint": "https://compute.snc.acme.test/compute/v1/"}
     )
     assert _violations(terraform, catalog) == []
+
+
+def test_loopback_endpoints_send_nothing_off_the_machine(catalog: Catalog) -> None:
+    """An S3 client pointed at an emulator on the deploying machine (LocalStack), as test setups do."""
+    for url in (
+        "http://localhost:4566",
+        "http://127.0.0.1:9000",
+        "http://[::1]:4566",
+        "http://s3.localhost:4566",
+    ):
+        stack = _terraform_provider_stack("hashicorp/aws", "aws", {"endpoints": [{"s3": url, "sts": url}]})
+        assert _violations(stack, catalog) == []
+    # A private address is not the machine itself: uncatalogued, a finding.
+    private = _terraform_provider_stack(
+        "hashicorp/aws", "aws", {"endpoints": [{"s3": "http://10.0.0.5:9000"}]}
+    )
+    assert len(_violations(private, catalog)) == 1

@@ -519,3 +519,17 @@ def test_a_change_the_typed_shape_declines_gets_the_generic_error(tmp_path: Path
     with pytest.raises(InputError, match="must be an object") as caught:
         read_plan(path)
     assert (caught.value.field or "").startswith("resource_changes[")
+
+
+def test_dependencies_come_from_references_not_from_constant_values() -> None:
+    """A constant map whose key is `references` (metadata, tags) names no resource."""
+    data = raw()
+    for resource in data["configuration"]["root_module"]["resources"]:
+        if resource["address"] == "openstack_compute_keypair_v2.deploy":
+            resource["expressions"]["metadata"] = {
+                "constant_value": {"references": ["openstack_networking_port_v2.p"]}
+            }
+    resources = {r.address: r for r in parse_plan(data, "plan.json").resources}
+    assert (
+        "openstack_networking_port_v2.p" not in resources["openstack_compute_keypair_v2.deploy"].dependencies
+    )

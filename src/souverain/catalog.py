@@ -159,9 +159,18 @@ class Endpoints(Strict, frozen=True, kw_only=True):
 
 
 class Capabilities(Strict, frozen=True, kw_only=True):
+    """What the offer encrypts at rest and where keys live. Each flag defaults to false: a fact the sources
+    do not state is not assumed (encrypted-storage then asks the resource to request encryption itself)."""
+
     encrypted_volume_types: tuple[str, ...] = ()
+    """Volume types that are encrypted (OpenStack Cinder `-luks` types, OVHcloud's `classic-luks`...)."""
     object_storage_encrypted: bool = False
+    """Object storage is encrypted at rest whatever the bucket asks."""
     key_manager: KeyManager = "none"
+    block_storage_encrypted: bool = False
+    """Every block volume or disk (and a Kubernetes node's disk) is encrypted at rest, whatever its type."""
+    database_encrypted: bool = False
+    """Managed database instances are encrypted at rest whatever they ask."""
     source: Source | None = None
 
     def is_default(self) -> bool:

@@ -137,13 +137,19 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
     if (
         capabilities["encrypted_volume_types"]
         or capabilities["object_storage_encrypted"]
+        or capabilities["block_storage_encrypted"]
+        or capabilities["database_encrypted"]
         or (capabilities["key_manager"] != "none")
     ):
-        volumes = ", ".join(capabilities["encrypted_volume_types"]) or "none"
+        if capabilities["block_storage_encrypted"]:
+            volumes = "block storage encrypted at rest"
+        else:
+            volumes = "volume types: " + (", ".join(capabilities["encrypted_volume_types"]) or "none")
         objects = (
             "encrypted at rest" if capabilities["object_storage_encrypted"] else "not known to be encrypted"
         )
-        rows.append(("encryption", f"volume types: {volumes}; object storage {objects}"))
+        databases = "encrypted at rest" if capabilities["database_encrypted"] else "not known to be encrypted"
+        rows.append(("encryption", f"{volumes}; object storage {objects}; managed databases {databases}"))
         rows.append(("key manager", capabilities["key_manager"]))
     packages = provider["packages"]
     if packages["pulumi"]:

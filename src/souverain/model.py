@@ -165,6 +165,10 @@ class Resource:
         return self.custom and not self.is_provider and not self.type.startswith("pulumi:")
 
 
+REGION_FIELDS: Final = ("region", "region_name")
+"""Resource properties that name its region (`region_name`: OVHcloud's `ovh_cloud_project_loadbalancer`)."""
+
+
 def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | None]:
     """The region a resource really lands in: its own `region`, else its provider's, else None.
 
@@ -173,13 +177,14 @@ def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | N
     apply. Readers leave out a `region` the source did not set (Terraform plans mark the optional-computed
     `region` unknown when it is unset; the Terraform reader drops it when the configuration has none).
     """
-    own = resource.properties.get("region")
-    if isinstance(own, Secret):
-        own = own.reveal()
-    if isinstance(own, str) and own:
-        return own, "resource"
-    if own is UNKNOWN:
-        return UNKNOWN, "resource"
+    for key in REGION_FIELDS:
+        own = resource.properties.get(key)
+        if isinstance(own, Secret):
+            own = own.reveal()
+        if isinstance(own, str) and own:
+            return own, "resource"
+        if own is UNKNOWN:
+            return UNKNOWN, "resource"
     if resource.provider is not None:
         region = resource.provider.region
         if isinstance(region, str) and region:

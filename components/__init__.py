@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._common import ComponentRefusedError, Labels
 from .bastion import Bastion, BastionArgs
+from .entry import Backend, PublicEntry, PublicEntryArgs
 from .keys import KeyManagement, KeyManagementArgs, KeySpec
 from .network import Flow, IsolatedNetwork, IsolatedNetworkArgs, Tier
 from .provider import SovereignProvider, SovereignProviderArgs
@@ -16,6 +17,7 @@ from .research import ResearchProjectSpace, ResearchProjectSpaceArgs
 from .storage import EncryptedVolume, EncryptedVolumeArgs, ObjectStore, ObjectStoreArgs
 
 __all__ = [
+    "Backend",
     "Bastion",
     "BastionArgs",
     "ComponentRefusedError",
@@ -30,6 +32,8 @@ __all__ = [
     "Labels",
     "ObjectStore",
     "ObjectStoreArgs",
+    "PublicEntry",
+    "PublicEntryArgs",
     "ResearchProjectSpace",
     "ResearchProjectSpaceArgs",
     "SovereignProvider",

@@ -327,12 +327,17 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
 
 
 def check_stack(resources: Sequence[Resource], context: Context) -> Iterator[Violation]:
-    """Every rule of the stack, then what reaches OpenStack ports and listeners without a rule."""
+    """Every rule of the stack, then what reaches OpenStack ports and listeners without a rule; the
+    sanctioned public entries' own ways in excepted (`public_entries`)."""
     network = _stack_network(resources, context)
+    entries = public_entries(network)
     for resource in network.rules:
+        if resource.address in entries.rules:
+            continue
         for violation in check(resource, context):
             yield replace(violation, resource=resource)
-    yield from _openstack_exposure(network, context)
+    yield from _openstack_exposure(network, context, entries.listeners)
+    yield from entries.violations
 
 
 # -- the stack's network, as far as the plan shows it ---------------------------------------------------
@@ -347,6 +352,10 @@ NETWORK_KINDS = frozenset(
         "floating_ip_association",
         "load_balancer",
         "listener",
+        "security_group",
+        "lb_pool",
+        "lb_member",
+        "l7_policy",
     }
 )
 """Kinds whose resources say what reaches what: indexed once per evaluation."""
@@ -757,8 +766,10 @@ def _vip_exposure(balancer: Resource, network: StackNetwork) -> Exposure:
     )
 
 
-def _listeners(network: StackNetwork, context: Context) -> Iterator[Violation]:
+def _listeners(network: StackNetwork, context: Context, sanctioned: frozenset[str]) -> Iterator[Violation]:
     for listener in network.of("listener"):
+        if listener.address in sanctioned:
+            continue  # a public entry's TLS listener or HTTPS redirect (`public_entries`)
         sources = list(_listener_sources(listener, context))
         if not sources:
             continue  # allowed_cidrs keeps the internet out, wherever the VIP is
@@ -808,15 +819,189 @@ def _listener_sources(listener: Resource, context: Context) -> Iterator[Violatio
             yield violation
 
 
-def _openstack_exposure(network: StackNetwork, context: Context) -> Iterator[Violation]:
-    """Ways in that no security-group rule shows: OpenStack ports without port security, and listeners."""
+def _openstack_exposure(
+    network: StackNetwork, context: Context, sanctioned: frozenset[str] = frozenset()
+) -> Iterator[Violation]:
+    """Ways in that no security-group rule shows: OpenStack ports without port security, and listeners
+    (but the `sanctioned` ones of public entries)."""
     if network.of("port") or network.of("instance"):
         disabling = _disabling_networks(network)
         yield from _open_ports(network, disabling)
         if disabling:
             yield from _instance_networks(network, disabling)
     if network.of("listener"):
-        yield from _listeners(network, context)
+        yield from _listeners(network, context, sanctioned)
+
+
+# -- the sanctioned public entry ------------------------------------------------------------------------
+# A website needs one way in from anywhere. It is sanctioned by structure, not by a name: the load
+# balancer carries the tag `public_entry=https` (the intent, visible in review) AND
+# - a listener is sanctioned only if it terminates TLS on 443 (`TERMINATED_HTTPS`) with a certificate
+#   from the key manager (`default_tls_container_ref` set) and no TLS version older than 1.2; or if it is
+#   plain HTTP on 80 that only redirects to https (no default pool, no pool of its own, every L7 policy a
+#   redirect to an https:// URL) and the load balancer also has a sanctioned TLS listener;
+# - a rule of the VIP port's security groups (`security_group_ids`) is sanctioned only if it opens
+#   exactly tcp/443 (or tcp/80 beside a sanctioned redirect);
+# - the pool members behind it must have private addresses: a public member is a finding.
+# Any other listener, port or rule of the same load balancer is judged like any other.
+
+PUBLIC_ENTRY_TAG = ("public_entry", "https")
+ENTRY_TLS_PORT = 443
+ENTRY_REDIRECT_PORT = 80
+WEAK_TLS_VERSIONS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.0", "TLSv1.1"})
+REDIRECT_ACTIONS = frozenset({"REDIRECT_PREFIX", "REDIRECT_TO_URL"})
+
+
+@dataclass(frozen=True, slots=True)
+class PublicEntries:
+    """What the stack's sanctioned public entries let in, by address, and what is wrong behind them."""
+
+    listeners: frozenset[str] = frozenset()
+    rules: frozenset[str] = frozenset()
+    violations: tuple[Violation, ...] = ()
+
+
+def _upper(value: Any) -> str | None:
+    value = plain(value)
+    return value.upper() if isinstance(value, str) else None
+
+
+def _port(value: Any) -> int | None:
+    value = plain(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _is_tls_entry(listener: Resource) -> bool:
+    if _upper(listener.get("protocol")) != "TERMINATED_HTTPS" or _port(listener.get("protocol_port")) != 443:
+        return False
+    certificate = plain(listener.get("default_tls_container_ref"))
+    if certificate is not UNKNOWN and not (isinstance(certificate, str) and certificate):
+        return False
+    versions = plain(listener.get("tls_versions"))
+    if versions is None:
+        return True  # Octavia's default (TLS 1.2 and later since Wallaby)
+    if not isinstance(versions, list | tuple):
+        return False  # unknown until apply: may allow old versions
+    return not any(plain(v) in WEAK_TLS_VERSIONS or not isinstance(plain(v), str) for v in versions)
+
+
+def _bound_to(source: Resource, key: str, kind: str, target: Resource, network: StackNetwork) -> bool:
+    found, _ = _bound(source, key, kind, network)
+    return any(bound is target for bound in found)
+
+
+def _is_https_redirect(listener: Resource, network: StackNetwork) -> bool:
+    if _upper(listener.get("protocol")) != "HTTP" or _port(listener.get("protocol_port")) != 80:
+        return False
+    if plain(listener.get("default_pool_id")) not in (None, ""):
+        return False
+    if any(_bound_to(pool, "listener_id", "listener", listener, network) for pool in network.of("lb_pool")):
+        return False
+    policies = [
+        p for p in network.of("l7_policy") if _bound_to(p, "listener_id", "listener", listener, network)
+    ]
+    if not policies:
+        return False
+    for policy in policies:
+        if _upper(policy.get("action")) not in REDIRECT_ACTIONS:
+            return False
+        target = plain(policy.get("redirect_prefix")) or plain(policy.get("redirect_url"))
+        if not (isinstance(target, str) and target.startswith("https://")):
+            return False
+    return True
+
+
+def _opens_exactly(rule: Resource, ports: frozenset[int]) -> bool:
+    """An ingress tcp rule on one port of `ports` (whatever its source)."""
+    if rule.kind != "security_group_rule" or _upper(rule.get("direction")) != "INGRESS":
+        return False
+    if _upper(rule.get("protocol")) != "TCP":
+        return False
+    low, high = _port(rule.get("port_range_min")), _port(rule.get("port_range_max"))
+    return low is not None and low == high and low in ports
+
+
+def _vip_groups(balancer: Resource, network: StackNetwork) -> list[Resource]:
+    values = plain(balancer.get("security_group_ids"))
+    if not isinstance(values, list | tuple):
+        return []
+    groups: list[Resource] = []
+    for value in values:
+        found, _ = candidates(balancer, plain(value), network.of("security_group"), network)
+        groups.extend(found)
+    return groups
+
+
+def _members(pool: Resource, network: StackNetwork) -> Iterator[tuple[Resource, str, Any]]:
+    """(member resource, path, address) of a pool's members (`Member`, or the list of Pulumi's `Members` /
+    the `member` blocks of Terraform's `openstack_lb_members_v2`)."""
+    for member in network.of("lb_member"):
+        if not _bound_to(member, "pool_id", "lb_pool", pool, network):
+            continue
+        key = "members" if "members" in member.properties else "member"  # Pulumi `Members`, Terraform blocks
+        listed = plain(member.get(key))
+        if isinstance(listed, list | tuple):
+            for index, item in enumerate(listed):
+                if isinstance(item, Mapping):
+                    yield member, f"{key}[{index}].address", plain(item.get("address"))
+        else:
+            yield member, "address", plain(member.get("address"))
+
+
+def public_entries(network: StackNetwork) -> PublicEntries:
+    """The listeners and VIP rules of the stack's sanctioned public entries, and findings on their
+    backends. See the rule above; nothing is sanctioned without the tag and the TLS listener both."""
+    balancers = [
+        b for b in network.of("load_balancer") if b.tags.get(PUBLIC_ENTRY_TAG[0]) == PUBLIC_ENTRY_TAG[1]
+    ]
+    if not balancers:
+        return PublicEntries()
+    listeners: set[str] = set()
+    rules: set[str] = set()
+    violations: list[Violation] = []
+    for balancer in balancers:
+        own = [
+            listener
+            for listener in network.of("listener")
+            if _bound_to(listener, "loadbalancer_id", "load_balancer", balancer, network)
+        ]
+        tls = [listener for listener in own if _is_tls_entry(listener)]
+        if not tls:
+            continue
+        redirects = [listener for listener in own if _is_https_redirect(listener, network)]
+        listeners.update(listener.address for listener in (*tls, *redirects))
+        ports = frozenset({ENTRY_TLS_PORT, *([ENTRY_REDIRECT_PORT] if redirects else [])})
+        groups = _vip_groups(balancer, network)
+        for rule in network.rules:
+            if _opens_exactly(rule, ports) and any(
+                _bound_to(rule, "security_group_id", "security_group", group, network) for group in groups
+            ):
+                rules.add(rule.address)
+        pools = [
+            pool
+            for pool in network.of("lb_pool")
+            if any(_bound_to(pool, "listener_id", "listener", listener, network) for listener in tls)
+            or _bound_to(pool, "loadbalancer_id", "load_balancer", balancer, network)
+        ]
+        for pool in pools:
+            for member, path, address in _members(pool, network):
+                span = source_span(address) if isinstance(address, str) else None
+                if span is not None and span_is_public(span):
+                    violations.append(
+                        Violation(
+                            f"member {address} of the public entry {balancer.name} is a public address: the "
+                            "backends of a public entry stay on a private network",
+                            resource=member,
+                            path=path,
+                        )
+                    )
+    return PublicEntries(frozenset(listeners), frozenset(rules), tuple(violations))
 
 
 POLICY = Policy(

@@ -70,6 +70,10 @@ POLICY = Policy(
     check_resource=check,
     applies_to=applies_to,
     config_schema={
-        "production": {"type": "boolean", "description": "Treat the stack as production whatever its name."}
+        "production": {
+            "type": "boolean",
+            "description": "Treat the stack as production (as `souverain:production: true` in its stack "
+            "file does).",
+        }
     },
 )

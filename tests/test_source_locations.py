@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from component_support import CATALOG_PATH
 from souverain.cli.main import main
+from test_reports import _sarif_validator
 
 from souverain.project import run_project
 
@@ -102,6 +103,8 @@ def test_a_policy_finding_points_at_the_program_line_in_every_format(tmp_path: P
     project = write_project(tmp_path)
     code, sarif = check(project, "sarif")
     assert code == 1
+    errors = list(_sarif_validator().iter_errors(json.loads(sarif)))
+    assert errors == [], errors[:1]
     [result] = [r for r in sarif_results(sarif) if r["ruleId"] == "no-public-ingress"]
     assert physical(result) == ("infra/site/__main__.py", "%SRCROOT%", OPEN_SSH_LINE)
 
@@ -179,3 +182,12 @@ def test_another_program_error_is_still_bad_input_exit_2(tmp_path: Path) -> None
     code, output = check(project, "sarif")
     assert code == 2
     assert "KeyError" in output
+
+
+def test_preview_stops_on_a_refusal_instead_of_showing_half_a_tree(tmp_path: Path) -> None:
+    project = write_project(tmp_path, second_range="198.51.100.7/24")
+    result = CliRunner().invoke(main, ["preview", str(project), "--stack", "dev"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "Bastion 'jump': admin_ranges[1]: 198.51.100.7/24 has host bits set" in result.output
+    assert "Pulumi.dev.yaml: " in result.output

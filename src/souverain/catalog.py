@@ -223,6 +223,20 @@ class Operator(Strict, frozen=True, kw_only=True):
         force(self, "country", self.country.upper())
 
 
+class Supersedes(Strict, frozen=True, kw_only=True):
+    """An overlay's citation for claiming what the shipped catalog gives another, non-qualified offer.
+
+    The shipped catalog says, with a source, that a region (`GRA11`) or an endpoint (`auth.cloud.ovh.net`)
+    belongs to an offer that is not SecNumCloud-qualified. An overlay that declares the same region or
+    endpoint qualified contradicts that fact; it must name the offer it supersedes and the source that
+    says otherwise (a contract, a newer qualification). See docs/catalog.md.
+    """
+
+    offer: NonEmpty
+    """The id of the shipped offer whose region or endpoint the overlay claims."""
+    source: Source
+
+
 class Offer(Strict, frozen=True, kw_only=True):
     """One cloud offer (or one service) with its operator, qualifications, regions and reach."""
 
@@ -241,8 +255,13 @@ class Offer(Strict, frozen=True, kw_only=True):
     """Free text on what is uncertain, shown by `souverain catalog`. Never a qualification by itself."""
     source: Source | None = None
     """Where the offer's description, regions and status come from, when they have no source of their own."""
+    supersedes: tuple[Supersedes, ...] | Supersedes = ()
+    """In an overlay: the shipped offers whose regions or endpoints this offer claims, each with the source
+    that supersedes the shipped fact (one mapping or a list)."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.supersedes, Supersedes):
+            force(self, "supersedes", (self.supersedes,))
         if self.operator.country == "US" and not self.us_controlled:
             raise FieldError(
                 "us_controlled", "the operator's country is US, so the offer is US-controlled: set it to true"
@@ -621,6 +640,75 @@ def builtin_catalog_file() -> CatalogFile:
     return parse_catalog(parse_yaml(builtin_catalog_text(), "<built-in catalog>"), "<built-in catalog>")
 
 
+def _superseded(offer: Offer) -> set[str]:
+    cited = offer.supersedes if isinstance(offer.supersedes, tuple) else (offer.supersedes,)
+    return {entry.offer for entry in cited}
+
+
+def _not_qualified_for_region(offer: Offer, region: str) -> bool:
+    return offer.us_controlled or not offer.region_qualified(region, "secnumcloud")
+
+
+def _not_qualified(offer: Offer) -> bool:
+    return offer.us_controlled or not offer.has_scheme("secnumcloud")
+
+
+def _hosts(offer: Offer) -> tuple[str, ...]:
+    return (*offer.endpoints.keystone, *offer.endpoints.domains)
+
+
+def refuse_unsupported_claims(overlay: CatalogFile, shipped: Iterable[Offer], path: str) -> None:
+    """An overlay offer that declares qualified a region or an endpoint the shipped catalog attributes to
+    a non-qualified (or US-controlled) offer is refused, unless it cites what supersedes the shipped fact
+    (`supersedes: {offer: <id>, source: {url, as_of}}`).
+
+    Without this, one line in an overlay (`GRA11`, or `auth.cloud.ovh.net` as a contract's Keystone)
+    would turn OVHcloud's non-qualified Public Cloud into a qualified offer, and the shipped fact, with
+    its source, would be silently overridden. Only claims the overlay makes qualified are judged: an
+    unqualified overlay offer changes no verdict.
+    """
+    shipped = tuple(shipped)
+    if not shipped:
+        return
+    for index, offer in enumerate(overlay.offers):
+        if offer.us_controlled or not offer.has_scheme("secnumcloud"):
+            continue
+        cited = _superseded(offer)
+        for r_index, region in enumerate(offer.regions):
+            if "secnumcloud" not in offer.region_schemes(region.name):
+                continue
+            for name in region.names():
+                for other in shipped:
+                    if (
+                        other.id in cited
+                        or other.region(name) is None
+                        or not _not_qualified_for_region(other, name)
+                    ):
+                        continue
+                    raise InputError(
+                        path,
+                        f"region {name!r} belongs to {other.name} ({other.id}) in the shipped catalog, which "
+                        "is not SecNumCloud-qualified there; an overlay cannot declare it qualified without "
+                        f"citing what supersedes that fact: add `supersedes: {{offer: {other.id}, source: "
+                        "{url: ..., as_of: ...}}` to this offer",
+                        field=f"offers[{index}].regions[{r_index}]",
+                    )
+        for host in _hosts(offer):
+            for other in shipped:
+                if other.id in cited or not _not_qualified(other):
+                    continue
+                theirs = _hosts(other)
+                if host_matches(host, theirs) or any(host_matches(pattern, (host,)) for pattern in theirs):
+                    raise InputError(
+                        path,
+                        f"endpoint {host!r} is {other.name}'s ({other.id}) in the shipped catalog, an offer "
+                        "that is not SecNumCloud-qualified; an overlay cannot declare it qualified without "
+                        f"citing what supersedes that fact: add `supersedes: {{offer: {other.id}, source: "
+                        "{url: ..., as_of: ...}}` to this offer",
+                        field=f"offers[{index}].endpoints",
+                    )
+
+
 def load_catalog(overlays: Iterable[str | Path] = (), *, replace: bool = False) -> Catalog:
     """The shipped catalog with each overlay applied in order; `replace` drops the shipped one.
 
@@ -642,9 +730,11 @@ def load_catalog(overlays: Iterable[str | Path] = (), *, replace: bool = False) 
             origins[offer.id] = BUILTIN
         sources.append(BUILTIN)
         dates[BUILTIN] = builtin.as_of
+    shipped = () if replace else builtin_catalog_file().offers
     for overlay in overlays:
         path = Path(overlay)
         parsed = parse_catalog(_read_yaml(path), str(path))
+        refuse_unsupported_claims(parsed, shipped, str(path))
         for offer in parsed.offers:
             offers[offer.id] = offer
             origins[offer.id] = str(path)

@@ -131,6 +131,11 @@ def _computed_outputs(typ: str, name: str, rid: str, inputs: Mapping[str, Any]) 
             "orderRef": f"https://key-manager.invalid/v1/orders/{rid}",
             "secretRef": f"https://key-manager.invalid/v1/secrets/{rid}-secret",
         }
+    if typ == "openstack:loadbalancer/loadBalancer:LoadBalancer":
+        return {
+            "vipPortId": f"{rid}-vip-port",
+            "vipAddress": inputs.get("vipAddress") or _private_ip(typ, name),
+        }
     if typ == "openstack:compute/volumeAttach:VolumeAttach":
         return {"device": inputs.get("device") or "/dev/vdb"}
     return {}

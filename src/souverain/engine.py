@@ -216,8 +216,8 @@ class WaiverMatcher:
     def findings(self) -> Iterable[Finding]:  # pragma: no cover - protocol
         return ()
 
-    def review_findings(self) -> Iterable[Finding]:
-        """Findings about the waivers asked once every finding of the run has been matched (unused ones)."""
+    def review_findings(self, findings: Iterable[Finding]) -> Iterable[Finding]:
+        """Findings about the waivers, given every other finding of the run (which waivers covered none)."""
         return ()
 
 
@@ -272,7 +272,7 @@ def evaluate(
         # Findings about the waivers themselves obey the policy config like any policy's (`all` included),
         # as they do in the CrossGuard pack, where they come from a policy of their own. The review
         # (unused, expiring soon) comes last: every other finding has been matched by then.
-        for waiver_finding in (*waivers.findings(), *waivers.review_findings()):
+        for waiver_finding in (*waivers.findings(), *waivers.review_findings(findings)):
             waiver_level = config.enforcement.get(waiver_finding.policy) or waiver_finding.enforcement
             if waiver_finding.policy not in WAIVER_REVIEW_POLICY_IDS:
                 waiver_level = config.enforcement.get(waiver_finding.policy) or config.default or waiver_level

@@ -94,8 +94,6 @@ class FileWaivers(WaiverMatcher):
         self.source = source
         self.waivers = tuple(waivers)
         self.today = today
-        self.used: set[int] = set()
-        """The indices of the waivers that covered a finding so far (`review_findings`)."""
         # Indexed once: every finding asks, so a scan of every waiver per finding would make a long waivers
         # file (which a pull request can write) cost findings x waivers. Exact addresses are a dict lookup;
         # globs are compiled once and only those of the finding's policy are tried, in file order.
@@ -117,22 +115,23 @@ class FileWaivers(WaiverMatcher):
             if exact is not None and waiver.index > exact.index:
                 break
             if matcher(resource):
-                self.used.add(waiver.index)
                 return waiver.as_mapping(self.source)
-        if exact is None:
-            return None
-        self.used.add(exact.index)
-        return exact.as_mapping(self.source)
+        return exact.as_mapping(self.source) if exact is not None else None
 
-    def review_findings(self) -> Iterator[Finding]:
-        """Advisory findings about valid waivers to review, once every finding has been matched: one that
-        covered nothing, one that expires within `EXPIRY_NOTICE_DAYS` days."""
+    def review_findings(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        """Advisory findings about valid waivers to review, given every finding of the run: one that covered
+        none of them, one that expires within `EXPIRY_NOTICE_DAYS` days."""
+        used = {
+            finding.waiver.get("index")
+            for finding in findings
+            if finding.waiver is not None and finding.waiver.get("file") == self.source
+        }
         for waiver in self.waivers:
             if not waiver.valid:
                 continue
             entry = waiver.entry
             what = f"waiver {waiver.index} ({entry.policy} on {entry.resource!r})"
-            if waiver.index not in self.used:
+            if waiver.index not in used:
                 yield self._review(
                     WAIVER_UNUSED_ID,
                     waiver,

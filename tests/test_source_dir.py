@@ -14,7 +14,6 @@ from souverain.cli.main import main
 from souverain.sources import TerraformSources
 
 PLAN = FIXTURES / "plans" / "tofu-plan-modules.json"
-TLS_EXPORT = FIXTURES / "real" / "pulumi-tls" / "ts__5.0.0__stack.json"
 
 ROOT_TF = """\
 terraform {
@@ -116,17 +115,66 @@ def test_a_module_from_a_registry_is_located_on_its_call(tmp_path: Path) -> None
     assert sources.locate("not an address") is None
 
 
+def export(tmp_path: Path) -> Path:
+    """A stack export in the shape `pulumi stack export` writes (deployment v3, as the pulumi-tls test data
+    of tests/fixtures/real shows it): each resource's `sourcePosition` and `stackTrace`."""
+    stack = "urn:pulumi:dev::site::pulumi:pulumi:Stack::site-dev"
+    provider = "urn:pulumi:dev::site::pulumi:providers:openstack::default"
+    rule = {
+        "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+        "portRangeMin": 22, "portRangeMax": 22,
+        "remoteIpPrefix": "0.0.0.0/0", "securityGroupId": "sg-1", "region": "SNC-PAR-1",
+    }  # fmt: skip
+    resources = [
+        {"urn": stack, "custom": False, "type": "pulumi:pulumi:Stack",
+         "sourcePosition": "project:///node_modules/@pulumi/runtime/stack.ts#37,19"},
+        {"urn": provider, "custom": True, "id": "p-1", "type": "pulumi:providers:openstack",
+         "inputs": {"region": "SNC-PAR-1"}},
+        # declared by the program itself
+        {"urn": "urn:pulumi:dev::site::openstack:networking/secGroupRule:SecGroupRule::ssh", "custom": True,
+         "id": "r-1", "type": "openstack:networking/secGroupRule:SecGroupRule", "parent": stack,
+         "provider": f"{provider}::p-1", "inputs": rule,
+         "sourcePosition": "project:///index.ts#12,5",
+         "stackTrace": [{"sourcePosition": "project:///index.ts#12,5"}, {}]},
+        # created inside an installed component: the user's line is further down the stack trace
+        {"urn": "urn:pulumi:dev::site::openstack:networking/secGroupRule:SecGroupRule::web", "custom": True,
+         "id": "r-2", "type": "openstack:networking/secGroupRule:SecGroupRule", "parent": stack,
+         "provider": f"{provider}::p-1", "inputs": {**rule, "portRangeMin": 80, "portRangeMax": 80},
+         "sourcePosition": "project:///node_modules/@acme/web/index.ts#40,9",
+         "stackTrace": [{"sourcePosition": "project:///node_modules/@acme/web/index.ts#40,9"}, {},
+                        {"sourcePosition": "project:///infra/web.ts#7,1"}]},
+        # a runtime's own code, outside the project (Pulumi YAML's positions, as in the real corpus)
+        {"urn": "urn:pulumi:dev::site::openstack:networking/secGroupRule:SecGroupRule::yaml", "custom": True,
+         "id": "r-3", "type": "openstack:networking/secGroupRule:SecGroupRule", "parent": stack,
+         "provider": f"{provider}::p-1", "inputs": {**rule, "portRangeMin": 443, "portRangeMax": 443},
+         "sourcePosition": "project:///../../../../home/runner/work/pulumi-yaml/pkg/pulumiyaml/run.go#998,6"},
+    ]  # fmt: skip
+    document = {"version": 3, "deployment": {"manifest": {"time": "2026-12-04T00:00:00Z", "magic": "",
+                "version": "v3.223.0"}, "resources": resources}}  # fmt: skip
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
 def test_pulumi_export_positions_are_read_from_the_project_folder(tmp_path: Path) -> None:
-    # The export (pulumi-tls test data) says `project:///index.ts#17,20`: relative to its project.
-    without = findings(TLS_EXPORT)
-    assert sorted((f["file"], f["line"]) for f in without) == [("index.ts", 17), ("index.ts", 22)]
+    path = export(tmp_path)
+    catalog = ["--catalog", str(FIXTURES / "catalogs" / "small.yaml"), "--replace-catalog"]
+    without = {
+        f["resource"].rsplit("::", 1)[-1]: (f["file"], f["line"])
+        for f in findings(path, *catalog)
+        if f["policy"] == "no-public-ingress"
+    }
+    assert without == {"ssh": ("index.ts", 12), "web": ("infra/web.ts", 7), "yaml": (None, None)}
     (tmp_path / ".git").mkdir()
-    project = tmp_path / "infra" / "tls"
+    project = tmp_path / "infra-repo" / "site"
     project.mkdir(parents=True)
-    export = tmp_path / "stack.json"
-    export.write_bytes(TLS_EXPORT.read_bytes())
-    located = findings(export, "--source-dir", str(project))
-    assert sorted((f["file"], f["line"]) for f in located) == [
-        ("infra/tls/index.ts", 17),
-        ("infra/tls/index.ts", 22),
-    ]
+    located = {
+        f["resource"].rsplit("::", 1)[-1]: (f["file"], f["line"])
+        for f in findings(path, *catalog, "--source-dir", str(project))
+        if f["policy"] == "no-public-ingress"
+    }
+    assert located == {
+        "ssh": ("infra-repo/site/index.ts", 12),
+        "web": ("infra-repo/site/infra/web.ts", 7),
+        "yaml": (None, None),
+    }

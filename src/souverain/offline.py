@@ -458,7 +458,7 @@ def _build_plan(
         if reg.provider_ref:
             provider_urn = reg.provider_ref.rsplit("::", 1)[0]
             resource.provider = providers.get(provider_urn) or ProviderConfig(
-                package=resource.package, address=provider_urn
+                package=resource.package, address=provider_urn, shown=False
             )
             continue
         default = defaults.get(resource.package)

@@ -156,9 +156,10 @@ def _user_position(position: Any) -> SourceLocation | None:
     match = _POSITION.fullmatch(position)
     if match is None:
         return None
-    path = match.group(1).lstrip("/")
-    if not path or _INSTALLED & set(path.split("/")):
-        return None
+    parts = [part for part in match.group(1).split("/") if part and part != "."]
+    if not parts or ".." in parts or _INSTALLED & set(parts):
+        return None  # outside the project (Pulumi YAML's own Go code is `project:///../../..run.go`)
+    path = "/".join(parts)
     return SourceLocation(path, int(match.group(2)), int(match.group(3)) if match.group(3) else None)
 
 
@@ -362,7 +363,7 @@ def _provider_for(
         props = config_provider(package, config)
         config_ = ProviderConfig(package, urn, region_value(props.get("region")), props)
     else:
-        config_ = ProviderConfig(package, urn, None, {})
+        config_ = ProviderConfig(package, urn, None, {}, shown=False)
     cache[urn] = config_
     return config_
 

@@ -51,7 +51,7 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
         + (f" ({summary['unknown']} decided on values unknown at plan time)" if summary["unknown"] else "")
     )
     lines.append(_verdict(evaluation))
-    return scrub.text("\n".join(lines) + "\n")
+    return scrub.text("\n".join(lines) + "\n", embedded=True)  # its lines were not scrubbed one by one
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:

@@ -19,6 +19,7 @@ written by hand from it.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from test_placement_and_endpoints import (
 )
 
 from souverain.catalog import Catalog, load_catalog
+from souverain.catalog_view import catalog_view, render_catalog
 from souverain.engine import evaluate
 from souverain.errors import InputError
 from souverain.model import Resource
@@ -507,3 +509,16 @@ def test_a_whole_encryption_block_unknown_until_apply_is_unknown(catalog: Catalo
     assert [(p, u) for p, u, _ in _encryption(volume, nuage_without_encryption)] == [
         ("encryption.encrypted", True)
     ]
+
+
+def test_souverain_catalog_shows_the_implied_region(catalog: Catalog) -> None:
+    view = catalog_view(catalog, date(2026, 12, 4))
+    temple = next(p for p in view["providers"] if p["id"] == "temple")
+    assert temple["packages"]["implied_region"] == {
+        "region": "TR1",
+        "source": {"url": "https://example.test/temple/provider", "as_of": "2026-12-01", "note": None},
+    }
+    stack = next(p for p in view["providers"] if p["id"] == "stack")
+    assert stack["packages"]["implied_region"] is None
+    text = render_catalog(catalog, "text", on=date(2026, 12, 4), color=False)
+    assert "TR1 when a resource and its provider state none" in text

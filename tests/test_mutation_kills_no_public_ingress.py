@@ -28,8 +28,9 @@ ADMIN = Settings(
 
 
 def _violations(resource: Resource, catalog: Catalog, settings: Settings = ADMIN) -> list[Violation]:
-    assert POLICY.check_resource is not None
-    return list(POLICY.check_resource(resource, context(catalog, settings)))
+    """The findings on a stack of this one resource (the policy judges the stack, each rule in it)."""
+    assert POLICY.check_stack is not None
+    return list(POLICY.check_stack([resource], context(catalog, settings)))
 
 
 def _https_rule(prefix: str, ethertype: str = "IPv4") -> Resource:
@@ -221,8 +222,8 @@ def test_no_prefix_and_no_group_admits_the_whole_family(
         inputs["ethertype"] = ethertype
     [violation] = _violations(pulumi_resource(RULE, inputs), small_catalog)
     assert violation.message == (
-        "the rule allows ingress from any address: it sets neither remote_ip_prefix nor remote_group_id, "
-        f"so Neutron admits every {family} address"
+        "the rule allows ingress from any address: it sets neither remote_ip_prefix nor remote_group_id "
+        f"nor remote_address_group_id, so Neutron admits every {family} address"
     )
 
 

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from .catalog import Catalog
 from .errors import InputError
-from .model import Plan, Resource
+from .facets import inherit_regions
+from .model import InputFinding, Plan, Resource, SourceLocation
 from .policy import Context, Enforcement, Policy, Settings, Violation
 
 UnknownMode = Literal["fail", "advisory"]
@@ -34,6 +35,8 @@ class Finding:
     path: str | None = None
     waiver: Mapping[str, Any] | None = None
     """The waiver that covers this finding; a waived finding is reported but never mandatory."""
+    location: SourceLocation | None = None
+    """The line of the user's sources it is about, when known (the resource's declaration...)."""
 
     @property
     def waived(self) -> bool:
@@ -134,8 +137,27 @@ def settings_from_config(
     production = bool(config.properties_for("protected-data-store").get("production", False))
     if plan is not None:
         health = health or _plan_holds_health_data(plan)
-        production = production or (plan.stack or "").casefold() in {"prod", "production", "prd"}
+        production = production or _stack_says_production(plan)
     return Settings(health_data=health, admin_ranges=tuple(ranges), production=production)
+
+
+PRODUCTION_KEY = "souverain:production"
+"""Stack config key: `true` makes the stack a production one (data stores must be protected)."""
+
+
+def _stack_says_production(plan: Plan) -> bool:
+    """Production is what the stack says (`souverain:production: true`), never a guess from its name."""
+    value = plan.config.get(PRODUCTION_KEY)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no", ""}:
+        return False
+    raise InputError(plan.path or "stack", "must be true or false", field=PRODUCTION_KEY)
 
 
 def _plan_holds_health_data(plan: Plan) -> bool:
@@ -154,6 +176,8 @@ class Evaluation:
     """Each policy's effective level after the policy config, disabled included: reports list what ran."""
     secret_values: frozenset[str] | None = field(default=None, repr=False)
     """Every secret string in the inputs, gathered once by the first report and reused by the others."""
+    fail_on: str | None = None
+    """The lowest severity of a mandatory finding that fails the run (`--fail-on`); None: any severity."""
 
     @property
     def mandatory(self) -> list[Finding]:
@@ -168,8 +192,20 @@ class Evaluation:
         return [f for f in self.findings if f.waived]
 
     @property
+    def blocking(self) -> list[Finding]:
+        """The mandatory findings that fail the run: all of them, or those at `fail_on` or above."""
+        if self.fail_on is None:
+            return self.mandatory
+        floor = SEVERITY_RANK[self.fail_on]
+        return [f for f in self.mandatory if SEVERITY_RANK.get(f.severity, len(SEVERITY_RANK)) >= floor]
+
+    @property
     def passed(self) -> bool:
-        return not self.mandatory
+        return not self.blocking
+
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+"""Severities from least to most severe; an unknown severity ranks above all, so it always fails."""
 
 
 class WaiverMatcher:
@@ -179,6 +215,10 @@ class WaiverMatcher:
         return None
 
     def findings(self) -> Iterable[Finding]:  # pragma: no cover - protocol
+        return ()
+
+    def review_findings(self, findings: Iterable[Finding]) -> Iterable[Finding]:
+        """Findings about the waivers, given every other finding of the run (which waivers covered none)."""
         return ()
 
 
@@ -197,6 +237,7 @@ def evaluate(
     """Every enabled policy over every resource; findings carry their effective enforcement."""
     config = config or PolicyConfig()
     settings = settings or Settings()
+    inherit_regions(resources)  # a node pool is where its cluster is: needs the whole stack
     by_address = {resource.address: resource for resource in resources}
     memo: dict[Any, Any] = {}
     findings: list[Finding] = []
@@ -224,13 +265,19 @@ def evaluate(
                 findings.append(
                     _finding(policy, level, violation, violation.resource, mode, waivers, stack_name)
                 )
+    if plan is not None:
+        for found in plan.input_findings:
+            input_level = config.enforcement.get(found.policy) or config.default or Enforcement.MANDATORY
+            if input_level is not Enforcement.DISABLED:
+                findings.append(_input_finding(found, input_level, waivers))
     if waivers is not None:
         # Findings about the waivers themselves obey the policy config like any policy's (`all` included),
-        # as they do in the CrossGuard pack, where they come from a policy of their own.
-        for waiver_finding in waivers.findings():
-            waiver_level = (
-                config.enforcement.get(waiver_finding.policy) or config.default or waiver_finding.enforcement
-            )
+        # as they do in the CrossGuard pack, where they come from a policy of their own. The review
+        # (unused, expiring soon) comes last: every other finding has been matched by then.
+        for waiver_finding in (*waivers.findings(), *waivers.review_findings(findings)):
+            waiver_level = config.enforcement.get(waiver_finding.policy) or waiver_finding.enforcement
+            if waiver_finding.policy not in WAIVER_REVIEW_POLICY_IDS:
+                waiver_level = config.enforcement.get(waiver_finding.policy) or config.default or waiver_level
             if waiver_level is not Enforcement.DISABLED:
                 findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
     levels = {policy.id: config.enforcement_for(policy) for policy in policies}
@@ -260,4 +307,32 @@ def _finding(
         unknown=violation.unknown,
         path=violation.path,
         waiver=waiver,
+        location=resource.location if resource is not None else None,
+    )
+
+
+WAIVER_REVIEW_POLICY_IDS = frozenset({"waiver-unused", "waiver-expiring"})
+"""Advisory reminders about waivers (`waivers.WAIVER_REVIEW_IDS`): `all` in the policy config does not make
+them mandatory; only naming them does."""
+
+INPUT_FINDING_IDS: tuple[str, ...] = (
+    "component-refused",
+    "stack-config-plaintext-secret",
+    "stack-config-unknown-key",
+)
+"""Ids of the findings made while reading the inputs (`InputFinding`); the policy config may set their
+enforcement like a policy's."""
+
+
+def _input_finding(found: InputFinding, level: Enforcement, waivers: WaiverMatcher | None) -> Finding:
+    return Finding(
+        policy=found.policy,
+        enforcement=level,
+        severity=found.severity,
+        resource=found.resource,
+        type=found.type,
+        message=found.message,
+        path=found.path,
+        waiver=waivers.match(found.policy, found.resource) if waivers is not None else None,
+        location=found.location,
     )

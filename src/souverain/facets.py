@@ -355,3 +355,9 @@ def boot_data(resource: Resource) -> list[tuple[str, Any]]:
                 if isinstance(entry, Mapping):
                     found.extend((f"{name}.{key}", item) for key, item in entry.items() if item is not None)
     return found
+
+
+def ingress_rules_of_shape(shape: Mapping[str, Any], resource: Resource) -> tuple[IngressRule, ...]:
+    """The inbound rules of `resource` read through a shape written as `facets.yaml` writes them (the
+    diagram keeps shapes of its own for the types the policies read directly)."""
+    return tuple(_rules_of(shape, resource.properties))

@@ -15,7 +15,7 @@ import importlib
 from ..engine import Evaluation
 from ._common import Scrubber, Writer
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab", "html")
 REPORT_VERSION = "1.0"
 
 
@@ -26,7 +26,14 @@ def _writer(fmt: str) -> Writer:
     return writer
 
 
-_MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "gitlab": "gitlab"}
+_MODULES = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "junit": "junit",
+    "gitlab": "gitlab",
+    "html": "html",
+}
 
 
 def render(evaluation: Evaluation, fmt: str) -> str:

@@ -17,8 +17,11 @@ _STYLE = {
 
 
 def quote(text: str) -> str:
-    """A DOT double-quoted string: backslashes and quotes escaped, line breaks as `\\n`."""
-    cleaned = "".join(ch if ch >= " " or ch == "\n" else " " for ch in text)
+    """A DOT double-quoted string: backslashes and quotes escaped, line breaks as `\\n`, control characters
+    as spaces and lone surrogates (valid in JSON input, not encodable) as U+FFFD."""
+    cleaned = "".join(
+        "\ufffd" if "\ud800" <= ch <= "\udfff" else ch if ch >= " " or ch == "\n" else " " for ch in text
+    )
     return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 

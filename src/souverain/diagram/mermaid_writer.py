@@ -17,7 +17,9 @@ def text(value: str) -> str:
     """A Mermaid quoted label: quotes, angle brackets, backticks and pipes as entity codes (a backtick
     could close the Markdown fence around the diagram; `<` would open HTML in a label)."""
     table = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;", "|": "#124;", "#": "#35;", "&": "#amp;"}
-    cleaned = "".join(table.get(ch, ch if ch >= " " else " ") for ch in value)
+    cleaned = "".join(
+        table.get(ch, "\ufffd" if "\ud800" <= ch <= "\udfff" else ch if ch >= " " else " ") for ch in value
+    )
     return f'"{cleaned}"'
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._layout import RED, layout, node_text
-from .graph import Graph, Node
+from .graph import INTERNET, Graph, Node
 
 _STYLE = {
     "internet": 'shape=ellipse, style=filled, fillcolor="#e3f2fd"',
@@ -27,6 +27,8 @@ def quote(text: str) -> str:
 
 def _node(ident: str, node: Node) -> str:
     style = _STYLE.get(node.role, _STYLE["group"])
+    # Classes for the SVG (`class="node role-entry"`): the browser test and stylesheets find roles by them.
+    style += f', class="role-{node.role}{" exposed" if node.exposed else ""}"'
     if node.exposed:
         style += f', color="{RED}", penwidth=3, fontcolor="{RED}"'
     return f"{ident} [label={quote(chr(10).join(node_text(node)))}, {style}];"
@@ -58,6 +60,10 @@ def render(graph: Graph, title: str = "") -> str:
         lines.append(f"  {_node(plan.ids[node.id], node)}")
     for edge in graph.edges:
         attrs = [f"label={quote(edge.label)}"] if edge.label else []
+        classes = [f"edge-{edge.role}", *(["red"] if edge.red else [])]
+        if edge.source == INTERNET:
+            classes.append("from-internet")
+        attrs.append(f'class="{" ".join(classes)}"')
         if edge.red:
             attrs += [f'color="{RED}"', f'fontcolor="{RED}"', "penwidth=3"]
         elif edge.role in {"route", "attached"}:

@@ -293,12 +293,14 @@ class _Page:
         used = self._offers_relied_on()
         expiring: list[tuple[Offer, Any]] = []
         self.add(
-            "<p>Catalog files: " + ", ".join(f"<code>{self.esc(s)}</code>" for s in catalog.sources) + "</p>"
+            "<p>Catalog files: "
+            + ", ".join(f"<code>{self.esc(_shown_path(s))}</code>" for s in catalog.sources)
+            + "</p>"
         )
         if not used:
             self.add("<p>No offer of the catalog holds a region or package of this plan.</p>")
         for offer_id, (offer, regions) in sorted(used.items()):
-            origin = catalog.origin(offer_id) or "-"
+            origin = _shown_path(catalog.origin(offer_id) or "-")
             operator = offer.operator
             self.add(
                 f'<article class="offer"><h3>{self.esc(offer.name)} <code>{self.esc(offer.id)}</code></h3>',
@@ -322,7 +324,8 @@ class _Page:
                 )
             if offer.qualifications:
                 self.add(
-                    "<table><thead><tr><th>Scheme</th><th>Version</th><th>Scope</th><th>Granted</th>"
+                    '<table class="qualifications"><thead><tr><th>Scheme</th><th>Version</th><th>Scope</th>'
+                    "<th>Granted</th>"
                     "<th>Expires</th><th>Source</th><th>As of</th></tr></thead><tbody>"
                 )
                 for q in offer.qualifications:

@@ -23,9 +23,9 @@ which an operator opens SSH to the next host) is not a pass-through: what it rea
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import yaml
@@ -78,11 +78,14 @@ class Graph:
     resources: int = 0
     """How many cloud resources the graph was drawn from."""
 
+    _seen: set[Edge] = field(default_factory=set, repr=False)
+
     def add(self, node: Node) -> None:
         self.nodes.setdefault(node.id, node)
 
     def connect(self, edge: Edge) -> None:
-        if edge.source in self.nodes and edge.target in self.nodes and edge not in self.edges:
+        if edge.source in self.nodes and edge.target in self.nodes and edge not in self._seen:
+            self._seen.add(edge)
             self.edges.append(edge)
 
     def edge_set(self) -> set[tuple[str, str, str]]:
@@ -123,16 +126,8 @@ def _identifiers(resource: Resource) -> set[str]:
     return found
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    value = _plain(value)
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
+_LONGEST_IDENTIFIER = 512
+"""Longer strings (user data, policies, certificates) are never another resource's identifier."""
 
 
 class _Index:
@@ -140,6 +135,7 @@ class _Index:
 
     def __init__(self, resources: Sequence[Resource]) -> None:
         self.by_token: dict[str, list[Resource]] = {}
+        self.identifiers: dict[str, set[str]] = {}
         for resource in resources:
             if (
                 resource.kind in _GROUP_KINDS | _HOST_KINDS | _ENTRY_KINDS
@@ -151,17 +147,86 @@ class _Index:
                 }
                 or is_data_store(resource.kind)
             ):
-                for token in _identifiers(resource):
+                own = self.identifiers[resource.address] = _identifiers(resource)
+                for token in own:
                     self.by_token.setdefault(token, []).append(resource)
 
-    def references(self, resource: Resource) -> Iterator[tuple[str, Resource]]:
-        own = _identifiers(resource)
-        for path, value in _strings(resource.properties):
-            if value in own:
+    def references(self, resource: Resource) -> list[tuple[str, Resource]]:
+        """(path, resource) of every string property that names exactly one other resource, in order.
+
+        One walk without building paths: a path is spelled only for the few strings that match (a 10k
+        plan holds hundreds of thousands of strings, almost none of them identifiers).
+        """
+        own = self.identifiers.get(resource.address)
+        if own is None:
+            own = _identifiers(resource)
+        by_token = self.by_token
+        found: list[tuple[str, Resource]] = []
+        skip = _not_references()
+        stack: list[tuple[Any, Any]] = [
+            (item, (None, key, False))
+            for key, item in reversed(resource.properties.items())
+            if key not in skip
+        ]
+        while stack:
+            value, where = stack.pop()
+            kind = type(value)
+            if value is None or kind is int or kind is bool or kind is float:
                 continue
-            targets = self.by_token.get(value)
-            if targets and len(targets) == 1 and targets[0] is not resource:
-                yield path, targets[0]
+            if kind is str:
+                if len(value) <= _LONGEST_IDENTIFIER and value not in own:
+                    targets = by_token.get(value)
+                    if targets and len(targets) == 1 and targets[0] is not resource:
+                        found.append((_spell(where), targets[0]))
+            elif kind is dict:
+                stack.extend((item, (where, key, False)) for key, item in reversed(value.items()))
+            elif kind is list or kind is tuple:
+                stack.extend((value[index], (where, index, True)) for index in range(len(value) - 1, -1, -1))
+            elif isinstance(value, Secret):
+                stack.append((value.reveal(), where))
+            elif isinstance(value, Mapping):
+                stack.extend((item, (where, key, False)) for key, item in reversed(list(value.items())))
+            elif isinstance(value, list | tuple):
+                stack.extend((value[index], (where, index, True)) for index in range(len(value) - 1, -1, -1))
+        return found
+
+
+@cache
+def _not_references() -> frozenset[str]:
+    return frozenset(_topology().get("not_references") or ())
+
+
+def _spell(where: Any) -> str:
+    """The dotted path (`rules[0].security_groups_members[0].security_group_id`) of a walk's position."""
+    parts: list[str] = []
+    while where is not None:
+        where, key, indexed = where
+        parts.append(f"[{key}]" if indexed else f".{key}")
+    return "".join(reversed(parts)).lstrip(".")
+
+
+_LINKING_KINDS = frozenset(
+    {
+        "subnet",
+        "router",
+        "router_interface",
+        "volume_attachment",
+        "floating_ip_association",
+        "security_group_rule",
+    }
+)
+
+
+def _draws(resource: Resource) -> bool:
+    """Whether the picture needs this resource's references."""
+    kind = resource.kind
+    return (
+        kind in _LINKING_KINDS
+        or kind in _GROUP_KINDS
+        or kind in _HOST_KINDS
+        or kind in _ENTRY_KINDS
+        or is_data_store(kind)
+    )
 
 
 def _is_source_path(path: str) -> bool:
@@ -200,6 +265,7 @@ def _protocol_ports(rule: IngressRule) -> str:
     return f"{text}/{','.join(spans)}"
 
 
+@lru_cache(maxsize=4096)
 def _public(cidr: str) -> bool:
     """Public as no-public-ingress judges it (one definition of the internet for the check and the picture);
     what cannot be read as a network is drawn as the internet (fail closed)."""
@@ -215,7 +281,9 @@ def extract(resources: Iterable[Resource], *, aggregate_above: int = AGGREGATE_A
     cloud = [r for r in resources if r.is_cloud_resource]
     index = _Index(cloud)
     graph = Graph(resources=len(cloud))
-    refs = {r.address: list(index.references(r)) for r in cloud}
+    # Only the kinds the picture places or links look for references (a plan's secrets, images and
+    # keypairs are left alone).
+    refs = {r.address: index.references(r) if _draws(r) else [] for r in cloud}
     by_address = {r.address: r for r in cloud}
 
     # Tiers: networks, and the subnets that belong to them.
@@ -234,6 +302,7 @@ def extract(resources: Iterable[Resource], *, aggregate_above: int = AGGREGATE_A
             )
             if isinstance(cidr, str):
                 cidrs.setdefault(parent, []).append(cidr)
+    tier_ranges = _TierRanges(cidrs)
     for tier in sorted(set(tier_of.values())):
         resource = by_address[tier]
         graph.add(Node(tier, _label(resource), "tier", detail=", ".join(sorted(cidrs.get(tier, [])))))
@@ -330,7 +399,7 @@ def extract(resources: Iterable[Resource], *, aggregate_above: int = AGGREGATE_A
                 elif _public(cidr):
                     flows.append((INTERNET, owner_id, f"{label} from {cidr}", True))
                 else:
-                    holding = _tier_holding(cidr, cidrs)
+                    holding = tier_ranges.holding(cidr)
                     if holding is not None:
                         flows.append((holding, owner_id, label, False))
             if any(means == "public" for _, means, _ in rule.named_sources):
@@ -490,19 +559,35 @@ def _paint_red(graph: Graph, exposed_targets: set[str]) -> None:
     ]
 
 
-def _tier_holding(cidr: str, cidrs: Mapping[str, list[str]]) -> str | None:
-    try:
-        wanted = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return None
-    for tier, ranges in cidrs.items():
-        for text in ranges:
-            try:
-                if wanted.subnet_of(ipaddress.ip_network(text, strict=False)):  # type: ignore[arg-type]
-                    return tier
-            except (ValueError, TypeError):
-                continue
-    return None
+class _TierRanges:
+    """Which tier's subnet holds a private source range: each subnet parsed once, then a source is looked
+    up by its supernets (at most 32 or 128 dictionary lookups), not compared with every subnet."""
+
+    def __init__(self, cidrs: Mapping[str, list[str]]) -> None:
+        self.by_network: dict[ipaddress.IPv4Network | ipaddress.IPv6Network, str] = {}
+        for tier, ranges in sorted(cidrs.items()):
+            for text in ranges:
+                try:
+                    self.by_network.setdefault(ipaddress.ip_network(text.strip(), strict=False), tier)
+                except ValueError:
+                    continue
+        self.memo: dict[str, str | None] = {}
+
+    def holding(self, cidr: str) -> str | None:
+        if cidr in self.memo:
+            return self.memo[cidr]
+        found: str | None = None
+        try:
+            network = ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            network = None
+        if network is not None and self.by_network:
+            for prefix in range(network.prefixlen, -1, -1):
+                found = self.by_network.get(network.supernet(new_prefix=prefix))
+                if found is not None:
+                    break
+        self.memo[cidr] = found
+        return found
 
 
 def _single(values: set[str | None] | set[str] | None) -> str | None:

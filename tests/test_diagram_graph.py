@@ -475,3 +475,47 @@ def test_mermaid_marks_red_links_and_exposed_stores() -> None:
     assert "stroke:#c62828" in flowchart
     assert "EXPOSED TO THE INTERNET" in flowchart
     assert "linkStyle" not in mermaid(openstack(db_from_internet=False))
+
+
+def test_many_tiers_of_one_family_fold_into_one_node() -> None:
+    """35 project networks named `ps01-net` ... `ps35-net`, each with a group open to the internet on 443:
+    above 30 tiers the aggregated view draws one `ps#-net x35` node, reached from the internet on 443."""
+    model: list[Resource] = []
+    for n in range(1, 36):
+        model += [
+            res(
+                f"openstack_networking_network_v2.ps{n}",
+                "openstack_networking_network_v2",
+                id=f"net-{n}",
+                name=f"ps{n:02d}-net",
+            ),
+            res(
+                f"openstack_networking_secgroup_v2.ps{n}",
+                "openstack_networking_secgroup_v2",
+                id=f"sg-{n}",
+                name=f"ps{n:02d}-sg",
+            ),
+            res(
+                f"openstack_networking_port_v2.ps{n}",
+                "openstack_networking_port_v2",
+                id=f"port-{n}",
+                network_id=f"net-{n}",
+                security_group_ids=[f"sg-{n}"],
+            ),
+            res(
+                f"openstack_networking_secgroup_rule_v2.ps{n}",
+                "openstack_networking_secgroup_rule_v2",
+                direction="ingress",
+                protocol="tcp",
+                port_range_min=443,
+                port_range_max=443,
+                remote_ip_prefix="0.0.0.0/0",
+                security_group_id=f"sg-{n}",
+            ),
+        ]
+    graph = extract(model, aggregate_above=40)  # 71 nodes: 35 tiers, 35 groups, the internet
+    assert graph.aggregated
+    assert {node.label for node in graph.nodes.values()} == {"Internet", "ps#-net x35"}
+    folded = next(node for node in graph.nodes.values() if node.label == "ps#-net x35")
+    assert folded.detail == "35 group"
+    assert edges(graph) == {(INTERNET, folded.id, "tcp/443")}

@@ -23,6 +23,7 @@ which an operator opens SSH to the next host) is not a pass-through: what it rea
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -58,6 +59,9 @@ class Node:
     detail: str = ""
     exposed: bool = False
     """A data store the internet reaches in one hop (drawn red)."""
+    family: str = ""
+    """For a tier: what the aggregated view folds it into when there are too many tiers to draw one by
+    one: its `tier` label, else its name with digits as `#` (`ps####-net` for 477 project spaces)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +309,10 @@ def extract(resources: Iterable[Resource], *, aggregate_above: int = AGGREGATE_A
     tier_ranges = _TierRanges(cidrs)
     for tier in sorted(set(tier_of.values())):
         resource = by_address[tier]
-        graph.add(Node(tier, _label(resource), "tier", detail=", ".join(sorted(cidrs.get(tier, [])))))
+        family = resource.tags.get("tier") or _DIGITS.sub("#", _label(resource))
+        graph.add(
+            Node(tier, _label(resource), "tier", detail=", ".join(sorted(cidrs.get(tier, []))), family=family)
+        )
 
     def tiers_of(address: str, seen: frozenset[str] = frozenset()) -> set[str]:
         """The tiers a host is placed in: through its references to networks, subnets and ports."""
@@ -595,16 +602,33 @@ def _single(values: set[str | None] | set[str] | None) -> str | None:
     return next(iter(values)) if len(values) == 1 else None
 
 
+FOLD_TIERS_ABOVE = 30
+"""Above this many tiers, the aggregated view folds tiers of one family (`Node.family`) into one node."""
+_DIGITS = re.compile(r"\d+")
+
+
 def aggregate(graph: Graph) -> Graph:
-    """One node per tier (with counts of what it holds), flows merged between tiers: for large estates."""
+    """One node per tier (with counts of what it holds), flows merged between tiers: for large estates.
+    With more tiers than `FOLD_TIERS_ABOVE`, one node per family of tiers (477 project spaces: one node)."""
     out = Graph(aggregated=True, resources=graph.resources)
     where: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = {}
+    tiers = [node for node in graph.nodes.values() if node.role == "tier"]
+    fold = len(tiers) > FOLD_TIERS_ABOVE
+    family_of = {
+        node.id: f"family:{node.family or node.label}" if fold and node.id != SERVICES else node.id
+        for node in tiers
+    }
+    members: dict[str, int] = {}
+    for place in family_of.values():
+        members[place] = members.get(place, 0) + 1
     for node in graph.nodes.values():
-        if node.role in {"internet", "tier"}:
+        if node.role == "internet":
             where[node.id] = node.id
+        elif node.role == "tier":
+            where[node.id] = family_of[node.id]
         elif node.tier is not None:
-            where[node.id] = node.tier
+            where[node.id] = family_of.get(node.tier, node.tier)
         elif node.role == "router":
             where[node.id] = "routers"
         elif node.role == "entry":
@@ -626,6 +650,10 @@ def aggregate(graph: Graph) -> Graph:
     for place in sorted(set(where.values())):
         original = graph.nodes.get(place)
         label = original.label if original is not None else names.get(place, place)
+        if place.startswith("family:"):
+            label = place.removeprefix("family:")
+            if members[place] > 1:
+                label = f"{label} x{members[place]}"
         detail = ", ".join(f"{n} {role}" for role, n in sorted(counts.get(place, {}).items()))
         if exposed.get(place):
             detail += f"; {exposed[place]} data store(s) exposed"

@@ -29,6 +29,12 @@ INPUT_FORMATS = ("pulumi-preview", "pulumi-state", "terraform-plan")
     help="Whether a verdict forced by a value unknown at plan time is mandatory or advisory.",
 )
 @click.option("--waivers", type=click.Path(), help="Reviewed exceptions file (YAML).")
+@click.option(
+    "--source-dir",
+    type=click.Path(),
+    help="The sources beside a plan file (Terraform configuration or Pulumi project folder): findings "
+    "are located on the lines that declare their resources.",
+)
 @input_errors
 def check(
     target: str,
@@ -41,6 +47,7 @@ def check(
     stack: str | None,
     unknowns: str,
     waivers: str | None,
+    source_dir: str | None,
 ) -> None:
     """Check a plan file or a Pulumi project against the sovereignty policies.
 
@@ -60,6 +67,7 @@ def check(
         unknowns="advisory" if unknowns == "advisory" else "fail",
         waivers=waivers,
         output=output,
+        source_dir=source_dir,
     )
     # The process ends after one check: no collection pass over the plan's objects while it runs.
     with gc_paused():

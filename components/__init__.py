@@ -7,8 +7,9 @@ data classification and project. See docs/components.md.
 
 from __future__ import annotations
 
-from ._common import Labels
+from ._common import ComponentRefusedError, Labels
 from .bastion import Bastion, BastionArgs
+from .entry import Backend, PublicEntry, PublicEntryArgs
 from .keys import KeyManagement, KeyManagementArgs, KeySpec
 from .network import Flow, IsolatedNetwork, IsolatedNetworkArgs, Tier
 from .provider import SovereignProvider, SovereignProviderArgs
@@ -16,8 +17,10 @@ from .research import ResearchProjectSpace, ResearchProjectSpaceArgs
 from .storage import EncryptedVolume, EncryptedVolumeArgs, ObjectStore, ObjectStoreArgs
 
 __all__ = [
+    "Backend",
     "Bastion",
     "BastionArgs",
+    "ComponentRefusedError",
     "EncryptedVolume",
     "EncryptedVolumeArgs",
     "Flow",
@@ -29,6 +32,8 @@ __all__ = [
     "Labels",
     "ObjectStore",
     "ObjectStoreArgs",
+    "PublicEntry",
+    "PublicEntryArgs",
     "ResearchProjectSpace",
     "ResearchProjectSpaceArgs",
     "SovereignProvider",

@@ -12,18 +12,29 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, cast
 
 import msgspec
 import pulumi
 import pulumi_openstack as openstack
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from souverain.catalog import Catalog, Offer, load_catalog
+from souverain.validation import ComponentRefusedError as ComponentRefusedError
+from souverain.validation import Problem, cidr, readable_errors
 
 if TYPE_CHECKING:
     from .provider import SovereignProvider
@@ -36,6 +47,23 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$|^[a-z0-9]$"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Cidr = Annotated[IPNetwork, BeforeValidator(cidr)]
+"""An IPv4 or IPv6 network in CIDR notation, host bits clear (`10.0.0.1/24` is refused, with the fix)."""
+
+
+@contextmanager
+def refusals(component: str, name: str) -> Iterator[None]:
+    """Turns a validation failure, or a ValueError a component raises about its arguments, into a
+    `ComponentRefusedError` naming the component instance. TypeErrors (wrong Python objects) pass
+    unchanged."""
+    try:
+        yield
+    except ComponentRefusedError:
+        raise
+    except ValidationError as exc:
+        raise ComponentRefusedError(component, name, readable_errors(exc), exc) from None
+    except ValueError as exc:
+        raise ComponentRefusedError(component, name, [Problem((), str(exc))]) from None
 
 
 class StrictModel(BaseModel):

@@ -1,4 +1,5 @@
-"""Bastion: the only SSH entry, on the admin tier, reachable from the admin ranges only.
+"""Bastion: the only SSH entry, on an edge tier (`admin` unless `tier` names another), reachable from
+the admin ranges only.
 
 Every tier of the network then accepts SSH only from the bastion's security group (`remote_group_id`),
 never from an address range, so moving the bastion never opens a hole.
@@ -14,27 +15,34 @@ import pulumi_openstack as openstack
 from pydantic import Field, field_validator
 
 from souverain.catalog import Catalog
+from souverain.validation import Problem
 
 from ._common import (
+    Cidr,
+    ComponentRefusedError,
     IPNetwork,
     ProviderArg,
     ServerArgs,
     default_deny_group,
     hardened_server,
     place_component,
+    refusals,
     security_rule,
 )
-from .network import SSH_PORT, IsolatedNetwork
+from .network import SSH_PORT, IsolatedNetwork, TierName
 
 MIN_PREFIX = {4: 8, 6: 32}
 """Broader ranges than these are the internet in all but name."""
 
 
 class BastionArgs(ServerArgs):
-    admin_ranges: tuple[IPNetwork, ...] = Field(min_length=1)
+    admin_ranges: tuple[Cidr, ...] = Field(min_length=1)
     """Where administrators connect from (office, VPN egress): the only sources allowed to SSH in."""
     external_network: str = Field(min_length=1)
     """The offer's external network, for the floating IP."""
+    tier: TierName = "admin"
+    """The network's tier the bastion sits on; it must be an edge tier (its floating IP needs the edge
+    router). Any name: a network whose tiers are `mgmt`, `web`, `db` puts the bastion on `mgmt`."""
 
     @field_validator("admin_ranges")
     @classmethod
@@ -70,29 +78,36 @@ class Bastion(pulumi.ComponentResource):
     ) -> None:
         if not isinstance(network, IsolatedNetwork):
             raise TypeError("network must be an IsolatedNetwork")
-        if "admin" not in network.edge_tiers:
-            raise ValueError(
-                "the bastion needs the network's admin tier, on the edge router (for its floating IP)"
+        with refusals(self.TYPE, name):
+            valid, place = place_component(
+                BastionArgs,
+                args,
+                catalog,
+                provider,
+                inherited_provider=network.placement.provider,
+                network_region=network.placement.region,
             )
-        valid, place = place_component(
-            BastionArgs,
-            args,
-            catalog,
-            provider,
-            inherited_provider=network.placement.provider,
-            network_region=network.placement.region,
-        )
+            tier = valid.tier
+            if tier not in network.edge_tiers:
+                edges = ", ".join(network.edge_tiers) or "none"
+                what = "is not on the edge router of" if tier in network.networks else "is not a tier of"
+                reason = (
+                    f"{tier} {what} network {network.name!r} (its edge tiers: {edges}); the bastion needs "
+                    "an edge tier for its floating IP"
+                )
+                raise ComponentRefusedError(self.TYPE, name, [Problem(("tier",), reason)])
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place
         self.network = network
-        tags = place.labels.tags("admin")
+        self.tier = tier
+        tags = place.labels.tags(tier)
         region = place.region
 
         self.security_group = default_deny_group(
             name,
             place,
             self,
-            tier="admin",
+            tier=tier,
             description="bastion: SSH in from the admin ranges only, SSH out to the tiers only",
         )
         self.security_group_id: pulumi.Output[str] = self.security_group.id
@@ -109,20 +124,20 @@ class Bastion(pulumi.ComponentResource):
                 group=self.security_group,
                 description="SSH from an admin range",
             )
-        for tier, group in network.security_groups.items():
-            self.allow_ssh_to(f"{name}-{tier}", group)
+        for other, group in network.security_groups.items():
+            self.allow_ssh_to(f"{name}-{other}", group)
 
         self.port, self.instance = hardened_server(
             name,
             valid,
             place,
             self,
-            tier="admin",
+            tier=tier,
             role="bastion",
             allow_forwarding=True,
-            network_id=network.networks["admin"].id,
-            subnet_id=network.subnets["admin"].id,
-            security_group_ids=[self.security_group.id, network.security_groups["admin"].id],
+            network_id=network.networks[tier].id,
+            subnet_id=network.subnets[tier].id,
+            security_group_ids=[self.security_group.id, network.security_groups[tier].id],
         )
         self.floating_ip = openstack.networking.FloatingIp(
             f"{name}-fip",

@@ -30,6 +30,7 @@ from ._common import (
     StrictModel,
     as_secret,
     place_component,
+    refusals,
     validated_offer,
 )
 
@@ -107,13 +108,14 @@ class KeyManagement(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        valid, place = place_component(KeyManagementArgs, args, catalog, provider)
-        values = dict(secret_values or {})
-        if set(values) != set(valid.secrets):
-            raise ValueError(
-                "secret_values must give exactly the secrets named in args.secrets "
-                f"({', '.join(valid.secrets) or 'none'})"
-            )
+        with refusals(self.TYPE, name):
+            valid, place = place_component(KeyManagementArgs, args, catalog, provider)
+            values = dict(secret_values or {})
+            if set(values) != set(valid.secrets):
+                raise ValueError(
+                    "secret_values must give exactly the secrets named in args.secrets "
+                    f"({', '.join(valid.secrets) or 'none'})"
+                )
         for secret, value in values.items():
             if not isinstance(value, pulumi.Output):
                 raise TypeError(

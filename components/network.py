@@ -1,16 +1,20 @@
-"""IsolatedNetwork: admin, app and data tiers, each its own network, default-deny, no internet for data.
+"""IsolatedNetwork: named tiers (admin, app, data, or any others), each its own network, default-deny.
 
-Routing, and why two routers: tiers must reach each other (app -> data on 5432) but the data tier must
-have no route to the internet. The *edge* router has the external gateway and an interface only on edge
-tiers (admin by default: the bastion's floating IP needs it). The *internal* router has no gateway and an
-interface on every tier: it is the data tier's default gateway, so a packet from data to the internet has
-nowhere to go. Edge tiers keep the edge router as their gateway and reach the other tiers through subnet
-host routes to the internal router's port. Security groups then allow only the configured flows.
+Tiers are named by the user, as many as the design needs (`web`, `api`, `db`, `admin`...); flows name
+them. Routing, and why two routers: tiers must reach each other (app -> data on 5432) but a tier that is
+not on the edge must have no route to the internet. The *edge* router has the external gateway and an
+interface only on edge tiers (`edge: true`; a tier named `admin` is an edge tier unless it says
+otherwise, as before). The *internal* router has no gateway and an interface on every tier: it is the
+other tiers' default gateway, so a packet from them to the internet has nowhere to go. Edge tiers keep
+the edge router as their gateway and reach the other tiers through subnet host routes to the internal
+router's port. Security groups then allow only the configured flows. A tier named `data` can never be on
+the edge.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -19,6 +23,7 @@ import pulumi_openstack as openstack
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
 from souverain.catalog import Catalog
+from souverain.validation import cidr as _cidr
 
 from ._common import (
     PlacedArgs,
@@ -28,24 +33,39 @@ from ._common import (
     context_catalog,
     default_deny_group,
     place_component,
+    refusals,
     security_rule,
 )
 
-TierName = Literal["admin", "app", "data"]
-TIER_NAMES: tuple[TierName, ...] = ("admin", "app", "data")
+TIER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def _tier_name(name: str) -> str:
+    if not TIER_PATTERN.match(name):
+        raise ValueError(
+            f"tier name {name!r}: use 1 to 20 lowercase letters, digits or dashes, starting with a letter"
+        )
+    return name
+
+
+TierName = Annotated[str, AfterValidator(_tier_name)]
+"""A tier's name, chosen by the user: lowercase letters, digits and dashes, 1 to 20, starting with a letter.
+It goes into resource names (`<network>-<tier>-net`) and the `tier` label."""
+TIER_NAMES: tuple[str, ...] = ("admin", "app", "data")
+"""The tiers of the original three-tier design (what `stacks/health-data-hub` uses); any others work too."""
+NEVER_EDGE = "data"
+"""A tier of this name can never be on the edge router (kept from the three-tier design)."""
 RFC1918 = tuple(ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 SSH_PORT = 22
 DNS_PORT = 53
 
 
 def _strict_cidr(value: Any) -> Any:
-    """pydantic accepts `10.0.0.1/24` and drops the host bits; a typo in a CIDR must be an error."""
-    if isinstance(value, str):
-        try:
-            return ipaddress.IPv4Network(value.strip(), strict=True)
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not an IPv4 network: {exc}") from None
-    return value
+    """A typo in a CIDR must be an error that says what is wrong (host bits set: which network was meant)."""
+    network = _cidr(value)
+    if isinstance(network, ipaddress.IPv6Network):
+        raise ValueError(f"{network} is an IPv6 network: tiers are IPv4 subnets")
+    return network
 
 
 def _private_subnet(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
@@ -65,7 +85,8 @@ PrivateSubnet = Annotated[
 class Tier(StrictModel):
     cidr: PrivateSubnet
     edge: bool | None = None
-    """Attached to the edge router (floating IPs, internet egress). Default: admin yes, app and data no."""
+    """Attached to the edge router (floating IPs, internet egress). Default: a tier named admin yes,
+    any other no."""
     internet_egress_ports: tuple[int, ...] = ()
     """TCP ports the tier may reach on the internet (443 for updates); needs `edge`. None by default."""
 
@@ -118,7 +139,7 @@ class IsolatedNetworkArgs(PlacedArgs):
                     raise ValueError(f"subnets of tiers {first} ({tiers[first].cidr}) and {second} overlap")
         for name, tier in tiers.items():
             edge = tier_is_edge(name, tier)
-            if name == "data" and edge:
+            if name == NEVER_EDGE and edge:
                 raise ValueError(
                     "the data tier cannot be on the edge router: it must have no route to the internet"
                 )
@@ -180,8 +201,8 @@ class IsolatedNetworkArgs(PlacedArgs):
             raise ValueError("an edge tier needs the name of the offer's external network")
         return value
 
-    def edge_tiers(self) -> list[TierName]:
-        return [name for name in TIER_NAMES if name in self.tiers and tier_is_edge(name, self.tiers[name])]
+    def edge_tiers(self) -> list[str]:
+        return [name for name, tier in self.tiers.items() if tier_is_edge(name, tier)]
 
 
 def tier_is_edge(name: str, tier: Tier) -> bool:
@@ -250,7 +271,8 @@ class IsolatedNetwork(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        valid, self.placement = place_component(IsolatedNetworkArgs, args, catalog, provider)
+        with refusals(self.TYPE, name):
+            valid, self.placement = place_component(IsolatedNetworkArgs, args, catalog, provider)
         self.args = valid
         self._attached: list[ipaddress.IPv4Network] = []
         super().__init__(self.TYPE, name, None, opts)
@@ -259,16 +281,14 @@ class IsolatedNetwork(pulumi.ComponentResource):
         region = place.region
         resolvers = [str(ip) for ip in valid.dns_nameservers]
         self.name = name
-        self.cidrs: dict[TierName, ipaddress.IPv4Network] = {t: spec.cidr for t, spec in valid.tiers.items()}
-        self.edge_tiers: list[TierName] = valid.edge_tiers()
-        self.networks: dict[TierName, openstack.networking.Network] = {}
-        self.subnets: dict[TierName, openstack.networking.Subnet] = {}
-        self.security_groups: dict[TierName, openstack.networking.SecGroup] = {}
+        self.cidrs: dict[str, ipaddress.IPv4Network] = {t: spec.cidr for t, spec in valid.tiers.items()}
+        self.edge_tiers: list[str] = valid.edge_tiers()
+        self.networks: dict[str, openstack.networking.Network] = {}
+        self.subnets: dict[str, openstack.networking.Subnet] = {}
+        self.security_groups: dict[str, openstack.networking.SecGroup] = {}
         self.dns_nameservers = tuple(valid.dns_nameservers)
 
-        for tier in TIER_NAMES:
-            if tier not in valid.tiers:
-                continue
+        for tier in valid.tiers:
             cidr = self.cidrs[tier]
             resource = f"{name}-{tier}"
             self.networks[tier], self.subnets[tier] = network_and_subnet(
@@ -374,7 +394,7 @@ class IsolatedNetwork(pulumi.ComponentResource):
                     self.route_to_internal(f"{name}-{tier}-to-{other}", tier, self.cidrs[other], self)
 
     def route_to_internal(
-        self, resource_name: str, edge_tier: TierName, cidr: ipaddress.IPv4Network, parent: pulumi.Resource
+        self, resource_name: str, edge_tier: str, cidr: ipaddress.IPv4Network, parent: pulumi.Resource
     ) -> openstack.networking.SubnetRoute:
         """A host route on an edge tier's subnet sending `cidr` to the internal router."""
         return openstack.networking.SubnetRoute(

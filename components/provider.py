@@ -16,6 +16,7 @@ from ._common import (
     PlacedArgs,
     as_secret,
     place_component,
+    refusals,
     validated_offer,
 )
 
@@ -84,7 +85,8 @@ class SovereignProvider(pulumi.ComponentResource):
                     f"{field} must be a pulumi.Output (pulumi.Config().require_secret(...)), "
                     "never a plain value"
                 )
-        valid, placement = place_component(SovereignProviderArgs, args, catalog, None)
+        with refusals(self.TYPE, name):
+            valid, placement = place_component(SovereignProviderArgs, args, catalog, None)
         super().__init__(self.TYPE, name, None, opts)
         self.region = valid.region
         self.offer_id = placement.offer.id

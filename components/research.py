@@ -28,6 +28,7 @@ from ._common import (
     default_deny_group,
     hardened_server,
     place_component,
+    refusals,
     validated_offer,
 )
 from .bastion import Bastion
@@ -93,18 +94,19 @@ class ResearchProjectSpace(pulumi.ComponentResource):
     ) -> None:
         if not isinstance(network, IsolatedNetwork):
             raise TypeError("network must be an IsolatedNetwork")
-        valid, place = place_component(
-            ResearchProjectSpaceArgs,
-            args,
-            catalog,
-            provider,
-            inherited_provider=network.placement.provider,
-            network_region=network.placement.region,
-            reserved_cidrs=network.reserved_cidrs(),
-        )
-        container_name = valid.container_name or name
-        if not re.fullmatch(SLUG, container_name):
-            raise ValueError(f"space name {name!r} is not a valid container name: set container_name")
+        with refusals(self.TYPE, name):
+            valid, place = place_component(
+                ResearchProjectSpaceArgs,
+                args,
+                catalog,
+                provider,
+                inherited_provider=network.placement.provider,
+                network_region=network.placement.region,
+                reserved_cidrs=network.reserved_cidrs(),
+            )
+            container_name = valid.container_name or name
+            if not re.fullmatch(SLUG, container_name):
+                raise ValueError(f"space name {name!r} is not a valid container name: set container_name")
         network.claim(valid.cidr)
         super().__init__(self.TYPE, name, None, opts)
         self.placement = place

@@ -22,6 +22,7 @@ from ._common import (
     PlacedArgs,
     ProviderArg,
     place_component,
+    refusals,
     validated_offer,
 )
 
@@ -83,7 +84,8 @@ class EncryptedVolume(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        valid, place = place_component(EncryptedVolumeArgs, args, catalog, provider)
+        with refusals(self.TYPE, name):
+            valid, place = place_component(EncryptedVolumeArgs, args, catalog, provider)
         super().__init__(self.TYPE, name, None, opts)
         self.volume_type = encrypted_volume_type(place.offer, valid.volume_type)
         self.volume = openstack.blockstorage.Volume(
@@ -169,9 +171,10 @@ class ObjectStore(pulumi.ComponentResource):
         catalog: Catalog | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        valid, place = place_component(ObjectStoreArgs, args, catalog, provider)
-        if valid.container_name is None and not _CONTAINER_NAME.match(name):
-            raise ValueError(f"component name {name!r} is not a valid container name: set container_name")
+        with refusals(self.TYPE, name):
+            valid, place = place_component(ObjectStoreArgs, args, catalog, provider)
+            if valid.container_name is None and not _CONTAINER_NAME.match(name):
+                raise ValueError(f"component name {name!r} is not a valid container name: set container_name")
         super().__init__(self.TYPE, name, None, opts)
         self.container_name = valid.container_name or name
         self.container = openstack.objectstorage.Container(

@@ -9,6 +9,7 @@ from souverain.policy import Policy
 
 from . import (
     encrypted_storage,
+    known_external_host,
     no_data_destruction,
     no_plaintext_secret,
     no_public_data,
@@ -31,6 +32,7 @@ ALL_POLICIES: tuple[Policy, ...] = (
     protected_data_store.POLICY,
     sovereign_state.POLICY,
     no_public_data.POLICY,
+    known_external_host.POLICY,
 )
 
 POLICIES_BY_ID: dict[str, Policy] = {policy.id: policy for policy in ALL_POLICIES}

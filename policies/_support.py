@@ -6,14 +6,15 @@ Kept apart from the policies so each policy module stays one `check` beside its 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from souverain.catalog import Catalog
-from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret
+from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
 from souverain.policy import Context
 
 T = TypeVar("T")
@@ -51,6 +52,18 @@ class StringLeaves:
     keys_in_clear: Sequence[Any]
     """For each non-empty string outside any secret, the mapping key it sits under; the items of a list
     take the list's key (`dns_nameservers`), a top-level string its property name."""
+    dense: Sequence[str]
+    """Every string of `DENSE_LENGTH` characters or more with none of `.`, `:`, `-` and ` `, secrets
+    revealed: what may be a whole base64 value (`user_data`), whose decoded text the host scans read
+    (`_decode`). Other encoded layers (MIME, `encoding: b64`) hold a `:` and are among `host_like`."""
+    texts_in_clear: Sequence[str]
+    """Every string outside any secret that may embed a secret in its text: it holds a `:`, `=`, a line
+    break or `-----` (`PGPASSWORD=...`, `postgres://u:pw@h`, `password: ...`, a PEM block, a script), or is
+    `dense` (a whole base64 value). Ids, names and CIDRs, most of a plan's strings, hold none. Three
+    substring tests per string: this walk is the one every policy pays for on every resource."""
+
+
+DENSE_LENGTH = 20
 
 
 def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
@@ -58,7 +71,9 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
     commonest types tested first: it runs on every resource of 10k-100k resource plans."""
     host_like: list[str] = []
     keys_in_clear: list[Any] = []
-    keep, name = host_like.append, keys_in_clear.append
+    dense: list[str] = []
+    texts: list[str] = []
+    keep, name, keep_dense, keep_text = host_like.append, keys_in_clear.append, dense.append, texts.append
     stack: list[tuple[Any, Any, bool]] = [(properties, None, False)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -71,8 +86,19 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     if value:
                         if "." in value or ":" in value:
                             keep(value)
-                        if not in_secret:
+                            if not in_secret:
+                                name(key)
+                                if ":" in value or "=" in value or "\n" in value:
+                                    keep_text(value)
+                        elif len(value) >= DENSE_LENGTH and "-" not in value and " " not in value:
+                            keep_dense(value)
+                            if not in_secret:
+                                name(key)
+                                keep_text(value)
+                        elif not in_secret:
                             name(key)
+                            if "=" in value or "\n" in value or "-----" in value:
+                                keep_text(value)
                 elif value is not None and kind is not bool and kind is not int:
                     push((value, key, in_secret))
         elif kind is dict or (
@@ -84,8 +110,19 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     if value:
                         if "." in value or ":" in value:
                             keep(value)
-                        if not in_secret:
+                            if not in_secret:
+                                name(child_key)
+                                if ":" in value or "=" in value or "\n" in value:
+                                    keep_text(value)
+                        elif len(value) >= DENSE_LENGTH and "-" not in value and " " not in value:
+                            keep_dense(value)
+                            if not in_secret:
+                                name(child_key)
+                                keep_text(value)
+                        elif not in_secret:
                             name(child_key)
+                            if "=" in value or "\n" in value or "-----" in value:
+                                keep_text(value)
                 elif value is not None and kind is not bool and kind is not int:
                     push((value, child_key, in_secret))
         elif kind is Secret:
@@ -93,10 +130,12 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
             if type(value) is str:
                 if "." in value or ":" in value:
                     keep(value)
+                elif len(value) >= DENSE_LENGTH and "-" not in value and " " not in value:
+                    keep_dense(value)
             else:
                 push((value, key, True))
         # anything else (a float, UNKNOWN, another object) holds no string
-    return StringLeaves(host_like, keys_in_clear)
+    return StringLeaves(host_like, keys_in_clear, dense, texts)
 
 
 def string_leaves(resource: Resource, context: Context) -> StringLeaves:
@@ -213,3 +252,74 @@ def within(network: IPNetwork, outer: IPNetwork) -> bool:
     if isinstance(network, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
         return network.subnet_of(outer)
     return False
+
+
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
+"""A Terraform instance key: `[0]`, `["a]b"]`."""
+
+
+def config_address(address: str) -> str:
+    """A Terraform instance address without its instance keys (`module.m[0].x.y["a"]` -> `module.m.x.y`):
+    state dependencies name resources as configured, not instances. Other addresses (URNs) unchanged."""
+    return _INSTANCE_KEY.sub("", address) if address.endswith("]") else address
+
+
+def block_devices(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """An instance's block devices with their paths: Terraform's `block_device`, Pulumi's `block_devices`."""
+    for key in ("block_device", "block_devices"):
+        devices = plain(resource.properties.get(key))
+        if not isinstance(devices, list | tuple):
+            continue
+        for index, device in enumerate(devices):
+            device = plain(device)
+            if isinstance(device, Mapping):
+                yield f"{key}[{index}]", device
+
+
+def volumes_deleted_with(resource: Resource) -> list[tuple[str, Mapping[str, Any], bool]]:
+    """The block devices of an instance whose volume Nova deletes with it: destination `volume` and
+    `delete_on_termination` (a volume Nova created from an image, a snapshot or blank, or an existing volume
+    the instance boots from). Each with its path, and whether that is known: False when
+    `delete_on_termination` or the destination is unknown until apply."""
+    found: list[tuple[str, Mapping[str, Any], bool]] = []
+    for path, device in block_devices(resource):
+        delete = plain(device.get("delete_on_termination"))
+        destination = plain(device.get("destination_type"))
+        if delete is not True and delete is not UNKNOWN:
+            continue
+        if destination is not UNKNOWN and destination != "volume":
+            continue  # a local disk: ephemeral by design, no data store
+        found.append((path, device, delete is True and destination == "volume"))
+    return found
+
+
+def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unknown | None, bool]:
+    """Where the resource's package sends its API calls, when the catalog records the provider setting
+    that decides it (`universe_domain`): the setting's host, or the catalog's default when unset, or
+    UNKNOWN; None when the catalog records no such setting. Also whether the provider sets it."""
+    package_host = getattr(catalog, "package_host", None)
+    if package_host is None or not resource.package or catalog.endpoint_setting(resource.package) is None:
+        return None, False
+    if resource.is_provider:
+        settings: Mapping[str, Any] | None = resource.properties
+    elif resource.provider is None or not resource.provider.shown:
+        settings = None  # the configuration is not in the input: its setting is unknown
+    else:
+        settings = resource.provider.properties
+    host: str | _Unknown | None = package_host(resource.package, settings)
+    if host is None:
+        return None, False
+    setting = catalog.endpoint_setting(resource.package)
+    explicit = (
+        settings is not None and setting is not None and settings.get(setting.setting) not in (None, "")
+    )
+    return host, explicit
+
+
+def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool) -> str:
+    """`its provider sets no universe_domain, so it reaches the default googleapis.com` and the like."""
+    setting = catalog.endpoint_setting(package)
+    name = setting.setting if setting is not None else "endpoint"
+    if explicit:
+        return f"its provider's {name} is {host}"
+    return f"its provider sets no {name}, so it reaches the default {host}"

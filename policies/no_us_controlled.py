@@ -4,6 +4,11 @@ Two ways in: a resource's own package or provider (an `aws` bucket, a `pulumi:pr
 string anywhere in its properties that names a US-controlled host or address (an image URL, a DNS
 resolver, a webhook, a replication target, a registry). The test is the catalog's operating entity, not
 the technology.
+
+Strings are read as their consumers read them: encoded layers (base64, gzip, MIME parts) are decoded by
+the decoder the secret scan uses (`_decode`), and one that cannot be decoded within its bounds is a
+finding. A container image reference that names no registry (`postgres:16`) names the catalog's default
+registry (`defaults: [{role: container-registry}]`, Docker Hub), in properties and in texts (`_hosts`).
 """
 
 from __future__ import annotations
@@ -11,16 +16,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-from souverain import facets
 from souverain.catalog import Catalog, Offer, ipv4_value
 from souverain.kinds import is_local_only_package
-from souverain.model import Resource, Secret, walk_values
+from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import catalog_memo, gather_string_leaves, string_leaves
-from .no_plaintext_secret import _decoded as decoded_user_data  # the same decoded text as the secret scan
+from ._decode import decode, looks_encoded
+from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text
+from ._support import catalog_memo, endpoint_words, gather_string_leaves, package_endpoint, string_leaves
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
 """Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
@@ -44,7 +48,7 @@ SKIPPED_KEYS = frozenset({"description"})
 """Prose for people: a domain named in a description is not a service the resource reaches."""
 
 _NOT_IN_CATALOG = "unknown"
-_MISSING: Any = object()
+_HOST_NOT_IN_CATALOG = "unknown host"
 
 
 class _Lookups:
@@ -55,16 +59,25 @@ class _Lookups:
         self.address_lookup = getattr(catalog, "us_controlled_address", None) or catalog.us_controlled_host
         self.ipv4_lookup = getattr(catalog, "us_controlled_ipv4", None)
         self.hosts: dict[str, Offer | None] = {}
-        self.packages: dict[str, Offer | str | None] = {}
+        self.packages: dict[tuple[str, str | None], Offer | str | None] = {}
+        self.package_host = getattr(catalog, "package_host", None)
+        if not getattr(catalog, "decides_by_endpoint", False):
+            self.package_host = None  # no package is decided by its endpoint: skip the lookup per resource
         self.strings: dict[str, tuple[str, Offer] | None] = {}
-        self.package_findings: dict[tuple[str, bool], tuple[Violation, ...]] = {}
+        self.package_findings: dict[tuple[str, bool, object, bool], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
-        self.decoded: dict[str, tuple[str, Offer] | None] = {}
-        """Per boot data value as written, the first US host in its decoded text (None: none, or not encoded);
-        instances of one tier share their boot data."""
         self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
         """Per line of a multi-line string, its first bracketed and first dotted finding (`_scan_lines`)."""
+        self.problems: dict[str, str] = {}
+        """Strings whose encoded layers could not be decoded within bounds, and why (`_decode`)."""
+        default = catalog.default_host("container-registry") if hasattr(catalog, "default_host") else None
+        self.default_registry: tuple[str, Offer] | None = None
+        """The default registry of image references, when the catalog records one and it is US-controlled."""
+        if default is not None:
+            offer = self.host(default[0], False) or (default[1] if default[1].us_controlled else None)
+            if offer is not None:
+                self.default_registry = (default[0], offer)
 
     def host(self, host: str, is_address: bool) -> Offer | None:
         key = host.casefold().rstrip(".")
@@ -74,31 +87,65 @@ class _Lookups:
         self.hosts[key] = offer
         return offer
 
-    def package(self, package: str) -> Offer | str | None:
-        """The US offer a package reaches; `_NOT_IN_CATALOG` if the catalog does not know it; else None."""
-        if package in self.packages:
-            return self.packages[package]
+    def package(self, package: str, host: str | None = None) -> Offer | str | None:
+        """The US offer a package reaches (at `host`, its provider's endpoint when the catalog says which
+        setting names it); `_NOT_IN_CATALOG` if the catalog does not know the package, `_HOST_NOT_IN_CATALOG`
+        if none of its offers serves `host`; else None."""
+        key = (package, host)
+        if key in self.packages:
+            return self.packages[key]
         verdict: Offer | str | None = None
         if not is_local_only_package(package):
-            offer = self.catalog.us_controlled_package(package)
-            if offer is not None:
-                verdict = offer
-            elif not self.catalog.offers_for_package(package):
-                verdict = _NOT_IN_CATALOG
-        self.packages[package] = verdict
+            if host is not None:
+                offers = self.catalog.offers_for_package_at(package, host)
+                if not offers:
+                    verdict = _HOST_NOT_IN_CATALOG
+                elif all(offer.us_controlled for offer in offers):
+                    verdict = offers[0]
+            else:
+                offer = self.catalog.us_controlled_package(package)
+                if offer is not None:
+                    verdict = offer
+                elif not self.catalog.offers_for_package(package):
+                    verdict = _NOT_IN_CATALOG
+        self.packages[key] = verdict
         return verdict
 
     def string(self, text: str) -> tuple[str, Offer] | None:
-        """The first US-controlled host or address in `text`, with its offer."""
-        if "." not in text and ":" not in text:
-            return None
+        """The first US-controlled host or address in `text` or in the texts decoded from it, with its
+        offer. A string whose layers could not be decoded is not clean either (see `problem`)."""
         if text in self.strings:
             return self.strings[text]
-        found = self._scan(text)
+        found = self._scan(text) if "." in text or ":" in text else None
+        if found is None and self.default_registry is not None:
+            found = self._default_images(text)
+        if found is None and looks_encoded(text):
+            decoded = decode(text)
+            if decoded.problem is not None:
+                self.problems[text] = decoded.problem
+            for inner in decoded.texts:
+                found = self._scan(inner) or self._default_images(inner)
+                if found is not None:
+                    break
         self.strings[text] = found
-        if found is None:
+        if found is None and text not in self.problems:
             self.clean.add(text)
         return found
+
+    def problem(self, text: str) -> str | None:
+        """Why `text` could not be decoded within bounds, once `string(text)` has read it."""
+        return self.problems.get(text)
+
+    def _default_images(self, text: str) -> tuple[str, Offer] | None:
+        """The default registry, as the host of the first image reference in a text that names none."""
+        if self.default_registry is None:
+            return None
+        for reference in images_in_text(text):
+            registry = image_registry(reference)
+            if registry is not None and not registry[1]:
+                host, offer = self.default_registry
+                return f"{host} (the default registry of image {reference!r})", offer
+        return None
 
     def _scan(self, text: str) -> tuple[str, Offer] | None:
         if self.ipv4_lookup is not None and (quad := _QUAD_SOURCE.fullmatch(text)) is not None:
@@ -178,10 +225,11 @@ class _Lookups:
         return None
 
     def hits(self, strings: Sequence[str]) -> bool:
-        """Whether any of `strings` names a US-controlled host; those already known clean are skipped in C."""
+        """Whether any of `strings` names a US-controlled host or cannot be decoded; those already known
+        clean are skipped in C."""
         if self.clean.issuperset(strings):  # the common case
             return False
-        return any(self.string(text) is not None for text in strings)
+        return any(self.string(text) is not None or text in self.problems for text in strings)
 
 
 def _lookups(catalog: Catalog) -> _Lookups:
@@ -198,18 +246,29 @@ def _owner(offer: Offer) -> str:
 
 
 def _property_findings(resource: Resource, context: Context, lookups: _Lookups) -> Iterator[Violation]:
-    if not lookups.hits(string_leaves(resource, context).host_like):
+    leaves = string_leaves(resource, context)
+    if not lookups.hits(leaves.host_like) and not lookups.hits(leaves.dense):
         return
     for key, value in resource.properties.items():  # rare: a finding; the walk again, for the paths
-        if key in SKIPPED_KEYS or not lookups.hits(gather_string_leaves({key: value}).host_like):
+        if key in SKIPPED_KEYS:
+            continue
+        own = gather_string_leaves({key: value})
+        if not lookups.hits(own.host_like) and not lookups.hits(own.dense):
             continue
         for path, leaf in walk_values(value, str(key)):
             secret = isinstance(leaf, Secret)
-            leaves = walk_values(leaf.reveal(), path) if secret else ((path, leaf),)
-            for leaf_path, item in leaves:
+            leaves_here = walk_values(leaf.reveal(), path) if secret else ((path, leaf),)
+            for leaf_path, item in leaves_here:
                 if not isinstance(item, str):
                     continue
                 found = lookups.string(item)
+                problem = lookups.problem(item)
+                if problem is not None:
+                    yield Violation(
+                        f"{leaf_path} is encoded beyond what the gate decodes ({problem}), so it cannot be "
+                        "shown to name no US-controlled host",
+                        path=leaf_path,
+                    )
                 if found is None:
                     continue
                 host, offer = found
@@ -222,15 +281,32 @@ def _property_findings(resource: Resource, context: Context, lookups: _Lookups) 
                 yield Violation(message, path=leaf_path)
 
 
-def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> tuple[Violation, ...]:
-    """The findings about a resource's own package, remembered per (package, provider or not)."""
-    key = (package, is_provider)
+def _package_violations(
+    lookups: _Lookups,
+    package: str,
+    is_provider: bool,
+    host: str | _Unknown | None = None,
+    explicit: bool = False,
+) -> tuple[Violation, ...]:
+    """The findings about a resource's own package, remembered per (package, provider or not, endpoint)."""
+    key = (package, is_provider, host, explicit)
     found = lookups.package_findings.get(key)
     if found is not None:
         return found
     what = "provider" if is_provider else "resource"
     found = ()
-    if not package:
+    setting = lookups.catalog.endpoint_setting(package) if host is not None else None
+    name = setting.setting if setting is not None else "endpoint"
+    if host is UNKNOWN:
+        found = (
+            Violation(
+                f"the {name} of provider {package!r} is not known (set at apply time, or its "
+                "configuration is not in the input), so the offer this "
+                f"{what} reaches cannot be shown to be non-US",
+                unknown=True,
+            ),
+        )
+    elif not package:
         found = (
             Violation(
                 f"the input does not say which provider manages this {what}, so its operator cannot be "
@@ -238,8 +314,18 @@ def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> t
             ),
         )
     else:
-        verdict = lookups.package(package)
-        if verdict == _NOT_IN_CATALOG:
+        verdict = lookups.package(package, host if isinstance(host, str) else None)
+        how = endpoint_words(lookups.catalog, package, host, explicit) if isinstance(host, str) else ""
+        if verdict == _HOST_NOT_IN_CATALOG:
+            found = (
+                Violation(
+                    f"{what} of package {package!r}: {how}, which no offer the catalog lists for this "
+                    "package serves, so its operator cannot be shown to be non-US"
+                ),
+            )
+        elif isinstance(verdict, Offer) and host is not None:
+            found = (Violation(f"{what} of package {package!r}: {how}, {_owner(verdict)}: US-controlled"),)
+        elif verdict == _NOT_IN_CATALOG:
             found = (
                 Violation(
                     f"provider {package!r} is not in the catalog, so its operator cannot be shown to be "
@@ -256,28 +342,21 @@ def _package_violations(lookups: _Lookups, package: str, is_provider: bool) -> t
     return found
 
 
-def _encoded_boot_data_findings(resource: Resource, lookups: _Lookups) -> list[Violation]:
-    """Hosts in boot data that the guest decodes (an Outscale `user_data` is base64, a Cloud Temple
-    `cloud_init` value is `filebase64`): the text walk sees only the encoded form. Plain values are judged
-    by that walk already."""
-    found: list[Violation] = []
-    for path, value in facets.boot_data(resource):
-        if not isinstance(value, str) or not value:
-            continue
-        hit = lookups.decoded.get(value, _MISSING)
-        if hit is _MISSING:
-            text = decoded_user_data(value)
-            hit = None if text == value else lookups.string(text)  # plain text: the walk judges it
-            if len(lookups.decoded) < _MAX_LINES:
-                lookups.decoded[value] = hit
-        if hit is not None:
-            host, offer = hit
-            found.append(
-                Violation(
-                    f"{path} (decoded) points at {host}, a host of {_owner(offer)}, US-controlled", path=path
-                )
-            )
-    return found
+def _image_findings(resource: Resource, lookups: _Lookups) -> Iterator[Violation]:
+    """Container image references in properties that name no registry: pulled from the default one."""
+    if lookups.default_registry is None:
+        return
+    host, offer = lookups.default_registry
+    for path, reference, secret in image_references(resource):
+        registry = image_registry(reference)
+        if registry is None or registry[1]:
+            continue  # not a reference, or one naming its registry: judged as any host (`string`)
+        shown = "a secret image reference" if secret else f"image {reference!r}"
+        yield Violation(
+            f"{path} is {shown}, which names no registry: it is pulled from {host}, the default registry, "
+            f"a host of {_owner(offer)}, US-controlled",
+            path=path,
+        )
 
 
 def check(resource: Resource, context: Context) -> Sequence[Violation]:
@@ -285,12 +364,19 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
-    found = _package_violations(lookups, resource.package, resource.is_provider)
-    if facets.has_boot_data(resource):
-        found = (*found, *_encoded_boot_data_findings(resource, lookups))
-    if lookups.clean.issuperset(string_leaves(resource, context).host_like):  # else: nothing to find
-        return found
-    return [*found, *_property_findings(resource, context, lookups)]
+    host, explicit = package_endpoint(lookups.catalog, resource) if lookups.package_host else (None, False)
+    found = _package_violations(lookups, resource.package, resource.is_provider, host, explicit)
+    leaves = string_leaves(resource, context)
+    keys = leaves.keys_in_clear
+    images = "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES
+    clean = lookups.clean
+    if clean.issuperset(leaves.host_like) and clean.issuperset(leaves.dense) and not images:
+        return found  # nothing to find
+    return [
+        *found,
+        *_property_findings(resource, context, lookups),
+        *(_image_findings(resource, lookups) if images else ()),
+    ]
 
 
 POLICY = Policy(

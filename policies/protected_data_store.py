@@ -1,4 +1,8 @@
-"""protected-data-store: in production, every data store is protected or retained on delete."""
+"""protected-data-store: in production, every data store is protected or retained on delete.
+
+An instance whose block devices create or take volumes with `delete_on_termination` holds their data as
+surely as a volume resource does: deleting it deletes them, so it needs the same protection.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,15 @@ from souverain.kinds import deletion_protection_rules, is_data_store, rule_match
 from souverain.model import Operation, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
+from ._support import volumes_deleted_with
+
+
+def applies_to(kind: str | None) -> bool:
+    return kind == "instance" or is_data_store(kind)
+
 
 def check(resource: Resource, context: Context) -> Iterator[Violation]:
-    if not context.settings.production or not resource.is_cloud_resource or not is_data_store(resource.kind):
+    if not context.settings.production or not resource.is_cloud_resource:
         return
     if resource.operation is Operation.DELETE:
         return  # a planned delete is no-data-destruction's finding, not this one's
@@ -18,10 +28,23 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         return
     if any(rule_matches(rule, resource.properties) for rule in deletion_protection_rules(resource.kind)):
         return  # the provider refuses the delete itself (`deletion_protection`)
-    yield Violation(
-        f"{resource.kind} is neither protected nor retained on delete in a production stack",
-        path="protect",
-    )
+    if is_data_store(resource.kind):
+        yield Violation(
+            f"{resource.kind} is neither protected nor retained on delete in a production stack",
+            path="protect",
+        )
+    elif resource.kind == "instance":
+        volumes = volumes_deleted_with(resource)
+        if volumes:
+            unknown = not any(known for _, _, known in volumes)
+            paths = ", ".join(path for path, _, _ in volumes)
+            yield Violation(
+                f"the instance's volumes ({paths}) are deleted with it (delete_on_termination"
+                f"{', unknown until apply' if unknown else ''}), and it is neither protected nor retained on "
+                "delete in a production stack",
+                unknown=unknown,
+                path="protect",
+            )
 
 
 POLICY = Policy(
@@ -35,17 +58,22 @@ POLICY = Policy(
     ),
     remediation=(
         "Set `protect=True` (and `retain_on_delete=True`) in the resource options of every volume, "
-        "container, share, database and key in production; souverain's storage components do by default. "
-        "Where the provider offers it, `deletion_protection = true` counts too (Cloud SQL, OVHcloud "
-        "databases): a Terraform plan shows no `protect`."
+        "container, share, database and key in production, and of every instance whose volumes are deleted "
+        "with it; souverain's storage components do by default. Where the provider offers it, "
+        "`deletion_protection = true` counts too (Cloud SQL, OVHcloud databases): a Terraform plan shows no "
+        "`protect`."
     ),
     requirements=(
         "SecNumCloud 3.2 §12.5 (sauvegarde des informations)",
         "HDS v2 (availability and integrity of health data)",
     ),
     check_resource=check,
-    applies_to=is_data_store,
+    applies_to=applies_to,
     config_schema={
-        "production": {"type": "boolean", "description": "Treat the stack as production whatever its name."}
+        "production": {
+            "type": "boolean",
+            "description": "Treat the stack as production (as `souverain:production: true` in its stack "
+            "file does).",
+        }
     },
 )

@@ -7,8 +7,8 @@ from typing import Any
 import pulumi
 import pytest
 from component_support import CATALOG, HEALTH, INTERNAL, Run, mandatory
-from pydantic import ValidationError
 from souverain.components import KeyManagement
+from souverain.components._common import ComponentRefusedError
 
 from souverain.model import Secret
 
@@ -180,8 +180,8 @@ def refused(
 def test_refused_before_anything_is_registered(
     args: dict[str, Any], loc: tuple[Any, ...], message: str
 ) -> None:
-    error, run = refused(ValidationError, args)
-    assert isinstance(error, ValidationError)
+    error, run = refused(ComponentRefusedError, args)
+    assert isinstance(error, ComponentRefusedError)
     assert loc in [tuple(e["loc"]) for e in error.errors()], error
     assert message in str(error)
     assert run.registered() == []

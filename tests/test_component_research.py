@@ -19,6 +19,7 @@ from component_support import (
 )
 from pydantic import ValidationError
 from souverain.components import IsolatedNetwork, ResearchProjectSpace, ResearchProjectSpaceArgs
+from souverain.components._common import ComponentRefusedError
 
 SPACE = "souverain:research:ResearchProjectSpace"
 PROJECTS = ("cardio-2026", "onco-lille", "rare-diseases")
@@ -163,8 +164,8 @@ def test_labels_and_every_mandatory_policy(run: Run) -> None:
     assert mandatory(run.resources) == []
 
 
-def refused(build_args: dict[str, Any], *, spaces_before: int = 0) -> tuple[ValidationError, Run]:
-    seen: list[ValidationError] = []
+def refused(build_args: dict[str, Any], *, spaces_before: int = 0) -> tuple[ComponentRefusedError, Run]:
+    seen: list[ComponentRefusedError] = []
 
     def program() -> None:
         network = make_network(tiers={"admin": {"cidr": "10.20.0.0/24"}}, flows=[])  # small: fast
@@ -175,7 +176,7 @@ def refused(build_args: dict[str, Any], *, spaces_before: int = 0) -> tuple[Vali
                 network=network,
                 catalog=CATALOG,
             )
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(ComponentRefusedError) as info:
             ResearchProjectSpace("research-new", build_args, network=network, catalog=CATALOG)
         seen.append(info.value)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
-from conftest import context, pulumi_provider, pulumi_resource, terraform_resource
+import pytest
+from conftest import SMALL_CATALOG, context, pulumi_provider, pulumi_resource, terraform_resource
 from souverain.policies.qualified_endpoint import POLICY
 
-from souverain.catalog import Catalog
-from souverain.model import UNKNOWN, Resource, Secret
+from souverain.catalog import Catalog, load_catalog
+from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret
 from souverain.policy import Settings, Violation
 
 VOLUME = "openstack:blockstorage/volume:Volume"
@@ -157,3 +160,168 @@ def test_a_resource_that_may_use_several_configurations_adds_none(small_catalog:
     assert _violations([*stand_ins, either], small_catalog) == []
     # Without the provider resources, the ambiguous configuration cannot be shown qualified.
     assert len(_violations([either], small_catalog)) == 1
+
+
+# -- every endpoint, not only Keystone -----------------------------------------------------------------
+
+OVERLAY = Path(__file__).parent / "fixtures" / "catalogs" / "endpoints-overlay.yaml"
+CONTAINER = "openstack:objectstorage/container:Container"
+TF_CONTAINER = "openstack_objectstorage_container_v1"
+PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """small.yaml, where the non-qualified offer also lists its API domains (`*.public.acme.test`)."""
+    return load_catalog([SMALL_CATALOG, OVERLAY], replace=True)
+
+
+def _terraform_provider_stack(package: str, address: str, properties: dict[str, object]) -> list[Resource]:
+    """One resource of a Terraform provider configuration other than the default OpenStack one."""
+    resource = terraform_resource(TF_VOLUME, {"size": 10}, name="a")
+    resource.provider = ProviderConfig(package, address, "SNC-PAR-1", properties)
+    return [resource]
+
+
+def test_endpoint_override_to_a_non_qualified_offer(catalog: Catalog) -> None:
+    public = "https://storage.public.acme.test/v1/AUTH_acme"
+    for stack in (
+        _pulumi_stack({"authUrl": QUALIFIED, "endpointOverrides": {"object-store": public}}),
+        _pulumi_stack({"authUrl": QUALIFIED, "endpointOverrides": json.dumps({"object-store": public})}),
+        _terraform_stack({"auth_url": QUALIFIED, "endpoint_overrides": {"object-store": public}}),
+    ):
+        [violation] = _violations(stack, catalog)
+        assert violation.path == "endpoint_overrides.object-store"
+        assert "Acme Public Cloud" in violation.message
+        assert "no current SecNumCloud qualification" in violation.message
+        assert not violation.unknown
+    # The compliant twin: every override on the qualified offer's domain.
+    good = {
+        "object-store": "https://storage.snc.acme.test/v1/AUTH_acme",
+        "network": "network.snc.acme.test:9696",
+    }
+    assert _violations(_pulumi_stack({"authUrl": QUALIFIED, "endpointOverrides": good}), catalog) == []
+    assert _violations(_terraform_stack({"auth_url": QUALIFIED, "endpoint_overrides": good}), catalog) == []
+
+
+def test_endpoint_override_to_a_us_or_unknown_host(catalog: Catalog) -> None:
+    overrides = {
+        "image": "https://images.bigcloudapis.test/v2",
+        "dns": "https://dns.example.org/",
+        "compute": "not a url at all",
+    }
+    found = _violations(_terraform_stack({"auth_url": QUALIFIED, "endpoint_overrides": overrides}), catalog)
+    by_path = {violation.path: violation.message for violation in found}
+    assert set(by_path) == {
+        "endpoint_overrides.image",
+        "endpoint_overrides.dns",
+        "endpoint_overrides.compute",
+    }
+    assert "US-controlled" in by_path["endpoint_overrides.image"]
+    assert "not an endpoint of any offer" in by_path["endpoint_overrides.dns"]
+
+
+def test_endpoint_override_unknown_or_secret(catalog: Catalog) -> None:
+    [violation] = _violations(
+        _pulumi_stack({"authUrl": QUALIFIED, "endpointOverrides": {"network": PULUMI_UNKNOWN}}), catalog
+    )
+    assert violation.unknown
+    wire_secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+    hidden = {**wire_secret, "value": json.dumps({"network": "https://net.public.acme.test"})}
+    [violation] = _violations(_pulumi_stack({"authUrl": QUALIFIED, "endpointOverrides": hidden}), catalog)
+    assert "net.public.acme.test" not in violation.message
+    assert "a secret" in violation.message
+
+
+def test_s3_client_endpoints_of_any_provider(catalog: Catalog) -> None:
+    """An S3-compatible client (the AWS provider pointed at an OpenStack offer's S3 API) sends data to
+    its `endpoints`, whatever its package."""
+    terraform = _terraform_provider_stack(
+        "hashicorp/aws", "aws.ovh", {"endpoints": [{"s3": "https://s3.pub-1.public.acme.test", "sts": None}]}
+    )
+    [violation] = _violations(terraform, catalog)
+    assert violation.path == "endpoints[0].s3"
+    assert violation.resource is not None
+    assert violation.resource.address == "aws.ovh"
+    pulumi = [pulumi_provider("aws", {"endpoints": json.dumps([{"s3": "https://s3.public.acme.test"}])})]
+    [violation] = _violations(pulumi, catalog)
+    assert violation.path == "endpoints[0].s3"
+    twin = _terraform_provider_stack(
+        "hashicorp/aws", "aws.snc", {"endpoints": [{"s3": "https://s3.snc.acme.test"}]}
+    )
+    assert _violations(twin, catalog) == []
+    assert _violations([pulumi_provider("aws", {"endpoints": "[]", "region": "x"})], catalog) == []
+
+
+def _with_qualified_provider(resource: Resource) -> list[Resource]:
+    """The resource in a stack whose provider authenticates against the qualified offer."""
+    if resource.source == "terraform-plan":
+        return [*_terraform_stack({"auth_url": QUALIFIED}, "a"), resource]
+    return [*_pulumi_stack({"authUrl": QUALIFIED}), resource]
+
+
+def test_container_sync_target(catalog: Catalog) -> None:
+    elsewhere = "https://swift.public.acme.test/v1/AUTH_backup/copies"
+    for container, path in (
+        (
+            terraform_resource(TF_CONTAINER, {"name": "r", "container_sync_to": elsewhere}),
+            "container_sync_to",
+        ),
+        (pulumi_resource(CONTAINER, {"name": "r", "containerSyncTo": elsewhere}), "container_sync_to"),
+        (
+            terraform_resource(TF_CONTAINER, {"name": "r", "metadata": {"X-Container-Sync-To": elsewhere}}),
+            "metadata.X-Container-Sync-To",
+        ),
+    ):
+        [violation] = _violations(_with_qualified_provider(container), catalog)
+        assert violation.resource is container
+        assert violation.path == path
+        assert "no current SecNumCloud qualification" in violation.message
+    same_offer = "https://swift.snc.acme.test/v1/AUTH_backup/copies"
+    compliant = terraform_resource(TF_CONTAINER, {"name": "r", "container_sync_to": same_offer})
+    assert _violations(_with_qualified_provider(compliant), catalog) == []
+    unsynced = pulumi_resource(CONTAINER, {"name": "r", "metadata": {"owner": "dpo"}})
+    assert _violations(_with_qualified_provider(unsynced), catalog) == []
+
+
+def test_container_sync_target_that_cannot_be_shown(catalog: Catalog) -> None:
+    realm = terraform_resource(
+        TF_CONTAINER, {"name": "r", "container_sync_to": "//dr/cluster2/AUTH_b/copies"}
+    )
+    [violation] = _violations(_with_qualified_provider(realm), catalog)
+    assert "realm" in violation.message
+    assert not violation.unknown
+    later = pulumi_resource(CONTAINER, {"name": "r", "containerSyncTo": PULUMI_UNKNOWN})
+    [violation] = _violations(_with_qualified_provider(later), catalog)
+    assert violation.unknown
+    assert violation.path == "container_sync_to"
+
+
+def test_per_service_custom_endpoints(catalog: Catalog) -> None:
+    """Google's provider names one endpoint per service (`storage_custom_endpoint`)."""
+    pulumi = [
+        pulumi_provider("gcp", {"storageCustomEndpoint": "https://storage.public.acme.test/storage/v1/"})
+    ]
+    [violation] = _violations(pulumi, catalog)
+    assert violation.path == "storage_custom_endpoint"
+    terraform = _terraform_provider_stack(
+        "hashicorp/google", "google", {"compute_custom_endpoint": "https://compute.snc.acme.test/compute/v1/"}
+    )
+    assert _violations(terraform, catalog) == []
+
+
+def test_loopback_endpoints_send_nothing_off_the_machine(catalog: Catalog) -> None:
+    """An S3 client pointed at an emulator on the deploying machine (LocalStack), as test setups do."""
+    for url in (
+        "http://localhost:4566",
+        "http://127.0.0.1:9000",
+        "http://[::1]:4566",
+        "http://s3.localhost:4566",
+    ):
+        stack = _terraform_provider_stack("hashicorp/aws", "aws", {"endpoints": [{"s3": url, "sts": url}]})
+        assert _violations(stack, catalog) == []
+    # A private address is not the machine itself: uncatalogued, a finding.
+    private = _terraform_provider_stack(
+        "hashicorp/aws", "aws", {"endpoints": [{"s3": "http://10.0.0.5:9000"}]}
+    )
+    assert len(_violations(private, catalog)) == 1

@@ -185,9 +185,11 @@ def test_provider_configurations_are_provider_resources(resources: dict[str, Res
     assert default.properties["user_name"] == "svc-hdh-deploy"
 
 
-def test_dependencies_from_prior_state_and_depends_on(resources: dict[str, Resource]) -> None:
+def test_dependencies_from_prior_state_depends_on_and_references(resources: dict[str, Resource]) -> None:
     assert resources[VOLUME].dependencies == ("module.network.openstack_networking_network_v2.app",)
-    assert resources[WEB0].dependencies == ("module.network",)
+    # `depends_on = [module.network]`, and `key_pair = openstack_compute_keypair_v2.deploy.name`: a resource
+    # created in the plan depends on what its configuration refers to, as its state will say once applied.
+    assert resources[WEB0].dependencies == ("module.network", "openstack_compute_keypair_v2.deploy")
 
 
 def test_reference_to_anything_but_a_variable_is_unknown() -> None:
@@ -517,3 +519,17 @@ def test_a_change_the_typed_shape_declines_gets_the_generic_error(tmp_path: Path
     with pytest.raises(InputError, match="must be an object") as caught:
         read_plan(path)
     assert (caught.value.field or "").startswith("resource_changes[")
+
+
+def test_dependencies_come_from_references_not_from_constant_values() -> None:
+    """A constant map whose key is `references` (metadata, tags) names no resource."""
+    data = raw()
+    for resource in data["configuration"]["root_module"]["resources"]:
+        if resource["address"] == "openstack_compute_keypair_v2.deploy":
+            resource["expressions"]["metadata"] = {
+                "constant_value": {"references": ["openstack_networking_port_v2.p"]}
+            }
+    resources = {r.address: r for r in parse_plan(data, "plan.json").resources}
+    assert (
+        "openstack_networking_port_v2.p" not in resources["openstack_compute_keypair_v2.deploy"].dependencies
+    )

@@ -16,6 +16,7 @@ from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 import yaml
@@ -23,6 +24,7 @@ from msgspec import Meta
 
 from ._data import package_data_text
 from .errors import InputError
+from .model import UNKNOWN, Secret, _Unknown
 from .schema import FieldError, Strict, force, validate
 
 CATALOG_SCHEMA_VERSION: Literal[1] = 1
@@ -71,12 +73,70 @@ class Qualification(Strict, frozen=True, kw_only=True):
         return (self.granted is None or self.granted <= day) and (self.expires is None or day <= self.expires)
 
 
+_PARTIAL_DATE = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+
+
+class QualificationInProgress(Strict, frozen=True, kw_only=True):
+    """A qualification an offer has applied for (ANSSI's J0, then milestones) and does not hold: shown in
+    messages and `souverain catalog`, never counted as qualified."""
+
+    scheme: Scheme
+    version: str | None = None
+    since: Annotated[str, Meta(pattern=_PARTIAL_DATE)]
+    """When the offer entered the process, as precisely as the source says: `"2025-01"`, `"2025-04-17"`
+    (quoted: YAML reads an unquoted full date as a date)."""
+    milestone: str | None = None
+    """The last milestone the source reports (`J0`)."""
+    scope: str | None = None
+    source: Source
+
+
+class EndpointSetting(Strict, frozen=True, kw_only=True):
+    """The provider setting that decides which of a package's offers its API calls reach.
+
+    Some packages reach several offers (`gcp` reaches Google Cloud and S3NS): what tells them apart is a
+    setting of the provider's configuration that names a domain or an endpoint (`universe_domain`), and what
+    the provider uses when it is unset. The value (or the default) is matched against the offers'
+    `endpoints`.
+    """
+
+    setting: Annotated[str, Meta(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")]
+    """The provider configuration property, snake_case (`universe_domain`: Terraform's `universe_domain`,
+    Pulumi's `universeDomain` input or `gcp:universeDomain` stack config)."""
+    default: NonEmpty
+    """The host (or URL) the provider uses when the setting is unset (`googleapis.com`)."""
+    source: Source
+
+    def __post_init__(self) -> None:
+        host = setting_host(self.default)
+        if host is None:
+            raise FieldError("default", f"{self.default!r} is not a host name or URL")
+        force(self, "default", host)
+
+
+def setting_host(value: str) -> str | None:
+    """The host a provider setting names (`s3nsapis.fr`; `https://api.example.net:443/v1` names
+    `api.example.net`), lower-cased, without a trailing dot; None when it names no host."""
+    text = value.strip()
+    try:
+        host = urlsplit(text if "://" in text else "//" + text).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.rstrip(".")
+    return host if _HOST_PATTERN.match(host) and "*" not in host and "?" not in host else None
+
+
 class Region(Strict, frozen=True, kw_only=True):
     name: NonEmpty
     qualifications: tuple[Scheme, ...] = ()
     """Schemes that cover this region; each must also be one of the offer's qualifications."""
     aliases: tuple[str, ...] = ()
     """Other spellings of the same region (`GRA11` / `gra11`); matched case-insensitively anyway."""
+    zones: tuple[str, ...] = ()
+    """The region's zones (`fr-par-1`, `u-france-east1-a`, subregion `cloudgouv-eu-west-1a`): a resource
+    placed in one is in this region. When a region lists its zones, a zone it does not list is not in it."""
     source: Source | None = None
 
     def __post_init__(self) -> None:
@@ -85,7 +145,8 @@ class Region(Strict, frozen=True, kw_only=True):
                 raise FieldError(f"qualifications[{index}]", f"{scheme!r} is listed twice")
 
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        """Every name that places a resource in this region: its name, aliases and zones."""
+        return (self.name, *self.aliases, *self.zones)
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -158,6 +219,27 @@ class Endpoints(Strict, frozen=True, kw_only=True):
         )
 
 
+DefaultRole = Literal["container-registry"]
+
+
+class DefaultEndpoint(Strict, frozen=True, kw_only=True):
+    """A host a tool reaches when a value names none: `postgres:16` is pulled from Docker Hub (docker.io).
+
+    The gate judges the value as if it named this host, so a default is a fact with a source, not code.
+    """
+
+    role: DefaultRole
+    """`container-registry`: the registry of a container image reference without a registry host."""
+    host: NonEmpty
+    source: Source
+
+    def __post_init__(self) -> None:
+        host = _normalize_host_pattern(self.host, "host")
+        if "*" in host or "?" in host or host.startswith("."):
+            raise FieldError("host", f"{self.host!r} is a pattern: a default is one host name")
+        force(self, "host", host)
+
+
 class Capabilities(Strict, frozen=True, kw_only=True):
     """What the offer encrypts at rest and where keys live. Each flag defaults to false: a fact the sources
     do not state is not assumed (encrypted-storage then asks the resource to request encryption itself)."""
@@ -192,6 +274,9 @@ class Packages(Strict, frozen=True, kw_only=True):
     """Pulumi package names, as the first part of a type token (`openstack`, `aws-native`)."""
     terraform: tuple[str, ...] = ()
     """Terraform provider sources, `namespace/name` (`hashicorp/aws`); a registry host is dropped."""
+    endpoint_setting: EndpointSetting | None = None
+    """For packages that reach other offers too: the provider setting whose value (or default) is one of
+    this offer's `endpoints` when the package reaches this offer."""
 
     def __post_init__(self) -> None:
         for index, name in enumerate(self.pulumi):
@@ -223,6 +308,20 @@ class Operator(Strict, frozen=True, kw_only=True):
         force(self, "country", self.country.upper())
 
 
+class Supersedes(Strict, frozen=True, kw_only=True):
+    """An overlay's citation for claiming what the shipped catalog gives another, non-qualified offer.
+
+    The shipped catalog says, with a source, that a region (`GRA11`) or an endpoint (`auth.cloud.ovh.net`)
+    belongs to an offer that is not SecNumCloud-qualified. An overlay that declares the same region or
+    endpoint qualified contradicts that fact; it must name the offer it supersedes and the source that
+    says otherwise (a contract, a newer qualification). See docs/catalog.md.
+    """
+
+    offer: NonEmpty
+    """The id of the shipped offer whose region or endpoint the overlay claims."""
+    source: Source
+
+
 class Offer(Strict, frozen=True, kw_only=True):
     """One cloud offer (or one service) with its operator, qualifications, regions and reach."""
 
@@ -237,12 +336,21 @@ class Offer(Strict, frozen=True, kw_only=True):
     endpoints: Endpoints = msgspec.field(default_factory=Endpoints)
     capabilities: Capabilities = msgspec.field(default_factory=Capabilities)
     packages: Packages = msgspec.field(default_factory=Packages)
+    defaults: tuple[DefaultEndpoint, ...] = ()
+    """Hosts this offer serves when a value names no host (Docker Hub for image references)."""
+    qualifications_in_progress: tuple[QualificationInProgress, ...] = ()
+    """Qualifications applied for and not held: never counted, named in messages."""
     status: str | None = None
     """Free text on what is uncertain, shown by `souverain catalog`. Never a qualification by itself."""
     source: Source | None = None
     """Where the offer's description, regions and status come from, when they have no source of their own."""
+    supersedes: tuple[Supersedes, ...] | Supersedes = ()
+    """In an overlay: the shipped offers whose regions or endpoints this offer claims, each with the source
+    that supersedes the shipped fact (one mapping or a list)."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.supersedes, Supersedes):
+            force(self, "supersedes", (self.supersedes,))
         if self.operator.country == "US" and not self.us_controlled:
             raise FieldError(
                 "us_controlled", "the operator's country is US, so the offer is US-controlled: set it to true"
@@ -265,7 +373,12 @@ class Offer(Strict, frozen=True, kw_only=True):
                         "with its scope and source, or remove it here",
                     )
             for n_index, name in enumerate(region.names()):
-                where = f"regions[{r_index}]." + ("name" if n_index == 0 else f"aliases[{n_index - 1}]")
+                if n_index == 0:
+                    where = f"regions[{r_index}].name"
+                elif n_index <= len(region.aliases):
+                    where = f"regions[{r_index}].aliases[{n_index - 1}]"
+                else:
+                    where = f"regions[{r_index}].zones[{n_index - 1 - len(region.aliases)}]"
                 key = name.casefold()
                 if key in seen:
                     raise FieldError(where, f"region name {name!r} is already used by {seen[key]}")
@@ -299,6 +412,13 @@ class Offer(Strict, frozen=True, kw_only=True):
     def reached_by(self, package: str) -> bool:
         key = _package_key(package)
         return any(key == _package_key(own) for own in (*self.packages.pulumi, *self.packages.terraform))
+
+    def serves_host(self, host: str) -> bool:
+        """Whether `host` is one of the offer's Keystone hosts or domains."""
+        return host_matches(host, (*self.endpoints.keystone, *self.endpoints.domains))
+
+    def in_progress(self, scheme: str) -> QualificationInProgress | None:
+        return next((entry for entry in self.qualifications_in_progress if entry.scheme == scheme), None)
 
 
 class CatalogFile(Strict, frozen=True, kw_only=True):
@@ -365,11 +485,74 @@ class Catalog:
         # The catalog never changes once built, and a plan asks the same questions for thousands of
         # resources: answers are memoized.
         self._host_memo: dict[str, tuple[Offer, ...]] = {}
-        self._qualified_memo: dict[tuple[str, str, str | None, date], bool] = {}
+        self._qualified_memo: dict[tuple[str, str, str | None, date, str | None], bool] = {}
         """`region_qualified` answers keyed by the question as asked: normalizing the region and package
         first would cost more than the few spellings a plan uses."""
         self.memos: dict[str, Any] = {}
         """Values that policies derive from the catalog once (`policies._support.catalog_memo`)."""
+        self._endpoint_settings = self._index_endpoint_settings()
+        self.decides_by_endpoint = bool(self._endpoint_settings)
+        """Whether some package's offer is decided by an endpoint setting (else policies skip the lookup)."""
+        self._setting_memo: dict[str, EndpointSetting | None] = {}
+
+    def _index_endpoint_settings(self) -> dict[str, EndpointSetting]:
+        """Each package's endpoint setting; offers reaching one package must not disagree on it."""
+        settings: dict[str, EndpointSetting] = {}
+        declared_by: dict[str, Offer] = {}
+        for offer in self.offers:
+            setting = offer.packages.endpoint_setting
+            if setting is None:
+                continue
+            for package in (*offer.packages.pulumi, *offer.packages.terraform):
+                key = _package_key(package)
+                known = settings.get(key)
+                if known is None:
+                    settings[key] = setting
+                    declared_by[key] = offer
+                elif (known.setting, known.default) != (setting.setting, setting.default):
+                    other = declared_by[key]
+                    raise InputError(
+                        self.origins.get(offer.id, BUILTIN),
+                        f"offer {offer.id!r} gives package {package!r} the endpoint setting "
+                        f"{setting.setting} (default {setting.default}), but offer {other.id!r} "
+                        f"({self.origins.get(other.id, BUILTIN)}) gives it {known.setting} "
+                        f"(default {known.default}): make them agree",
+                        field=f"offer {offer.id!r}: packages.endpoint_setting",
+                    )
+        return settings
+
+    def endpoint_setting(self, package: str) -> EndpointSetting | None:
+        """The provider setting that decides which offer `package` reaches, if the catalog records one."""
+        if not self._endpoint_settings:
+            return None
+        memo = self._setting_memo
+        if package in memo:
+            return memo[package]
+        setting = memo[package] = self._endpoint_settings.get(_package_key(package))
+        return setting
+
+    def package_host(self, package: str, settings: Mapping[str, Any] | None) -> str | _Unknown | None:
+        """The host a package's API calls go to, from its provider's `settings` (snake_case configuration,
+        None when the input does not show it): the value of its endpoint setting, else the catalog's default
+        for it. UNKNOWN when the value is not known (until apply, or not in the input); the value itself
+        when it names no host (no offer serves it); None when the catalog records no endpoint setting."""
+        setting = self.endpoint_setting(package)
+        if setting is None:
+            return None
+        if settings is None:
+            return UNKNOWN
+        value = settings.get(setting.setting)
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if value is None or value == "":
+            return setting.default
+        if isinstance(value, str):
+            return setting_host(value) or value.strip()
+        return UNKNOWN if value is UNKNOWN else str(value)
+
+    def offers_for_package_at(self, package: str, host: str) -> list[Offer]:
+        """The offers `package` reaches whose endpoints serve `host`."""
+        return [offer for offer in self.offers_for_package(package) if offer.serves_host(host)]
 
     def get(self, offer_id: str) -> Offer | None:
         return self._by_id.get(offer_id)
@@ -395,6 +578,21 @@ class Catalog:
                 if offer not in bucket:
                     bucket.append(offer)
         return index
+
+    def default_host(self, role: str) -> tuple[str, Offer] | None:
+        """The host a value without one reaches for `role` (`container-registry`), and the offer declaring
+        it. When several offers declare one, the last wins: an overlay's offers come after the shipped."""
+        found: tuple[str, Offer] | None = None
+        for offer in self.offers:
+            for default in offer.defaults:
+                if default.role == role:
+                    found = (default.host, offer)
+        return found
+
+    def knows_host(self, host: str) -> bool:
+        """Whether any offer or service of the catalog lists `host` (a name or an IP address), whoever
+        operates it: what `known-external-host` asks before calling a host unknown."""
+        return bool(self.offers_for_host(host))
 
     def offers_for_region(self, region: str) -> list[Offer]:
         return list(self._region_index.get(region.casefold(), ()))
@@ -528,26 +726,44 @@ class Catalog:
         return None
 
     def region_qualified(
-        self, region: str, scheme: str, package: str | None = None, on: date | None = None
+        self,
+        region: str,
+        scheme: str,
+        package: str | None = None,
+        on: date | None = None,
+        *,
+        host: str | None = None,
     ) -> bool:
-        """Whether some non-US offer (reached by `package`, when given) qualifies `region` for `scheme`."""
+        """Whether some non-US offer (reached by `package`, when given, at `host`, when given: see
+        `package_host`) qualifies `region` for `scheme`."""
         day = on or date.today()
-        key = (region, scheme, package, day)
+        key = (region, scheme, package, day, host)
         answer = self._qualified_memo.get(key)
         if answer is None:
-            answer = self._qualified_memo[key] = self._region_qualified(region, scheme, package, day)
+            answer = self._qualified_memo[key] = self._region_qualified(region, scheme, package, day, host)
         return answer
 
-    def _region_qualified(self, region: str, scheme: str, package: str | None, on: date) -> bool:
+    def _region_qualified(
+        self, region: str, scheme: str, package: str | None, on: date, host: str | None = None
+    ) -> bool:
+        return any(
+            offer.region_qualified(region, scheme, on) for offer in self.offers_serving(region, package, host)
+        )
+
+    def offers_serving(self, region: str, package: str | None = None, host: str | None = None) -> list[Offer]:
+        """The non-US offers listing `region` that `package` (when given) reaches, at `host` (when given).
+        An offer that names no package is reached by any; one that names packages must also serve `host`."""
+        found = []
         for offer in self.offers_for_region(region):
             if offer.us_controlled:
                 continue
             reached_by_packages = bool(offer.packages.pulumi or offer.packages.terraform)
             if package is not None and reached_by_packages and not offer.reached_by(package):
                 continue
-            if offer.region_qualified(region, scheme, on):
-                return True
-        return False
+            if host is not None and reached_by_packages and not offer.serves_host(host):
+                continue
+            found.append(offer)
+        return found
 
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~8x faster
@@ -621,6 +837,75 @@ def builtin_catalog_file() -> CatalogFile:
     return parse_catalog(parse_yaml(builtin_catalog_text(), "<built-in catalog>"), "<built-in catalog>")
 
 
+def _superseded(offer: Offer) -> set[str]:
+    cited = offer.supersedes if isinstance(offer.supersedes, tuple) else (offer.supersedes,)
+    return {entry.offer for entry in cited}
+
+
+def _not_qualified_for_region(offer: Offer, region: str) -> bool:
+    return offer.us_controlled or not offer.region_qualified(region, "secnumcloud")
+
+
+def _not_qualified(offer: Offer) -> bool:
+    return offer.us_controlled or not offer.has_scheme("secnumcloud")
+
+
+def _hosts(offer: Offer) -> tuple[str, ...]:
+    return (*offer.endpoints.keystone, *offer.endpoints.domains)
+
+
+def refuse_unsupported_claims(overlay: CatalogFile, shipped: Iterable[Offer], path: str) -> None:
+    """An overlay offer that declares qualified a region or an endpoint the shipped catalog attributes to
+    a non-qualified (or US-controlled) offer is refused, unless it cites what supersedes the shipped fact
+    (`supersedes: {offer: <id>, source: {url, as_of}}`).
+
+    Without this, one line in an overlay (`GRA11`, or `auth.cloud.ovh.net` as a contract's Keystone)
+    would turn OVHcloud's non-qualified Public Cloud into a qualified offer, and the shipped fact, with
+    its source, would be silently overridden. Only claims the overlay makes qualified are judged: an
+    unqualified overlay offer changes no verdict.
+    """
+    shipped = tuple(shipped)
+    if not shipped:
+        return
+    for index, offer in enumerate(overlay.offers):
+        if offer.us_controlled or not offer.has_scheme("secnumcloud"):
+            continue
+        cited = _superseded(offer)
+        for r_index, region in enumerate(offer.regions):
+            if "secnumcloud" not in offer.region_schemes(region.name):
+                continue
+            for name in region.names():
+                for other in shipped:
+                    if (
+                        other.id in cited
+                        or other.region(name) is None
+                        or not _not_qualified_for_region(other, name)
+                    ):
+                        continue
+                    raise InputError(
+                        path,
+                        f"region {name!r} belongs to {other.name} ({other.id}) in the shipped catalog, which "
+                        "is not SecNumCloud-qualified there; an overlay cannot declare it qualified without "
+                        f"citing what supersedes that fact: add `supersedes: {{offer: {other.id}, source: "
+                        "{url: ..., as_of: ...}}` to this offer",
+                        field=f"offers[{index}].regions[{r_index}]",
+                    )
+        for host in _hosts(offer):
+            for other in shipped:
+                if other.id in cited or not _not_qualified(other):
+                    continue
+                theirs = _hosts(other)
+                if host_matches(host, theirs) or any(host_matches(pattern, (host,)) for pattern in theirs):
+                    raise InputError(
+                        path,
+                        f"endpoint {host!r} is {other.name}'s ({other.id}) in the shipped catalog, an offer "
+                        "that is not SecNumCloud-qualified; an overlay cannot declare it qualified without "
+                        f"citing what supersedes that fact: add `supersedes: {{offer: {other.id}, source: "
+                        "{url: ..., as_of: ...}}` to this offer",
+                        field=f"offers[{index}].endpoints",
+                    )
+
+
 def load_catalog(overlays: Iterable[str | Path] = (), *, replace: bool = False) -> Catalog:
     """The shipped catalog with each overlay applied in order; `replace` drops the shipped one.
 
@@ -642,9 +927,11 @@ def load_catalog(overlays: Iterable[str | Path] = (), *, replace: bool = False) 
             origins[offer.id] = BUILTIN
         sources.append(BUILTIN)
         dates[BUILTIN] = builtin.as_of
+    shipped = () if replace else builtin_catalog_file().offers
     for overlay in overlays:
         path = Path(overlay)
         parsed = parse_catalog(_read_yaml(path), str(path))
+        refuse_unsupported_claims(parsed, shipped, str(path))
         for offer in parsed.offers:
             offers[offer.id] = offer
             origins[offer.id] = str(path)

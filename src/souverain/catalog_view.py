@@ -54,10 +54,22 @@ def offer_view(offer: Offer, catalog: Catalog, on: date) -> dict[str, Any]:
             }
             for q in offer.qualifications
         ],
+        "qualifications_in_progress": [
+            {
+                "name": entry.scheme,
+                "version": entry.version,
+                "since": entry.since,
+                "milestone": entry.milestone,
+                "scope": entry.scope,
+                "source": _source(entry.source),
+            }
+            for entry in offer.qualifications_in_progress
+        ],
         "regions": [
             {
                 "name": region.name,
                 "aliases": list(region.aliases),
+                "zones": list(region.zones),
                 "qualifications": list(offer.region_schemes(region.name, on)),
                 "declared_qualifications": list(region.qualifications),
                 "source": _source(region.source),
@@ -67,6 +79,10 @@ def offer_view(offer: Offer, catalog: Catalog, on: date) -> dict[str, Any]:
         "endpoints": msgspec.to_builtins(offer.endpoints),
         "capabilities": msgspec.to_builtins(offer.capabilities),
         "packages": msgspec.to_builtins(offer.packages),
+        "defaults": [
+            {"role": default.role, "host": default.host, "source": _source(default.source)}
+            for default in offer.defaults
+        ],
         "status": offer.status,
         "source": _source(offer.source),
         "catalog_file": catalog.origin(offer.id),
@@ -120,13 +136,21 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
         period = f"{granted}, expires {detail['expires'] or 'not published'}"
         rows.append(("qualification", f"{detail['name']}{version} [{state}] {detail['scope']}; {period}"))
         rows.append(("", f"source: {_cite(detail['source'])}"))
+    for entry in provider["qualifications_in_progress"]:
+        version = f" {entry['version']}" if entry["version"] else ""
+        milestone = f" (last milestone: {entry['milestone']})" if entry["milestone"] else ""
+        rows.append(
+            ("in progress", f"{entry['name']}{version} since {entry['since']}{milestone}: NOT qualified")
+        )
+        rows.append(("", f"source: {_cite(entry['source'])}"))
     if provider["kind"] == "offer" and not provider["qualification_details"]:
         rows.append(("qualification", "none"))
     if provider["regions"]:
         for region in provider["regions"]:
             schemes = ", ".join(region["qualifications"]) or "not qualified"
             aliases = f" (also {', '.join(region['aliases'])})" if region["aliases"] else ""
-            rows.append(("region", f"{region['name']}{aliases}: {schemes}"))
+            zones = f" [zones {', '.join(region['zones'])}]" if region["zones"] else ""
+            rows.append(("region", f"{region['name']}{aliases}{zones}: {schemes}"))
     elif provider["kind"] == "offer":
         rows.append(("region", "none listed: declare your contract's regions in a catalog overlay"))
     endpoints = provider["endpoints"]
@@ -156,6 +180,14 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("pulumi", ", ".join(packages["pulumi"])))
     if packages["terraform"]:
         rows.append(("terraform", ", ".join(packages["terraform"])))
+    setting = packages.get("endpoint_setting")
+    if setting:
+        rows.append(
+            ("endpoint", f"provider setting {setting['setting']}; default when unset: {setting['default']}")
+        )
+        rows.append(("", f"source: {_cite(setting['source'])}"))
+    for default in provider.get("defaults") or ():
+        rows.append(("default", f"{default['role']}: {default['host']}"))
     if provider["status"]:
         rows.append(("status", provider["status"]))
     if provider["source"]:

@@ -9,7 +9,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .catalog import Catalog, load_catalog
-from .engine import Evaluation, PolicyConfig, UnknownMode, evaluate, load_policy_config, settings_from_config
+from .engine import (
+    INPUT_FINDING_IDS,
+    Evaluation,
+    PolicyConfig,
+    UnknownMode,
+    evaluate,
+    load_policy_config,
+    settings_from_config,
+)
 from .errors import InputError
 from .model import Plan
 from .policy import Policy
@@ -28,6 +36,8 @@ class CheckOptions:
     waivers: str | None = None
     output: str | None = None
     """Where the report will be written: refused before anything is read if it is one of the inputs."""
+    source_dir: str | None = None
+    """The sources beside a plan file (Terraform configuration, Pulumi project), to locate findings."""
 
 
 def all_policies() -> tuple[Policy, ...]:
@@ -40,7 +50,9 @@ def load_inputs(options: CheckOptions) -> tuple[Catalog, PolicyConfig]:
     catalog = load_catalog(options.catalogs, replace=options.replace_catalog)
     policies = all_policies()
     config = (
-        load_policy_config(options.policy_config, (*(p.id for p in policies), *PSEUDO_POLICY_IDS))
+        load_policy_config(
+            options.policy_config, (*(p.id for p in policies), *PSEUDO_POLICY_IDS, *INPUT_FINDING_IDS)
+        )
         if options.policy_config
         else PolicyConfig()
     )
@@ -105,6 +117,13 @@ def check(target: str, options: CheckOptions) -> Evaluation:
         refuse_overwriting_inputs(options.output, target, options)
     catalog, config = load_inputs(options)
     plan = load_target(target, options, catalog)
+    if options.source_dir:
+        source_dir = Path(options.source_dir)
+        if not source_dir.is_dir():
+            raise InputError(options.source_dir, "is not a folder", field="--source-dir")
+        from .sources import locate_sources
+
+        locate_sources(plan, source_dir)
     settings = settings_from_config(config, plan, options.policy_config or "policy config")
     waivers = None
     if options.waivers:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from .catalog import Catalog
 from .errors import InputError
-from .model import Plan, Resource
+from .model import InputFinding, Plan, Resource, SourceLocation
 from .policy import Context, Enforcement, Policy, Settings, Violation
 
 UnknownMode = Literal["fail", "advisory"]
@@ -34,6 +34,8 @@ class Finding:
     path: str | None = None
     waiver: Mapping[str, Any] | None = None
     """The waiver that covers this finding; a waived finding is reported but never mandatory."""
+    location: SourceLocation | None = None
+    """The line of the user's sources it is about, when known (the resource's declaration...)."""
 
     @property
     def waived(self) -> bool:
@@ -134,8 +136,27 @@ def settings_from_config(
     production = bool(config.properties_for("protected-data-store").get("production", False))
     if plan is not None:
         health = health or _plan_holds_health_data(plan)
-        production = production or (plan.stack or "").casefold() in {"prod", "production", "prd"}
+        production = production or _stack_says_production(plan)
     return Settings(health_data=health, admin_ranges=tuple(ranges), production=production)
+
+
+PRODUCTION_KEY = "souverain:production"
+"""Stack config key: `true` makes the stack a production one (data stores must be protected)."""
+
+
+def _stack_says_production(plan: Plan) -> bool:
+    """Production is what the stack says (`souverain:production: true`), never a guess from its name."""
+    value = plan.config.get(PRODUCTION_KEY)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no", ""}:
+        return False
+    raise InputError(plan.path or "stack", "must be true or false", field=PRODUCTION_KEY)
 
 
 def _plan_holds_health_data(plan: Plan) -> bool:
@@ -240,6 +261,11 @@ def evaluate(
             )
             if waiver_level is not Enforcement.DISABLED:
                 findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
+    if plan is not None:
+        for found in plan.input_findings:
+            input_level = config.enforcement.get(found.policy) or config.default or Enforcement.MANDATORY
+            if input_level is not Enforcement.DISABLED:
+                findings.append(_input_finding(found, input_level, waivers))
     levels = {policy.id: config.enforcement_for(policy) for policy in policies}
     return Evaluation(
         findings, list(resources), list(policies), plan, catalog.sources, enforcement=levels, catalog=catalog
@@ -269,4 +295,28 @@ def _finding(
         unknown=violation.unknown,
         path=violation.path,
         waiver=waiver,
+        location=resource.location if resource is not None else None,
+    )
+
+
+INPUT_FINDING_IDS: tuple[str, ...] = (
+    "component-refused",
+    "stack-config-plaintext-secret",
+    "stack-config-unknown-key",
+)
+"""Ids of the findings made while reading the inputs (`InputFinding`); the policy config may set their
+enforcement like a policy's."""
+
+
+def _input_finding(found: InputFinding, level: Enforcement, waivers: WaiverMatcher | None) -> Finding:
+    return Finding(
+        policy=found.policy,
+        enforcement=level,
+        severity=found.severity,
+        resource=found.resource,
+        type=found.type,
+        message=found.message,
+        path=found.path,
+        waiver=waivers.match(found.policy, found.resource) if waivers is not None else None,
+        location=found.location,
     )

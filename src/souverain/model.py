@@ -86,6 +86,41 @@ class ProviderConfig:
     region: str | _Unknown | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
     """Provider configuration (`auth_url`, `region`, `password`...), snake_case, secrets wrapped."""
+    shown: bool = True
+    """False when the input does not show this configuration (a Terraform state; a Pulumi explicit provider
+    missing from the document; one of several possible configurations): a setting absent from `properties`
+    is then unknown, not unset, and no default is assumed for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where in the user's sources something was written: a file and a 1-based line.
+
+    `path` is as the source gave it: absolute for a program run offline, relative to the project for a
+    Pulumi export (`project:///index.ts`), relative to `--source-dir` for Terraform. Reports print it
+    relative to the repository root (docs/reports.md).
+    """
+
+    path: str
+    line: int
+    column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputFinding:
+    """A finding about the inputs themselves, made where they are read: a component that refused its
+    arguments in an offline run, a plaintext secret or an unknown key in a stack file. The engine reports
+    it like a policy's finding (mandatory unless the policy config says otherwise)."""
+
+    policy: str
+    """Its own id (`component-refused`, `stack-config-plaintext-secret`...): see docs/reports.md."""
+    severity: str
+    message: str
+    resource: str
+    """What it is about: a component's URN, a config key."""
+    type: str
+    location: SourceLocation | None = None
+    path: str | None = None
 
 
 @dataclass(slots=True)
@@ -106,7 +141,8 @@ class Resource:
     region: str | _Unknown | None = None
     """The *effective* region, worked out by `effective_region`; None means not known (fails closed)."""
     region_source: str | None = None
-    """Where the effective region came from: `resource`, `provider`, or None."""
+    """Where the effective region came from: `resource` (its `region`, `location` or a zone), `provider`, or
+    None."""
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     protect: bool = False
@@ -120,6 +156,8 @@ class Resource:
     """The input format read (`pulumi-preview`, `pulumi-state`, `terraform-plan`, `pulumi-mock`)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Owner, classification and project labels, from `tags`/`metadata` (lists of `k=v` are split)."""
+    location: SourceLocation | None = None
+    """The line of the user's sources that declared it, when the input tells (see `SourceLocation`)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level property; missing and null both give `default`."""
@@ -132,33 +170,95 @@ class Resource:
         return self.custom and not self.is_provider and not self.type.startswith("pulumi:")
 
 
-REGION_FIELDS: Final = ("region", "region_name")
-"""Resource properties that name its region (`region_name`: OVHcloud's `ovh_cloud_project_loadbalancer`)."""
+REGION_FIELDS: Final = ("region", "location", "region_name")
+"""Resource properties that name the region a resource lands in (`location`: GCS buckets, GKE clusters;
+`region_name`: OVHcloud's `ovh_cloud_project_loadbalancer` and older project resources)."""
+ZONE_FIELDS: Final = ("zone", "availability_zone", "subregion_name", "placement_subregion_name")
+"""Resource properties that name a zone of a region (zonal instances and disks, Outscale subregions;
+`placement_subregion_name`: Outscale VMs)."""
+PLACEMENT_FIELDS: Final = (*REGION_FIELDS, *ZONE_FIELDS)
+
+
+def _placement_value(value: Any) -> str | _Unknown | None:
+    """A placement property's value as the model judges it: a name, UNKNOWN, or None when unset."""
+    if type(value) is str:  # the common case first: this runs on every resource
+        return value or None
+    if value is None:
+        return None
+    if isinstance(value, Secret):
+        value = value.reveal()
+        if isinstance(value, str):
+            return value or None
+    return UNKNOWN if value is UNKNOWN else None
 
 
 def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | None]:
-    """The region a resource really lands in: its own `region`, else its provider's, else None.
+    """Where a resource really lands: its own region or location, else its provider's region, else its own
+    zone, else its provider's zone; None when none is set.
 
-    Returns the region and where it came from. A region set on the resource but unknown until apply
-    (a Pulumi input from another resource's output) is UNKNOWN: it is set, so the provider's does not
-    apply. Readers leave out a `region` the source did not set (Terraform plans mark the optional-computed
-    `region` unknown when it is unset; the Terraform reader drops it when the configuration has none).
+    Returns the placement as written (a zone name when a zone is all there is: the catalog knows which
+    region a zone belongs to) and where it came from, `resource` or `provider`. A zone comes after the
+    provider's region because operators name zones freely (OpenStack's `nova`): a region is what the
+    catalog can judge, and `placements` lists the zones so a policy can check they belong to it. A value
+    set on the resource but unknown until apply (another resource's output) is UNKNOWN: it is set, so the
+    provider's does not apply. Readers leave out a placement the source did not set (Terraform plans mark
+    optional-computed placements unknown when unset; the Terraform reader drops them).
     """
+    get = resource.properties.get
     for key in REGION_FIELDS:
-        own = resource.properties.get(key)
-        if isinstance(own, Secret):
-            own = own.reveal()
-        if isinstance(own, str) and own:
+        own = _placement_value(get(key))
+        if own is not None:
             return own, "resource"
-        if own is UNKNOWN:
-            return UNKNOWN, "resource"
-    if resource.provider is not None:
-        region = resource.provider.region
+    provider = resource.provider
+    if provider is not None:
+        region = provider.region
         if isinstance(region, str) and region:
             return region, "provider"
         if region is UNKNOWN:
             return UNKNOWN, "provider"
+    for key in ZONE_FIELDS:
+        own = _placement_value(get(key))
+        if own is not None:
+            return own, "resource"
+    if provider is not None:
+        zone = _placement_value(provider.properties.get("zone"))
+        if zone is not None:
+            return zone, "provider"
     return None, None
+
+
+def placements(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
+    """Every placement that decides where the resource lands, as (path, value), the effective one first.
+
+    The resource's own placement fields when it sets any (a regional resource ignores its provider's zone),
+    else its provider's region and zone (`provider.region`, `provider.zone`); when it sets only zones, the
+    provider's region comes first, as `effective_region` takes it. A policy checks they all name one region:
+    a zone of another region, or a `location` that differs from `region`, sends the resource elsewhere.
+    """
+    get = resource.properties.get
+    own: list[tuple[str, str | _Unknown]] = []
+    for key in PLACEMENT_FIELDS:
+        raw = get(key)
+        if raw is not None and (value := _placement_value(raw)) is not None:
+            own.append((key, value))
+    provider = resource.provider
+    region: str | _Unknown | None = None
+    if provider is not None:
+        region = provider.region
+        if not ((isinstance(region, str) and region) or region is UNKNOWN):
+            region = None
+    if own:
+        if region is None or own[0][0] in REGION_FIELDS:
+            return tuple(own)
+        return (("provider.region", region), *own)
+    theirs: list[tuple[str, str | _Unknown]] = []
+    if region is not None:
+        theirs.append(("provider.region", region))
+    if provider is not None:
+        zone = _placement_value(provider.properties.get("zone"))
+        if zone is not None:
+            theirs.append(("provider.zone", zone))
+    return tuple(theirs)
 
 
 def walk_values(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -202,6 +302,10 @@ class Plan:
     """Stack configuration (`openstack:region`...) where the input carries it; secrets wrapped."""
     secrets_provider: str | None = None
     backend: str | None = None
+    input_findings: list[InputFinding] = field(default_factory=list)
+    """Findings about the inputs made while reading them (see `InputFinding`)."""
+    source_root: str | None = None
+    """The folder source locations are reported relative to (the repository root), when known."""
     secrets: tuple[Secret, ...] | None = None
     """Every Secret the reader wrapped in this plan, so reports learn the secret values without walking
     every property again; None when not recorded (a plan built by other code). Code that adds secrets to

@@ -40,16 +40,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from google.protobuf import json_format
+from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from .model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret, snake_case
+from .model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret, SourceLocation, snake_case
 from .readers._common import finish, pulumi_package, pulumi_value
 
 SOURCE = "pulumi-mock"
@@ -128,6 +131,11 @@ def _computed_outputs(typ: str, name: str, rid: str, inputs: Mapping[str, Any]) 
             "orderRef": f"https://key-manager.invalid/v1/orders/{rid}",
             "secretRef": f"https://key-manager.invalid/v1/secrets/{rid}-secret",
         }
+    if typ == "openstack:loadbalancer/loadBalancer:LoadBalancer":
+        return {
+            "vipPortId": f"{rid}-vip-port",
+            "vipAddress": inputs.get("vipAddress") or _private_ip(typ, name),
+        }
     if typ == "openstack:compute/volumeAttach:VolumeAttach":
         return {"device": inputs.get("device") or "/dev/vdb"}
     return {}
@@ -184,6 +192,42 @@ class _Registration:
     retain_on_delete: bool
     inputs: dict[str, Any]
     operation: Operation
+    location: SourceLocation | None = None
+
+
+_THIRD_PARTY = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
+"""Folders of installed code: a frame there is a library's, never the line the user wrote."""
+
+
+def _frame_path(uri: str) -> Path | None:
+    """The file of a `file://` source position (what Pulumi's Python SDK sends), else None."""
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or not parts.path:
+        return None
+    return Path(unquote(parts.path))
+
+
+def user_location(request: Any, root: Path | None) -> SourceLocation | None:
+    """The line of the user's program that declared a resource.
+
+    Pulumi's SDK sends `sourcePosition`, the caller of the resource's constructor, and `stackTrace`,
+    every frame below it. For a resource a component creates, the caller is the component's code; the
+    user's line is further down: the first frame in the project folder (`root`) that is not installed
+    code. Without a root, `sourcePosition` as sent.
+    """
+    frames = [frame.pc for frame in request.stackTrace.frames if frame.HasField("pc")]
+    if request.HasField("sourcePosition"):
+        frames.insert(0, request.sourcePosition)
+    for position in frames:
+        path = _frame_path(position.uri)
+        if path is None or position.line <= 0:
+            continue
+        if root is not None and (
+            not path.is_relative_to(root) or _THIRD_PARTY & set(path.relative_to(root).parts)
+        ):
+            continue
+        return SourceLocation(str(path), position.line, position.column or None)
+    return None
 
 
 def _integral(value: Any) -> Any:
@@ -206,11 +250,14 @@ def _wire(struct: Any) -> dict[str, Any]:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """Pulumi's mock monitor that also keeps every registration request and every component's outputs."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+    def __init__(self, mocks: pulumi_mocks.Mocks, source_root: Path | None = None) -> None:
         super().__init__(mocks)
+        self.source_root = source_root
         self._lock = threading.Lock()
         self.registrations: list[_Registration] = []
         self.outputs: dict[str, dict[str, Any]] = {}
+        self.config_reads: set[str] = set()
+        """Every config key the program asked for (`pulumi.Config().get...`), set or not."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The engine's URN (`Deployment.generateURN`): the parent's full qualified type, not the stack's.
@@ -245,6 +292,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=request.HasField("retainOnDelete") and bool(request.retainOnDelete),
                 inputs=_wire(request.object),
                 operation=Operation.CREATE,
+                location=user_location(request, self.source_root),
             )
         )
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -263,6 +311,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=False,
                 inputs=_wire(request.properties),
                 operation=Operation.READ,
+                location=user_location(request, self.source_root),
             )
         )
         response = super().ReadResource(request)  # type: ignore[no-untyped-call]
@@ -310,6 +359,10 @@ class OfflineRun:
     """Each component's `register_outputs`, by URN."""
     messages: list[tuple[str, str]] = field(default_factory=list)
     """`(severity, message)` logged through `pulumi.log` at info level or above."""
+    failure: BaseException | None = None
+    """With `keep_partial`: what stopped the program; the plan then holds what it registered before."""
+    config_reads: frozenset[str] = frozenset()
+    """Every config key the program asked for, set or not: the keys it knows."""
 
 
 def _provider_properties_from_config(
@@ -390,6 +443,7 @@ def _build_plan(
             custom=reg.custom or is_provider,
             is_provider=is_provider,
             source=SOURCE,
+            location=reg.location,
         )
         resources.append(resource)
         by_urn[reg.urn] = resource
@@ -404,7 +458,7 @@ def _build_plan(
         if reg.provider_ref:
             provider_urn = reg.provider_ref.rsplit("::", 1)[0]
             resource.provider = providers.get(provider_urn) or ProviderConfig(
-                package=resource.package, address=provider_urn
+                package=resource.package, address=provider_urn, shown=False
             )
             continue
         default = defaults.get(resource.package)
@@ -434,6 +488,20 @@ def _build_plan(
         project=project,
         config={key: Secret(value) if key in secret_keys else value for key, value in config.items()},
     )
+
+
+class _ReadRecordingConfig(dict[str, Any]):
+    """The runtime's config map, noting every key the program asks for: Pulumi's `get_config` asks the
+    map whether it holds a key before anything else, whether the key is set or not."""
+
+    def __init__(self, values: Mapping[str, Any], reads: set[str]) -> None:
+        super().__init__(values)
+        self.reads = reads
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.reads.add(key)
+        return super().__contains__(key)
 
 
 @contextmanager
@@ -477,6 +545,7 @@ def _run_in_fresh_runtime(
             monitor.GetDeploymentInfo(None).supportedFeatures  # type: ignore[no-untyped-call]
         )
         set_all_config(dict(config), sorted(secret_keys))
+        runtime_config.CONFIG.set(_ReadRecordingConfig(config, monitor.config_reads))
         loop.run_until_complete(run_in_stack(program))
     finally:
         try:
@@ -518,40 +587,52 @@ def run_program(
     invokes: Mapping[str, InvokeHandler] | None = None,
     preview: bool = True,
     root_directory: str | None = None,
+    keep_partial: bool = False,
 ) -> OfflineRun:
     """Run `program` under the mock runtime; returns the plan, the stack's outputs and logged messages.
 
     `config` holds Pulumi config keys (`openstack:region`, `proj:tiers`) with string values as Pulumi
     passes them (objects JSON-encoded); `secret_keys` names those that are secrets. `invokes` adds to or
     overrides `DEFAULT_INVOKES`. `preview=True` runs as `pulumi preview` does (`pulumi.runtime.is_dry_run()`).
+    An exception the program raises is re-raised, unless `keep_partial`: then the run holds it as
+    `failure`, with the resources registered before it (a component that refused its arguments is
+    reported beside what the rest of the program had declared).
     """
     secrets = set(secret_keys)
     unknown_secret_keys = secrets - set(config)
     if unknown_secret_keys:
         raise ValueError(f"secret keys not in config: {', '.join(sorted(unknown_secret_keys))}")
     mocks = OfflineMocks({**DEFAULT_INVOKES, **(invokes or {})})
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, Path(root_directory).resolve() if root_directory else None)
     engine = RecordingEngine()
+    failure: BaseException | None = None
     with _without_pulumi_config_env():
-        _run_isolated(
-            _run_in_fresh_runtime,
-            program,
-            monitor,
-            engine,
-            project=project,
-            stack=stack,
-            config=config,
-            secret_keys=secrets,
-            preview=preview,
-            root_directory=root_directory,
-        )
+        try:
+            _run_isolated(
+                _run_in_fresh_runtime,
+                program,
+                monitor,
+                engine,
+                project=project,
+                stack=stack,
+                config=config,
+                secret_keys=secrets,
+                preview=preview,
+                root_directory=root_directory,
+            )
+        except Exception as exc:
+            if not keep_partial:
+                raise
+            failure = exc
     plan = _build_plan(
         monitor.registrations, project=project, stack=stack, config=config, secret_keys=secrets
     )
     stack_urn = next((r.address for r in plan.resources if r.type == STACK_TYPE), None)
     outputs = {urn: pulumi_value(values, convert_keys=False) for urn, values in monitor.outputs.items()}
     stack_outputs = outputs.pop(stack_urn, {}) if stack_urn else {}
-    return OfflineRun(plan, stack_outputs, outputs, list(engine.messages))
+    return OfflineRun(
+        plan, stack_outputs, outputs, list(engine.messages), failure, frozenset(monitor.config_reads)
+    )
 
 
 def run_offline(

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .model import UNKNOWN, Resource, Secret
 from .offline import STACK_TYPE
-from .project import run_project
+from .project import REFUSED_ID, run_project
 
 NO_TIER = "(none)"
 
@@ -87,7 +88,13 @@ def tiers_of(resources: list[Resource]) -> dict[str, str]:
 
 
 def build_preview(path: Path, stack: str) -> Preview:
+    """The project's resource tree; a component that refused its arguments stops it (one line, exit 2),
+    as `pulumi preview` would stop: a partial tree would read as the whole stack."""
     run, project, stack_file = run_project(path, stack)
+    refused = [found for found in run.plan.input_findings if found.policy == REFUSED_ID]
+    if refused:
+        where = refused[0].location
+        raise InputError(where.path if where else str(path), refused[0].message)
     plan = run.plan
     return Preview(
         project=project.name,

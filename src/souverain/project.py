@@ -37,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,9 +47,12 @@ from pydantic import ValidationError
 
 from .catalog import Catalog
 from .errors import InputError
-from .model import Plan, Resource, Secret
+from .model import InputFinding, Plan, Resource, Secret, SourceLocation
 from .offline import STACK_TYPE, OfflineRun, run_program
-from .stackconfig import CATALOG_KEY, StackConfigError, value_path
+from .stackcheck import plaintext_secrets, unknown_keys
+from .stackconfig import CATALOG_KEY, StackConfigError, checking_catalog, value_path
+from .validation import ComponentRefusedError
+from .yaml_lines import LinePath, value_lines
 
 SECURE_PLACEHOLDER = "souverain-offline-placeholder"
 """What a program receives for a `secure:` config value: offline, ciphertext cannot be decrypted."""
@@ -574,8 +578,14 @@ def _failure_line(exc: BaseException, program_dir: Path) -> str:
     return f"the program failed: {where}{type(exc).__name__}" + (f": {detail}" if detail else "")
 
 
-def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackFile]:
-    """Run the project's program for `stack` offline; the run, and the files it was read from."""
+def run_project(
+    path: Path, stack: str, catalog: Catalog | None = None
+) -> tuple[OfflineRun, ProjectFile, StackFile]:
+    """Run the project's program for `stack` offline; the run, and the files it was read from.
+
+    `catalog` (the check's: shipped, declared overlays, `--catalog`) is what `stack_catalog()` returns to
+    the program meanwhile, so its components validate against the catalog the policies judge with.
+    """
     project = load_project(path)
     stack_file = load_stack(project, stack)
     config = merge_config(project, stack_file)
@@ -587,7 +597,7 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
         runpy.run_path(str(entry), run_name="__main__")
 
     try:
-        with _program_environment(program_dir, str(entry)):
+        with _program_environment(program_dir, str(entry)), checking_catalog(catalog):
             run = run_program(
                 program,
                 project=project.name,
@@ -595,7 +605,10 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
                 config=config.values,
                 secret_keys=config.secret_keys,
                 root_directory=root,
+                keep_partial=True,
             )
+        if run.failure is not None and not isinstance(run.failure, ComponentRefusedError):
+            raise run.failure
     except StackConfigError as exc:
         raise InputError(str(stack_file.path), exc.message, field=exc.key) from None
     except ValidationError as exc:
@@ -605,7 +618,159 @@ def run_project(path: Path, stack: str) -> tuple[OfflineRun, ProjectFile, StackF
     except Exception as exc:
         raise InputError(str(main_file), _failure_line(exc, program_dir)) from None
     _settle_plan(run.plan, project, stack_file, config)
+    normalize = partial(_normalized_key, project=project.name)
+    run.plan.input_findings.extend(
+        plaintext_secrets(stack_file.path, stack_file.config, normalize, stack_file.name)
+    )
+    if isinstance(run.failure, ComponentRefusedError):
+        run.plan.input_findings.append(refusal_finding(run.failure, program_dir, project, stack_file, config))
+    else:  # a run that stopped early did not read the keys it would have read after
+        run.plan.input_findings.extend(
+            unknown_keys(
+                stack_file.path,
+                stack_file.config,
+                project.config,
+                run.config_reads,
+                normalize,
+                stack_file.name,
+            )
+        )
     return run, project, stack_file
+
+
+REFUSED_ID = "component-refused"
+
+
+def _is_user_file(filename: str, program_dir: Path) -> bool:
+    path = Path(filename).resolve()
+    if not path.is_relative_to(program_dir):
+        return False
+    return not {"site-packages", "dist-packages", ".venv", "venv"} & set(path.relative_to(program_dir).parts)
+
+
+def _user_line(exc: BaseException, program_dir: Path) -> SourceLocation | None:
+    """The line of the user's program that led to `exc`: its innermost frame in the program folder."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_user_file(f.filename, program_dir)]
+    if not frames or frames[-1].lineno is None:
+        return None
+    return SourceLocation(str(Path(frames[-1].filename).resolve()), frames[-1].lineno)
+
+
+def _comparable(value: Any) -> Any:
+    """Config values are YAML (numbers, lists); component arguments may be the same text or numbers."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _comparable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_comparable(v) for v in value]
+    return str(value).strip()
+
+
+def _config_leaves(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    yield path, value
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _config_leaves(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _config_leaves(item, (*path, index))
+
+
+def _normalized_key(raw: str, project: str) -> str:
+    parts = raw.split(":")
+    if len(parts) == 1:
+        return f"{project}:{raw}"
+    if len(parts) == 3 and parts[1] == "config":
+        return f"{parts[0]}:{parts[2]}"
+    return raw
+
+
+def config_line(lines: Mapping[LinePath, int], key: str, project: str, sub: LinePath = ()) -> int | None:
+    """The line of config `key` (and of `sub` inside its value) in a project or stack file's `config:`."""
+    for where, line in lines.items():
+        if len(where) == 2 + len(sub) and where[0] == "config" and where[2:] == sub:
+            raw = where[1]
+            if isinstance(raw, str) and _normalized_key(raw, project) == key:
+                return line
+    return None
+
+
+def config_origins(
+    value: Any, project: ProjectFile, stack: StackFile, config: StackConfig
+) -> list[tuple[str, Path, int | None]]:
+    """The config keys (with the place inside their value) whose value is `value`, their file and line.
+
+    How a refused argument is traced back to the stack setting that gave it: the program read the key
+    and passed its value on. Secret keys are never searched; a value found under several keys names each.
+    """
+    if value is None or isinstance(value, bool) or _comparable(value) in ("", [], {}):
+        return []
+    wanted = _comparable(value)
+    found: list[tuple[str, Path, int | None]] = []
+    stack_lines: dict[LinePath, int] | None = None
+    project_lines: dict[LinePath, int] | None = None
+    for key, shown in config.display.items():
+        if key in config.secret_keys or key.startswith("souverain:"):
+            continue
+        for sub, leaf in _config_leaves(shown):
+            if _comparable(leaf) != wanted:
+                continue
+            if key in stack.config:
+                stack_lines = stack_lines if stack_lines is not None else value_lines(stack.path)
+                found.append(
+                    (key + value_path(sub), stack.path, config_line(stack_lines, key, project.name, sub))
+                )
+            else:
+                project_lines = project_lines if project_lines is not None else value_lines(project.path)
+                found.append(
+                    (key + value_path(sub), project.path, config_line(project_lines, key, project.name))
+                )
+            break
+    return found
+
+
+def refusal_finding(
+    refusal: ComponentRefusedError,
+    program_dir: Path,
+    project: ProjectFile,
+    stack: StackFile,
+    config: StackConfig,
+) -> InputFinding:
+    """A component's refusal as a finding: the component, the reason, and where to fix it.
+
+    Located on the stack file's line when the refused value came from config (the fix is there), else on
+    the program's line that declared the component.
+    """
+    declared = _user_line(refusal, program_dir)
+    origins: list[tuple[str, Path, int | None]] = []
+    if refusal.problems:
+        origins = config_origins(refusal.problems[0].input, project, stack, config)
+    message = refusal.line()
+    location = declared
+    if origins:
+        keys = "; ".join(
+            f"`{key}` in {path.name}" + (f" line {line}" if line else "") for key, path, line in origins
+        )
+        message += f" (the value is set by {keys})"
+        _, path, line = origins[0]
+        if line is not None:
+            location = SourceLocation(str(path), line)
+    if declared is not None:
+        message += f"; declared at {Path(declared.path).name} line {declared.line}"
+    message += "; the program stopped there, so what it declares after that line is not checked"
+    urn = f"urn:pulumi:{stack.name}::{project.name}::{refusal.component}::{refusal.name}"
+    return InputFinding(
+        policy=REFUSED_ID,
+        severity="high",
+        message=message,
+        resource=urn,
+        type=refusal.component,
+        location=location,
+        path=(refusal.problems[0].where or None) if refusal.problems else None,
+    )
 
 
 def _settle_plan(plan: Plan, project: ProjectFile, stack: StackFile, config: StackConfig) -> None:
@@ -626,6 +791,23 @@ def _settle_plan(plan: Plan, project: ProjectFile, stack: StackFile, config: Sta
         )
         plan.resources.insert(0, root)
     root.properties.update(project_settings(project, stack))
+    _locate_default_providers(plan, project, stack)
+
+
+def _locate_default_providers(plan: Plan, project: ProjectFile, stack: StackFile) -> None:
+    """A default provider is configured by the stack file's `<package>:` keys: its findings (credentials
+    in clear, an endpoint) belong on the first of those lines."""
+    lines: dict[LinePath, int] | None = None
+    for resource in plan.resources:
+        if not (resource.is_provider and resource.name == "default" and resource.location is None):
+            continue
+        keys = [key for key in stack.config if key.startswith(f"{resource.package}:")]
+        if not keys:
+            continue
+        lines = lines if lines is not None else value_lines(stack.path)
+        line = config_line(lines, keys[0], project.name)
+        if line is not None:
+            resource.location = SourceLocation(str(stack.path), line)
 
 
 def project_settings(project: ProjectFile, stack: StackFile) -> dict[str, Any]:
@@ -654,5 +836,5 @@ def run_project_offline(path: Path, stack: str, catalog: Catalog | None = None) 
                     f"declared in {CATALOG_KEY} but not loaded into the catalog",
                     field="--catalog",
                 )
-    run, _, _ = run_project(path, stack)
+    run, _, _ = run_project(path, stack, catalog)
     return run.plan

@@ -136,6 +136,8 @@ def _expected_message(expected: str, detail: str, got: str | None, field_type: A
         return "expected true or false"
     if kinds == {"str"} and got in ("int", "float"):
         return 'expected text, got a number: quote it in YAML ("3.2")'
+    if kinds == {"str"} and got == "date":
+        return 'expected text, got a date: quote it in YAML, as in "2025-04-17"'
     if kinds == {"date"}:
         return f"expected a date written YYYY-MM-DD, got {got_words}"
     wanted = " or ".join(_GOT_WORDS.get(kind, kind) for kind in sorted(kinds))

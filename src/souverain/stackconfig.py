@@ -13,7 +13,8 @@ never plain strings in a model where they could reach a resource input in clear.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from .catalog import Catalog, load_catalog
 from .errors import InputError
+from .validation import readable_errors
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -61,14 +63,14 @@ def value_path(loc: tuple[int | str, ...]) -> str:
 
 
 def config_error(exc: ValidationError, project: str) -> StackConfigError:
-    """The first error of a validation, as the config key and path it is about (never the value)."""
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
+    """The first error of a validation, as the config key and path it is about (no validator internals)."""
+    first = readable_errors(exc)[0]
+    loc = first.path
     if not loc:
-        return StackConfigError(f"{project}:<config>", first["msg"])
+        return StackConfigError(f"{project}:<config>", first.message)
     key = full_key(str(loc[0]), project)
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "missing":
+    message = first.message
+    if message == "required" and len(loc) == 1:
         message = "missing: set it in the stack config"
     return StackConfigError(key + value_path(loc[1:]), message)
 
@@ -98,12 +100,32 @@ def load_config(
         raise config_error(exc, project) from None
 
 
+_checking: Catalog | None = None
+"""The catalog of a `souverain check` running the program offline (see `checking_catalog`)."""
+
+
+@contextmanager
+def checking_catalog(catalog: Catalog | None) -> Iterator[None]:
+    """While a check runs the program, `stack_catalog()` is the check's catalog (`--catalog` included),
+    so components validate against what the policies judge with. A module global, not a context
+    variable: the program runs on a thread of its own, in a fresh context."""
+    global _checking
+    previous, _checking = _checking, catalog
+    try:
+        yield
+    finally:
+        _checking = previous
+
+
 def stack_catalog() -> Catalog:
     """The shipped catalog plus the overlays the stack declares in `souverain:catalogOverlays`.
 
     Paths are relative to the project folder (Pulumi's root directory), so `pulumi up` and `souverain
     check` read the same files. Components validate against this catalog, the checker's policies too.
+    Under `souverain check`, the check's own catalog, which adds any `--catalog` overlay.
     """
+    if _checking is not None:
+        return _checking
     raw = runtime_config.get_config(CATALOG_KEY)
     if raw is None:
         return load_catalog()

@@ -16,9 +16,8 @@ class AgencyConfig(BaseModel):
     data_classification: str = Field(alias="dataClassification", pattern=r"^[a-z][a-z0-9_-]*$")
     region: str = Field(alias="openstack:region", min_length=1)
     auth_url: str = Field(alias="openstack:authUrl", pattern=r"^https://")
-    admin_ranges: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = Field(
-        alias="adminRanges", min_length=1
-    )
+    admin_ranges: tuple[str, ...] = Field(alias="adminRanges", min_length=1)
+    """Checked by the Bastion (CIDR, host bits clear, narrow enough); a refusal names this key."""
     dns_nameservers: tuple[ipaddress.IPv4Address, ...] = Field(alias="dnsNameservers", min_length=1)
     external_network: str = Field(alias="externalNetwork", min_length=1)
     image_name: str = Field(alias="imageName", min_length=1)

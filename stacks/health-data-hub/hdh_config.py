@@ -8,15 +8,17 @@ and stops the program, before any resource, with the key that is wrong.
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from souverain.catalog import Catalog
+from souverain.validation import cidr
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$"
 PACKAGE = "openstack"
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPNetwork = Annotated[ipaddress.IPv4Network | ipaddress.IPv6Network, BeforeValidator(cidr)]
+"""A CIDR, host bits clear (`10.0.0.1/24` is refused with the network that was probably meant)."""
 
 
 class _Model(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ..model import Operation, ProviderConfig, Resource, snake_case
+from ..model import Operation, ProviderConfig, Resource, SourceLocation, snake_case
 from ._common import (
     IS_STR,
     expect_mapping,
@@ -90,6 +90,8 @@ class TypedState(msgspec.Struct):
     custom: Any = None
     provider: Any = None
     taint: Any = None
+    sourcePosition: Any = None  # noqa: N815
+    stackTrace: msgspec.Raw = RAW_NULL  # noqa: N815 - left undecoded unless sourcePosition is not the user's
 
 
 _TYPED_STATE = msgspec.json.Decoder(TypedState)
@@ -119,8 +121,77 @@ def generic_state(state: Mapping[str, Any]) -> tuple[TypedState, Any]:
         custom=get("custom"),
         provider=get("provider"),
         taint=get("taint"),
+        sourcePosition=get("sourcePosition"),
+        stackTrace=_raw(get("stackTrace")),
     )
     return typed, get("outputs")
+
+
+def _raw(value: Any) -> msgspec.Raw:
+    """A value of a document decoded whole, back in the undecoded form the typed paths keep."""
+    if value is None:
+        return RAW_NULL
+    try:
+        return msgspec.Raw(msgspec.json.encode(value))
+    except (TypeError, msgspec.EncodeError):
+        return RAW_NULL
+
+
+_POSITION = re.compile(r"project://(/[^#]*)#(\d+)(?:,(\d+))?")
+"""How the engine writes a source position in state: `project:///index.ts#17,20` (path from the project
+root, line, column); positions outside the project are `file://` URIs, never the user's program."""
+_INSTALLED = frozenset({"node_modules", "site-packages", "dist-packages", ".venv", "venv"})
+
+
+class _Frame(msgspec.Struct):
+    sourcePosition: Any = None  # noqa: N815
+
+
+_FRAMES = msgspec.json.Decoder(list[_Frame])
+
+
+def _user_position(position: Any) -> SourceLocation | None:
+    if type(position) is not str:
+        return None
+    match = _POSITION.fullmatch(position)
+    if match is None:
+        return None
+    parts = [part for part in match.group(1).split("/") if part and part != "."]
+    if not parts or ".." in parts or _INSTALLED & set(parts):
+        return None  # outside the project (Pulumi YAML's own Go code is `project:///../../..run.go`)
+    path = "/".join(parts)
+    return SourceLocation(path, int(match.group(2)), int(match.group(3)) if match.group(3) else None)
+
+
+def state_location(position: Any, trace: msgspec.Raw) -> SourceLocation | None:
+    """Where the user's program declared a resource, from a state's `sourcePosition` and `stackTrace`.
+
+    `sourcePosition` is the caller of the resource's constructor: for a resource a component creates,
+    the component's code, often installed. The stack trace's frames go down to the user's program: the
+    first frame in the project outside installed packages is the user's line. Anything unreadable is no
+    location, never an error: locations help reviewers, they decide nothing.
+    """
+    found = _user_position(position)
+    if found is not None or trace is None or trace is RAW_NULL:
+        return found
+    frames: Any = trace
+    if type(trace) is msgspec.Raw:
+        try:
+            frames = _FRAMES.decode(trace)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+    if type(frames) is not list:
+        return None
+    for frame in frames:
+        where = (
+            frame.sourcePosition
+            if type(frame) is _Frame
+            else (frame.get("sourcePosition") if isinstance(frame, Mapping) else None)
+        )
+        found = _user_position(where)
+        if found is not None:
+            return found
+    return None
 
 
 class RawState:
@@ -218,6 +289,8 @@ def resource_from_state(
         is_provider=type_token.startswith(PROVIDER_TYPE_PREFIX),
         source=source,
     )
+    if state.sourcePosition is not None or state.stackTrace is not RAW_NULL:
+        resource.location = state_location(state.sourcePosition, state.stackTrace)
     provider_ref = state.provider
     if type(provider_ref) is not str or not provider_ref:
         provider_ref = optional_str(provider_ref, file, f"{field}.provider")
@@ -290,7 +363,7 @@ def _provider_for(
         props = config_provider(package, config)
         config_ = ProviderConfig(package, urn, region_value(props.get("region")), props)
     else:
-        config_ = ProviderConfig(package, urn, None, {})
+        config_ = ProviderConfig(package, urn, None, {}, shown=False)
     cache[urn] = config_
     return config_
 

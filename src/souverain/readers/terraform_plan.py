@@ -31,7 +31,7 @@ from typing import Any
 
 import msgspec
 
-from ..model import UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
+from ..model import PLACEMENT_FIELDS, UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
     IS_STR,
     MAX_DEPTH,
@@ -309,19 +309,27 @@ class _Configuration:
                 default = self._default_key(module, source, resource_type)
                 guessed = [default] if default is not None else []
             if not guessed:
-                return ProviderConfig(source, None, None, {})
+                return ProviderConfig(source, None, None, {}, shown=False)
             provider = self.provider_config(guessed[0])
             if self._own_block(guessed[0], module):
                 # The module's own provider block: Terraform uses it for the module's resources (a module
                 # that configures a provider cannot also be passed one of that name).
                 return provider
             if self._alternatives(provider.package, module) > 1:
-                return ProviderConfig(provider.package, provider.address, UNKNOWN, provider.properties)
+                return ProviderConfig(
+                    provider.package, provider.address, UNKNOWN, provider.properties, shown=False
+                )
             return provider
         configs = [self.provider_config(key) for key in dict.fromkeys(found)]
         if len({repr(c.region) for c in configs}) > 1:
             first = configs[0]
-            return ProviderConfig(first.package, ", ".join(c.address or "" for c in configs), UNKNOWN, {})
+            addresses = ", ".join(c.address or "" for c in configs)
+            return ProviderConfig(first.package, addresses, UNKNOWN, {}, shown=False)
+        if len({repr(c.properties) for c in configs}) > 1:
+            # One region, but other settings differ (an endpoint, a universe domain): which applies is
+            # not known, so those settings are not shown.
+            first = configs[0]
+            return ProviderConfig(first.package, first.address, first.region, first.properties, shown=False)
         return configs[0]
 
     def _own_block(self, key: str, module: str) -> bool:
@@ -652,6 +660,36 @@ def _unset(declared: Mapping[str, Any], attribute: str) -> bool:
     return not isinstance(expressions, Mapping) or attribute not in expressions
 
 
+_NOT_RESOURCES = frozenset({"var", "local", "each", "count", "path", "terraform", "self", "data", "module"})
+"""First segments of references that name no managed resource of the same module."""
+
+
+def _referenced_resources(declared: Mapping[str, Any]) -> tuple[str, ...]:
+    """The managed resources a resource's configuration refers to (`openstack_networking_port_v2.p` for
+    `port_id = openstack_networking_port_v2.p[0].id`), as its module names them: what Terraform records
+    as the resource's dependencies in the state once applied, known here before it is. Nested blocks are
+    walked; below MAX_DEPTH levels nothing more is looked for."""
+    found: dict[str, None] = {}
+    pending: list[tuple[Any, int]] = [(declared.get("expressions"), 0)]
+    while pending:
+        raw, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(raw, Mapping):
+            refs = raw.get("references")
+            if isinstance(refs, list):  # an expression: its references, nothing nested
+                for ref in refs:
+                    if isinstance(ref, str):
+                        parts = ref.split(".", 2)
+                        if len(parts) >= 2 and parts[0] not in _NOT_RESOURCES:
+                            found[f"{parts[0]}.{parts[1].split('[', 1)[0]}"] = None
+            elif "constant_value" not in raw:  # a nested block: its expressions
+                pending.extend((value, depth + 1) for value in raw.values())
+        elif isinstance(raw, list):
+            pending.extend((item, depth + 1) for item in raw)
+    return tuple(found)
+
+
 def _check_format_version(data: Mapping[str, Any], path: str) -> None:
     version = data.get("format_version")
     if version is None:
@@ -770,17 +808,25 @@ class _Slot:
     """What the instances of one configured resource in one module instance share (`count`, `for_each`),
     worked out for the first of them; its provider once its name is known (the order errors come in)."""
 
-    __slots__ = ("config_key", "explicit", "module", "package", "provider", "region_unset")
+    __slots__ = ("config_key", "explicit", "module", "package", "placement_unset", "prefixed", "provider")
 
     def __init__(
-        self, module: str, config_key: str, package: str, explicit: tuple[str, ...], region_unset: bool
+        self,
+        module: str,
+        config_key: str,
+        package: str,
+        explicit: tuple[str, ...],
+        placement_unset: tuple[str, ...],
     ) -> None:
         self.module = module
         self.config_key = config_key
         self.package = package
         self.explicit = explicit
-        self.region_unset = region_unset
+        self.placement_unset = placement_unset
+        """The placement attributes (`region`, `zone`...) the resource's configuration leaves out."""
         self.provider: ProviderConfig | None = None
+        self.prefixed: tuple[str, ...] | None = None
+        """`explicit` under the module instance's address (the slot's module instance is one)."""
 
 
 def _change_resources(
@@ -881,20 +927,37 @@ def _change_resources(
             declared = config.resources.get(config_key, {})
             explicit = explicit_deps.get(config_key)
             if explicit is None:
-                explicit = explicit_deps[config_key] = str_tuple(
-                    declared.get("depends_on"),
-                    path,
-                    f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                explicit = explicit_deps[config_key] = tuple(
+                    dict.fromkeys(
+                        [
+                            *str_tuple(
+                                declared.get("depends_on"),
+                                path,
+                                f"{config.resource_fields.get(config_key, 'configuration')}.depends_on",
+                            ),
+                            *_referenced_resources(declared),
+                        ]
+                    )
                 )
-            slot = slots[slot_key] = _Slot(module, config_key, package, explicit, _unset(declared, "region"))
-        if slot.region_unset and properties.get("region") is UNKNOWN:
-            # Optional-computed attributes the configuration leaves unset are planned as unknown; the
-            # provider's region is the one that applies, so the resource has no region of its own.
-            properties = dict(properties)  # the document's object is shared, not edited
-            del properties["region"]
+            unset = tuple(name for name in PLACEMENT_FIELDS if _unset(declared, name))
+            slot = slots[slot_key] = _Slot(module, config_key, package, explicit, unset)
+        copied = False
+        for attribute in slot.placement_unset:
+            if properties.get(attribute) is UNKNOWN:
+                # Optional-computed attributes the configuration leaves unset are planned as unknown; the
+                # provider's region or zone is the one that applies, so the resource has none of its own.
+                if not copied:
+                    properties = dict(properties)  # the document's object is shared, not edited
+                    copied = True
+                del properties[attribute]
         state_deps = dependencies.get(address, ())
         explicit = slot.explicit
-        if explicit:
+        if explicit and not state_deps:  # a resource the plan creates: its slot's, prefixed once
+            deps = slot.prefixed
+            if deps is None:
+                prefix = f"{module_address}." if module_address else ""
+                deps = slot.prefixed = tuple(prefix + dep for dep in explicit)
+        elif explicit:
             prefix = f"{module_address}." if module_address else ""
             deps = tuple(dict.fromkeys([*state_deps, *(prefix + dep for dep in explicit)]))
         else:
@@ -958,7 +1021,7 @@ def _state_resources_to_model(data: Mapping[str, Any], path: str) -> list[Resour
                         path,
                         partial(_suffixed, field, ".values"),
                     ),
-                    provider=ProviderConfig(package, None, None, {}),
+                    provider=ProviderConfig(package, None, None, {}, shown=False),
                     parent=module_address or None,
                     dependencies=str_tuple(raw.get("depends_on"), path, f"{field}.depends_on"),
                     operation=operation,

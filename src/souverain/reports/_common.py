@@ -23,7 +23,16 @@ import msgspec
 from ..engine import Evaluation, Finding
 from ..model import UNKNOWN, Secret
 from ..policy import Enforcement, Policy
-from ._redact import REDACTED, SecretMatcher, secret_strings
+from ._redact import (
+    REDACTED,
+    SecretMatcher,
+    any_holds_embedded,
+    holds_embedded,
+    printed_forms,
+    quoted_credentials,
+    scrub_embedded,
+    secret_strings,
+)
 
 TOOL_NAME = "souverain"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -69,8 +78,15 @@ class Scrubber:
 
     def __init__(self, evaluation: Evaluation) -> None:
         if evaluation.secret_values is None:
-            evaluation.secret_values = frozenset(secret_strings(evaluation.resources, evaluation.plan))
-        self.matcher = SecretMatcher(evaluation.secret_values)
+            named = {finding.resource for finding in evaluation.findings}
+            evaluation.secret_values = frozenset(
+                secret_strings(evaluation.resources, evaluation.plan)
+                | quoted_credentials(evaluation.resources, named, evaluation.plan)
+            )
+        # Each secret in every form a message may print it in (`repr`, JSON escapes), not only as is.
+        self.matcher = SecretMatcher(
+            {form for secret in evaluation.secret_values for form in printed_forms(secret)}
+        )
         self._seen: dict[str, str] = {}
         """Each string scrubbed so far, or found to hold no secret by one search over many (`prescan`)."""
         self._verified: str | None = None
@@ -87,7 +103,7 @@ class Scrubber:
         verified, so the last pass over the finished report (`text`) leaves it as it is.
         """
         strings, plain = _distinct_strings(value)
-        if self.matcher and self.matcher.find("\0".join(strings)):
+        if (self.matcher and self.matcher.find("\0".join(strings))) or any_holds_embedded(strings):
             return None
         encoded = _fast_json(value) if plain else None
         if encoded is None:
@@ -104,19 +120,24 @@ class Scrubber:
         return encoded
 
     def __call__(self, text: str) -> str:
-        """One string of the report, memoized: reports repeat types, providers and messages."""
+        """One string of the report, memoized: reports repeat types, providers and messages. Credentials
+        embedded in it (a URL's password, `Password=...`) are masked too (`scrub_embedded`)."""
         done = self._seen.get(text)
         if done is None:
-            done = self._seen[text] = self.text(text)
+            done = self._seen[text] = self.text(text, embedded=True)
         return done
 
-    def text(self, text: str) -> str:
+    def text(self, text: str, *, embedded: bool = False) -> str:
         """A whole finished report (not memoized). Also replaces lone surrogates (valid in JSON input as
-        `\\ud800`, but not encodable) with U+FFFD, so that the report can always be written as UTF-8."""
+        `\\ud800`, but not encodable) with U+FFFD, so that the report can always be written as UTF-8.
+        `embedded`: also mask what looks like an embedded credential, for a text whose strings were not
+        scrubbed one by one (the text report; an encoded JSON or XML report must keep its quotes)."""
         if text is self._verified:
             return text
         if self.matcher:
             text = self.matcher.sub(text)
+        if embedded:
+            text = scrub_embedded(text)
         return _LONE_SURROGATE.sub("\ufffd", text)
 
     def deep(self, value: Any) -> Any:
@@ -138,7 +159,11 @@ class Scrubber:
         strings = list(dict.fromkeys(strings))
         found = self.matcher.find("\0".join(strings))
         sub = _LONE_SURROGATE.sub
-        self._seen.update((s, sub("\ufffd", s)) for s in strings if not any(secret in s for secret in found))
+        self._seen.update(
+            (s, sub("\ufffd", s))
+            for s in strings
+            if not any(secret in s for secret in found) and not holds_embedded(s)
+        )
 
     def _copy(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -454,6 +479,38 @@ def input_path(evaluation: Evaluation) -> str | None:
     while text.startswith("./"):
         text = text[2:]
     return text or None
+
+
+def source_root(evaluation: Evaluation) -> Path:
+    """The folder source locations are printed relative to: the repository holding the checked input
+    (the nearest folder above it with `.git`), as code scanning and merge requests resolve paths against
+    the repository root; the working directory outside a repository."""
+    plan = evaluation.plan
+    if plan is not None and plan.source_root:
+        return Path(plan.source_root).resolve()
+    start = Path(plan.path) if plan is not None and plan.path else Path.cwd()
+    return _repository_root(start.resolve()) or Path.cwd()
+
+
+def _repository_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def located(finding: Finding, root: Path) -> tuple[str, int] | None:
+    """The finding's source file (relative to `root` when under it, forward slashes) and line, if known."""
+    location = finding.location
+    if location is None:
+        return None
+    path = PurePath(location.path)
+    if path.is_absolute():
+        for base in (root, Path.cwd()):
+            with contextlib.suppress(ValueError):
+                path = path.relative_to(base)
+                break
+    return path.as_posix(), location.line
 
 
 def fingerprints(findings: Sequence[Finding]) -> Iterator[tuple[Finding, str]]:

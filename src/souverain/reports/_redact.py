@@ -1,8 +1,18 @@
-"""Last line of defence: no secret value leaves in a report, whatever a message or field contains."""
+"""Last line of defence: no secret value leaves in a report, whatever a message or field contains.
+
+Two kinds of secret: values the inputs mark as secret (`Secret`), and credentials embedded in values in
+clear (`embedded_credentials`: the password of a URL's userinfo, `Password=...` in a connection string),
+which a policy may quote with the value (`auth_url 'https://u:pw@h/v3'`). Each is searched for in the
+forms a report may print it in: as is, `repr`-escaped, JSON-escaped (`printed_forms`); and a pattern
+(`scrub_embedded`) masks what looks like a credential in a URL or a connection string even where the
+inputs did not hold it in that form.
+"""
 
 from __future__ import annotations
 
+import json
 import operator
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -63,6 +73,92 @@ def _secret_strings(value: Any) -> Iterator[str]:
             stack.append(child)
 
 
+_USERINFO_PASSWORD = re.compile(r"://[^/\s:@]*:(?P<secret>[^/\s@]+)@")
+"""The password of a URL's userinfo: `postgres://u:pw@h`, `amqp://u:pw@h`, `redis://:pw@h`. Any character
+but `/`, white space and `@`, so that quotes and escapes (`\\'`, `\\"`, `\\u00e9`) stay inside it.
+It starts with the literal `://`, which the regex engine finds at C speed in a long text."""
+_KEYED_PASSWORD = re.compile(
+    r"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|accountkey)[ \t]*=[ \t]*"
+    r"(?P<secret>[^;\s&,)]+)"
+)
+"""`Password=...;` in a connection string (ADO.NET, JDBC, libpq `password=...`), `AccountKey=...` in an
+Azure storage connection string, `token=...` in a query string, `PGPASSWORD=...` on a command line."""
+
+
+def embedded_in(text: str) -> Iterator[str]:
+    """The credentials embedded in a value in clear: URL userinfo passwords, keyed passwords."""
+    if "@" in text and "://" in text:
+        for match in _USERINFO_PASSWORD.finditer(text):
+            yield match["secret"]
+    if "=" in text:
+        for match in _KEYED_PASSWORD.finditer(text):
+            yield match["secret"]
+
+
+def embedded_credentials(values: Iterable[Any]) -> set[str]:
+    """Every credential embedded in a string in clear anywhere under `values` (`embedded_in`)."""
+    found: set[str] = set()
+    stack: list[Any] = list(values)
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "@" in item or "=" in item:
+                found.update(secret for secret in embedded_in(item) if len(secret) >= MIN_SECRET_LENGTH)
+        elif kind is dict:
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind is Secret:
+            continue  # its whole value is a secret already
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+    return found
+
+
+def scrub_embedded(text: str) -> str:
+    """`text` with what looks like an embedded credential masked, whatever the inputs held."""
+    if "@" in text and "://" in text:
+        text = _USERINFO_PASSWORD.sub(_mask, text)
+    if "=" in text:
+        text = _KEYED_PASSWORD.sub(_mask, text)
+    return text
+
+
+def holds_embedded(text: str) -> bool:
+    """Whether `scrub_embedded` would change `text`."""
+    return ("@" in text and "://" in text and _USERINFO_PASSWORD.search(text) is not None) or (
+        "=" in text and _KEYED_PASSWORD.search(text) is not None
+    )
+
+
+def any_holds_embedded(strings: Iterable[str]) -> bool:
+    """Whether `scrub_embedded` would change one of `strings`: the few that hold an `@` or a `=` are
+    searched, one by one (a search over a whole multi-megabyte report would cost more than the report)."""
+    return any(holds_embedded(text) for text in strings if "=" in text or "@" in text)
+
+
+def _mask(match: re.Match[str]) -> str:
+    whole = match.group()
+    start = match.start("secret") - match.start()
+    return whole[:start] + REDACTED + whole[match.end("secret") - match.start() :]
+
+
+def printed_forms(secret: str) -> set[str]:
+    """The spellings of `secret` a report may print: as is, inside `repr` (a message quoting a value with
+    `!r`), inside JSON (`json.dumps`, with or without `ensure_ascii`)."""
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+    quoted = repr(secret)
+    if quoted[0] == '"':  # `repr` chose double quotes; inside single quotes the `'` would be escaped
+        forms.add(quoted[1:-1].replace("'", "\\'"))
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
 def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> set[str]:
     """Every secret value in the resources, their providers and the plan's configuration.
 
@@ -90,6 +186,28 @@ def secret_strings(resources: Iterable[Resource], plan: Plan | None = None) -> s
     if plan is not None:
         found.update(_secret_strings(plan.config))
     return found
+
+
+def quoted_credentials(
+    resources: Iterable[Resource], named: Iterable[str], plan: Plan | None = None
+) -> set[str]:
+    """`embedded_credentials` of what a report's messages can quote: the resources findings name (by
+    address, `named`), every provider configuration once (findings about a provider quote its values),
+    and the plan's configuration. Not every resource: walking 10k resources' properties costs more than
+    the rest of a report, and a message quotes only the resource it is about."""
+    wanted = set(named)
+    values: list[Any] = []
+    providers_seen: set[int] = set()
+    for resource in resources:
+        if resource.address in wanted or resource.is_provider:
+            values.append(resource.properties)
+        provider = resource.provider
+        if provider is not None and id(provider.properties) not in providers_seen:
+            providers_seen.add(id(provider.properties))
+            values.append(dict(provider.properties))
+    if plan is not None:
+        values.append(plan.config)
+    return embedded_credentials(values)
 
 
 DIRECT_LIMIT = 64

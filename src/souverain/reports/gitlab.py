@@ -1,7 +1,9 @@
 """GitLab Code Quality: a JSON array of issues for the merge-request widget (`artifacts:reports:codequality`).
 
 GitLab reads `description`, `check_name`, `fingerprint`, `severity` and `location.path` +
-`location.lines.begin`, and ignores the rest of the CodeClimate format. Severity: an unwaived mandatory
+`location.lines.begin` (the line of the user's sources that declared the resource when the input tells,
+relative to the repository root; else the checked file, line 1), and ignores the rest of the CodeClimate
+format. Severity: an unwaived mandatory
 finding blocks the pipeline, so it is `blocker`; advisory ones keep the policy's severity on GitLab's
 scale; waived ones are `info`. GitLab has no notion of a suppressed issue, so waived findings stay listed
 with their waiver in the description.
@@ -12,7 +14,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Evaluation, Finding
-from ._common import Scrubber, fingerprints, input_path, json_text, sorted_findings, status, waiver_summary
+from ._common import (
+    Scrubber,
+    fingerprints,
+    input_path,
+    json_text,
+    located,
+    sorted_findings,
+    source_root,
+    status,
+    waiver_summary,
+)
 
 ADVISORY_SEVERITY = {"critical": "critical", "high": "major", "medium": "minor", "low": "info"}
 FALLBACK_PATH = "."
@@ -43,16 +55,19 @@ def _description(finding: Finding) -> str:
 def issues(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> list[dict[str, Any]]:
     scrub = scrub or Scrubber(evaluation)
     path = input_path(evaluation) or FALLBACK_PATH
-    out: list[dict[str, Any]] = [
-        {
-            "description": _description(finding),
-            "check_name": finding.policy,
-            "fingerprint": digest,
-            "severity": severity(finding),
-            "location": {"path": path, "lines": {"begin": 1}},
-        }
-        for finding, digest in fingerprints(sorted_findings(evaluation))
-    ]
+    root = source_root(evaluation)
+    out: list[dict[str, Any]] = []
+    for finding, digest in fingerprints(sorted_findings(evaluation)):
+        file, line = located(finding, root) or (path, 1)
+        out.append(
+            {
+                "description": _description(finding),
+                "check_name": finding.policy,
+                "fingerprint": digest,
+                "severity": severity(finding),
+                "location": {"path": file, "lines": {"begin": line}},
+            }
+        )
     scrubbed: list[dict[str, Any]] = scrub.deep(out)
     return scrubbed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -19,7 +20,9 @@ from ._common import (
     effective_enforcement,
     input_path,
     json_text,
+    located,
     sorted_findings,
+    source_root,
     tool_version,
 )
 
@@ -37,6 +40,7 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
 def _document(evaluation: Evaluation) -> dict[str, Any]:
     """The report before scrubbing: strings as the model holds them, Secret and UNKNOWN not yet mapped."""
     plan = evaluation.plan
+    root = source_root(evaluation)
     return {
         "version": REPORT_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version()},
@@ -48,7 +52,7 @@ def _document(evaluation: Evaluation) -> dict[str, Any]:
             "catalogs": list(evaluation.catalog_sources),
         },
         "summary": count_summary(evaluation),
-        "findings": [_finding(f) for f in sorted_findings(evaluation)],
+        "findings": [_finding(f, root) for f in sorted_findings(evaluation)],
         "resources": _inventory(evaluation.resources),
         "policies": [
             {**policy_metadata(p), "effective_enforcement": effective_enforcement(evaluation, p).value}
@@ -57,7 +61,7 @@ def _document(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def _finding(finding: Finding, root: Path) -> dict[str, Any]:
     item: dict[str, Any] = {
         "policy": finding.policy,
         "enforcement": finding.enforcement.value,
@@ -69,6 +73,8 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "path": finding.path,
         "waived": finding.waived,
     }
+    source = located(finding, root)
+    item["file"], item["line"] = source if source is not None else (None, None)
     if finding.waiver is not None:
         item["waiver"] = dict(finding.waiver)
     return item

@@ -24,7 +24,9 @@ from ._common import (
     Scrubber,
     checked_pairs,
     input_path,
+    located,
     policies_by_id,
+    source_root,
     status,
     waiver_summary,
 )
@@ -70,6 +72,7 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
     scrub = scrub or Scrubber(evaluation)
     policies = policies_by_id(evaluation)
     path = input_path(evaluation)
+    sources = source_root(evaluation)
     by_policy = checked_pairs(evaluation)
     scrub.prescan(_strings(by_policy, path))
 
@@ -113,7 +116,11 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
                 counts["failures"] += 1
             elif outcome in ("advisory", "waived"):
                 counts["skipped"] += 1
-            head = f'\n    <testcase classname="{classname}" name="{attribute(pair.resource)}" time="0"{file}'
+            source = next((found for f in pair.findings if (found := located(f, sources))), None)
+            where = f' file="{attribute(source[0])}" line="{source[1]}"' if source is not None else file
+            head = (
+                f'\n    <testcase classname="{classname}" name="{attribute(pair.resource)}" time="0"{where}'
+            )
             if outcome == "passed":
                 children.append(f"{head} />")
             else:

@@ -1,8 +1,9 @@
 """SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it.
 
 One run; every policy is a rule with its full metadata; every finding is a result located on the
-checked file (physical location, line 1: plan files carry no source lines) and on the resource (logical
-location). GitHub-specific choices: `security-severity` and a `security` tag on every rule, so alerts
+resource (logical location) and on the line of the user's sources that declared it when the input tells
+(physical location relative to the repository root, `uriBaseId` `%SRCROOT%`), else on the checked file,
+line 1. GitHub-specific choices: `security-severity` and a `security` tag on every rule, so alerts
 land in the Security tab with a severity; `partialFingerprints.primaryLocationLineHash` set from
 policy + resource, so an alert stays one alert across runs however the plan file's lines move.
 """
@@ -10,6 +11,7 @@ policy + resource, so an alert stays one alert across runs however the plan file
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +26,9 @@ from ._common import (
     information_uri,
     input_path,
     json_text,
+    located,
     sorted_findings,
+    source_root,
     status,
     tool_version,
     waiver_summary,
@@ -54,7 +58,8 @@ def sarif_log(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> dict[
     findings = sorted_findings(evaluation)
     rules, rule_index = _rules(evaluation, findings)
     path = input_path(evaluation)
-    results = [_result(f, rule_index[f.policy], digest, path) for f, digest in fingerprints(findings)]
+    root = source_root(evaluation)
+    results = [_result(f, rule_index[f.policy], digest, path, root) for f, digest in fingerprints(findings)]
     driver: dict[str, Any] = {
         "name": TOOL_NAME,
         "version": tool_version(),
@@ -171,12 +176,28 @@ def _overrides(evaluation: Evaluation, rule_index: dict[str, int]) -> list[dict[
     return overrides
 
 
-def _location(finding: Finding, path: str | None) -> dict[str, Any]:
+SOURCE_ROOT = "%SRCROOT%"
+"""The `uriBaseId` of source locations: the repository root, as GitHub code scanning resolves it."""
+
+
+def _location(finding: Finding, path: str | None, root: Path) -> dict[str, Any]:
     name = finding.resource.rsplit("::", 1)[-1] if finding.resource.startswith("urn:") else finding.resource
     location: dict[str, Any] = {
         "logicalLocations": [{"name": name, "fullyQualifiedName": finding.resource, "kind": "resource"}]
     }
-    if path:
+    source = located(finding, root)
+    if source is not None:
+        region: dict[str, Any] = {"startLine": source[1]}
+        if finding.location is not None and finding.location.column:
+            region["startColumn"] = finding.location.column
+        location["physicalLocation"] = {
+            "artifactLocation": {
+                "uri": quote(source[0], safe="/:@!$&'()*+,;=-._~"),
+                "uriBaseId": SOURCE_ROOT,
+            },
+            "region": region,
+        }
+    elif path:
         location["physicalLocation"] = {
             "artifactLocation": {"uri": quote(path, safe="/:@!$&'()*+,;=-._~")},
             "region": {"startLine": 1},
@@ -184,7 +205,7 @@ def _location(finding: Finding, path: str | None) -> dict[str, Any]:
     return location
 
 
-def _result(finding: Finding, rule_index: int, digest: str, path: str | None) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, digest: str, path: str | None, root: Path) -> dict[str, Any]:
     state = status(finding)
     text = f"{finding.resource}: {finding.message}"
     if finding.unknown:
@@ -195,7 +216,7 @@ def _result(finding: Finding, rule_index: int, digest: str, path: str | None) ->
         "kind": "fail",
         "level": LEVELS[state],
         "message": {"text": text},
-        "locations": [_location(finding, path)],
+        "locations": [_location(finding, path, root)],
         "partialFingerprints": {"primaryLocationLineHash": digest, FINGERPRINT_KEY: digest},
         "properties": {
             "enforcement": finding.enforcement.value,

@@ -6,14 +6,17 @@ Plain text only: no colour codes, no box drawing, nothing that garbles when pipe
 from __future__ import annotations
 
 from itertools import groupby
+from pathlib import Path
 
 from ..engine import Evaluation, Finding
 from ._common import (
     Scrubber,
     count_summary,
     input_path,
+    located,
     policies_by_id,
     sorted_findings,
+    source_root,
     status,
     waiver_summary,
 )
@@ -26,6 +29,7 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
     lines: list[str] = [_heading(evaluation)]
     policies = policies_by_id(evaluation)
     findings = sorted_findings(evaluation)
+    root = source_root(evaluation)
     for policy_id, group in groupby(findings, key=lambda f: f.policy):
         items = list(group)
         policy = policies.get(policy_id)
@@ -35,7 +39,7 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
         lines.append(f"{policy_id} [{severity}]{title}")
         width = max(len(LABELS[status(f)]) for f in items)
         for finding in items:
-            lines.append(_finding_line(finding, width))
+            lines.append(_finding_line(finding, width, root))
         if policy is not None and any(status(f) != "waived" for f in items):
             lines.append(f"  fix: {policy.remediation}")
     summary = count_summary(evaluation)
@@ -47,7 +51,7 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
         + (f" ({summary['unknown']} decided on values unknown at plan time)" if summary["unknown"] else "")
     )
     lines.append(_verdict(evaluation))
-    return scrub.text("\n".join(lines) + "\n")
+    return scrub.text("\n".join(lines) + "\n", embedded=True)  # its lines were not scrubbed one by one
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:
@@ -69,7 +73,7 @@ def _heading(evaluation: Evaluation) -> str:
     return heading
 
 
-def _finding_line(finding: Finding, width: int) -> str:
+def _finding_line(finding: Finding, width: int, root: Path) -> str:
     label = LABELS[status(finding)].ljust(width)
     where = f"{finding.resource}" + (f" [{finding.path}]" if finding.path else "")
     notes = []
@@ -78,7 +82,9 @@ def _finding_line(finding: Finding, width: int) -> str:
     if finding.waived:
         notes.append(waiver_summary(finding.waiver))
     note = f" ({'; '.join(notes)})" if notes else ""
-    return f"  {label}  {where}: {finding.message}{note}"
+    source = located(finding, root)
+    at = f"\n  {' ' * width}  at {source[0]}:{source[1]}" if source is not None else ""
+    return f"  {label}  {where}: {finding.message}{note}{at}"
 
 
 def _verdict(evaluation: Evaluation) -> str:

@@ -519,3 +519,18 @@ def test_many_tiers_of_one_family_fold_into_one_node() -> None:
     folded = next(node for node in graph.nodes.values() if node.label == "ps#-net x35")
     assert folded.detail == "35 group"
     assert edges(graph) == {(INTERNET, folded.id, "tcp/443")}
+
+
+def test_a_group_that_admits_nothing_is_still_drawn_with_its_data() -> None:
+    """Without the database group's three rules, its host and volume are still in the data tier."""
+    model = [
+        r
+        for r in openstack(db_from_internet=False)
+        if r.address
+        not in {f"openstack_networking_secgroup_rule_v2.{n}" for n in ("db_pg", "db_egress", "db_ssh")}
+    ]
+    graph = extract(model)
+    assert graph.nodes[DB].role == "group"
+    assert graph.nodes[DB].tier == DATA
+    assert graph.nodes[VOLUME].tier == DATA
+    assert {e for e in edges(graph) if DB in e[:2]} == {(DB, VOLUME, "attached")}

@@ -355,6 +355,18 @@ def extract(resources: Iterable[Resource], *, aggregate_above: int = AGGREGATE_A
     for group, hosts in members.items():
         members[group] = [instance_of_port.get(h.address, h) for h in hosts]
 
+    # Every group that guards something is drawn, whether or not it admits anything.
+    for group_address, hosts in members.items():
+        graph.add(
+            Node(
+                group_address,
+                _label(by_address[group_address]),
+                "group",
+                tier=_single(group_tiers.get(group_address)),
+                detail=", ".join(sorted({_label(m) for m in hosts})),
+            )
+        )
+
     # Flows: one per inbound rule.
     flows: list[tuple[str, str, str, bool]] = []
     """(source node or INTERNET, owning group or tier, label, public)."""

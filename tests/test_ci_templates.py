@@ -93,54 +93,71 @@ def test_workflow_command_writes_valid_sarif(tmp_path: Path, monkeypatch: pytest
     words = [expand(word, job["env"]) for word in shlex.split(line)]
     output = words[words.index("--output") + 1]
     words[words.index("--output") + 1] = str(tmp_path / output)
+    for index, word in enumerate(words[:-1]):
+        if word == "--report":  # every report into the temporary folder, none into the repository
+            fmt, _, path = words[index + 1].partition("=")
+            words[index + 1] = f"{fmt}={tmp_path / path}"
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, words[1:])
     assert result.exit_code in (0, 1), result.stderr
     sarif = json.loads((tmp_path / output).read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
     assert sarif["runs"][0]["tool"]["driver"]["name"] == "souverain"
+    summary = (tmp_path / "souverain-summary.md").read_text(encoding="utf-8")
+    assert summary.splitlines()[1].endswith("PASS" if result.exit_code == 0 else "FAIL")
+    (step,) = [step for step in job["steps"] if "GITHUB_STEP_SUMMARY" in step.get("run", "")]
+    assert "souverain-summary.md" in step["run"]
+    assert "always()" in step["if"]
 
 
 # --- GitLab CI ---------------------------------------------------------------------------------------------
 
 
-def test_gitlab_reports_are_the_files_the_checks_write() -> None:
+def report_files(context: click.Context) -> dict[str, str]:
+    """format -> file of every report a parsed `souverain check` writes (`--output` and `--report`)."""
+    files = {context.params["fmt"]: context.params["output"]} if context.params["output"] else {}
+    for request in context.params["reports"]:
+        fmt, _, path = request.partition("=")
+        files[fmt] = path
+    return files
+
+
+def test_gitlab_reports_are_the_files_the_check_writes() -> None:
     template = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))
     job = template["souverain"]
-    contexts = souverain_commands("\n".join(job["script"]), job["variables"])
-    outputs = {context.params["fmt"]: context.params["output"] for context in contexts}
+    (context,) = souverain_commands("\n".join(job["script"]), job["variables"])
+    outputs = report_files(context)
     reports = job["artifacts"]["reports"]
     assert reports["codequality"] == outputs["gitlab"]
     assert reports["junit"] == outputs["junit"]
     assert job["artifacts"]["when"] == "always"
-    assert (ROOT / contexts[0].params["waivers"]).is_file()
-
-
-def test_gitlab_job_fails_on_the_last_check_only() -> None:
-    """The first check may find (exit 1) and the job goes on to write JUnit; bad input (exit 2) stops it."""
-    job = yaml.safe_load(GITLAB.read_text(encoding="utf-8"))["souverain"]
-    checks = [line for line in job["script"] if line.startswith("souverain check")]
-    assert len(checks) == 2
-    assert checks[0].endswith("|| test $? -eq 1")
-    assert "||" not in checks[1]
+    assert (ROOT / context.params["waivers"]).is_file()
+    # One run, so its exit code is the job's: nothing may swallow it.
+    (line,) = [line for line in job["script"] if line.startswith("souverain check")]
+    assert "||" not in line
 
 
 # --- pre-commit --------------------------------------------------------------------------------------------
 
 
-def test_hook_manifest_is_valid_and_runs_souverain_check() -> None:
+def test_hook_manifest_is_valid_and_runs_souverain_hook() -> None:
     from pre_commit.clientlib import load_manifest
 
     (hook,) = load_manifest(str(HOOKS))
     assert hook["id"] == "souverain-check"
     assert hook["language"] == "python"
+    assert hook["pass_filenames"] is True
     script, *args = shlex.split(hook["entry"])
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert script in scripts
-    assert args == ["check"]
-    # pre-commit appends the file name after the hook's args: the command must accept that.
-    context = check_command.make_context("check", ["--waivers", "waivers.yaml", "infra/preview.json"])
-    assert context.params["target"] == "infra/preview.json"
+    assert args == ["hook"]
+    # pre-commit appends the file names after the hook's args: the command must accept several.
+    hook_command = cli.commands["hook"]
+    context = hook_command.make_context(
+        "hook", ["--waivers", "waivers.yaml", "infra/preview.json", "stacks/x/__main__.py"]
+    )
+    assert context.params["files"] == ("infra/preview.json", "stacks/x/__main__.py")
+    assert context.params["waivers"] == "waivers.yaml"
 
 
 @pytest.mark.parametrize(
@@ -151,13 +168,13 @@ def test_hook_manifest_is_valid_and_runs_souverain_check() -> None:
         ("tfplan.json", True),
         ("stacks/hdh/prod-preview.json", True),
         ("stack-export.json", True),
-        ("package.json", False),
-        ("tsconfig.json", False),
-        ("planning.json", False),
-        ("preview.yaml", False),
+        ("stacks/hdh/__main__.py", True),
+        ("stacks/hdh/Pulumi.prod.yaml", True),
+        ("README.md", False),
+        ("docs/diagram.png", False),
     ],
 )
-def test_hook_files_pattern_selects_plan_files(name: str, matched: bool) -> None:
+def test_hook_files_pattern_passes_plans_and_project_files(name: str, matched: bool) -> None:
     from pre_commit.clientlib import load_manifest
 
     (hook,) = load_manifest(str(HOOKS))

@@ -107,7 +107,11 @@ def test_pack_requirements_name_the_library_and_the_sdk() -> None:
         for line in (PACK_DIR / "requirements.txt").read_text(encoding="utf-8").splitlines()
     ]
     names = {line.split(">", 1)[0].split("<", 1)[0].split("=", 1)[0].strip() for line in lines if line}
-    assert names == {"souverain", "pulumi-policy"}
+    # souverain is this checkout (a path, relative to the pack folder where the CLI runs pip), never a
+    # bare name a package index would resolve (docs/security.md).
+    assert names == {"..", "pulumi-policy"}
+    checkout = tomllib.loads((PACK_DIR / ".." / "pyproject.toml").read_text(encoding="utf-8"))
+    assert checkout["project"]["name"] == "souverain"
 
 
 def test_no_module_in_the_pack_folder_shadows_an_importable_one() -> None:

@@ -63,3 +63,23 @@ def test_svg_of_the_prod_stack() -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("<svg")
     assert "hdh&#45;admin&#45;net" in result.stdout  # Graphviz writes "-" as a character reference
+
+
+def test_the_markdown_summary_embeds_the_network_as_mermaid() -> None:
+    result = CliRunner().invoke(main, ["check", STACK, "--stack", "prod", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    start = text.index("<details><summary>Network</summary>\n\n```mermaid\nflowchart LR\n")
+    body = text[start:].split("```mermaid\n", 1)[1]
+    flowchart, after = body.split("\n```\n", 1)
+    assert after.strip() == "</details>"
+    assert '["hdh-data-net / 10.10.2.0/24"]' in flowchart
+    assert flowchart.count("{{") == 1  # the one entry point
+    assert "```" not in flowchart
+
+
+def test_the_markdown_summary_of_a_plan_without_network_has_no_diagram() -> None:
+    from souverain.engine import Evaluation
+    from souverain.reports import render
+
+    assert "mermaid" not in render(Evaluation([], [], [], None), "markdown")

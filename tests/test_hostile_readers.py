@@ -167,7 +167,12 @@ def _exists(document: Any, path: tuple[Any, ...]) -> bool:
             document = document[part]
         else:
             return False
-    return isinstance(document, dict | list)
+    # The container must still take the last key: an earlier replacement may have put a list where an
+    # object was (then `"address"` cannot be set in it) or a shorter list.
+    last = path[-1]
+    if isinstance(last, int):
+        return isinstance(document, list) and last < len(document)
+    return isinstance(document, dict)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -548,6 +548,10 @@ def test_cli_writes_each_format_to_output_and_prints_the_text_verdict(tmp_path: 
         elif fmt == "html":
             verdict = "PASS" if result.exit_code == 0 else "FAIL"
             assert f'id="verdict">{verdict}</span>' in written
+        elif fmt == "markdown":
+            verdict = "PASS" if result.exit_code == 0 else "FAIL"
+            assert "### souverain check: " in written.splitlines()[1]
+            assert written.splitlines()[1].endswith(verdict)
         elif fmt != "text":
             data = json.loads(written)
             if fmt == "sarif":

@@ -22,7 +22,7 @@ from .errors import InputError
 from .model import Plan
 from .policy import Policy
 from .readers import read_plan
-from .waivers import PSEUDO_POLICY_IDS
+from .waivers import PSEUDO_POLICY_IDS, WAIVER_REVIEW_IDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,10 @@ class CheckOptions:
     waivers: str | None = None
     output: str | None = None
     """Where the report will be written: refused before anything is read if it is one of the inputs."""
+    reports: Sequence[str] = ()
+    """Further report files (`--report FORMAT=PATH`), refused like `output` if one is an input."""
+    fail_on: str | None = None
+    """`--fail-on SEVERITY`: only mandatory findings at this severity or above fail the run."""
     source_dir: str | None = None
     """The sources beside a plan file (Terraform configuration, Pulumi project), to locate findings."""
 
@@ -51,7 +55,8 @@ def load_inputs(options: CheckOptions) -> tuple[Catalog, PolicyConfig]:
     policies = all_policies()
     config = (
         load_policy_config(
-            options.policy_config, (*(p.id for p in policies), *PSEUDO_POLICY_IDS, *INPUT_FINDING_IDS)
+            options.policy_config,
+            (*(p.id for p in policies), *PSEUDO_POLICY_IDS, *WAIVER_REVIEW_IDS, *INPUT_FINDING_IDS),
         )
         if options.policy_config
         else PolicyConfig()
@@ -111,10 +116,40 @@ def refuse_overwriting_inputs(output: str, target: str, options: CheckOptions) -
             )
 
 
+def parse_report_requests(
+    requests: Sequence[str], output: tuple[str, str] | None, formats: Sequence[str]
+) -> list[tuple[str, str]]:
+    """`--report FORMAT=PATH` values (and `--output PATH` with its `--format`) as (format, path) pairs.
+
+    Refused: an unknown format, an empty path, and two reports to one file (one would silently win).
+    """
+    pairs: list[tuple[str, str]] = []
+    if output is not None:
+        pairs.append((output[1], output[0]))
+    for request in requests:
+        report_format, sep, path = request.partition("=")
+        report_format = report_format.strip()
+        if not sep or not path:
+            raise InputError(request, "expected FORMAT=PATH, e.g. sarif=souverain.sarif", field="--report")
+        if report_format not in formats:
+            raise InputError(
+                request, f"unknown report format {report_format!r}; one of {', '.join(formats)}", "--report"
+            )
+        pairs.append((report_format, path))
+    seen: set[str] = set()
+    for _, path in pairs:
+        key = os.path.normcase(os.path.abspath(path))
+        if key in seen:
+            raise InputError(path, "is named by two reports of this run", field="--report")
+        seen.add(key)
+    return pairs
+
+
 def check(target: str, options: CheckOptions) -> Evaluation:
     options = with_project_settings(target, options)
-    if options.output:
-        refuse_overwriting_inputs(options.output, target, options)
+    for output in (options.output, *options.reports):
+        if output:
+            refuse_overwriting_inputs(output, target, options)
     catalog, config = load_inputs(options)
     plan = load_target(target, options, catalog)
     if options.source_dir:
@@ -141,6 +176,7 @@ def check(target: str, options: CheckOptions) -> Evaluation:
         plan=plan,
         stack_name=plan.stack or target,
     )
+    evaluation.fail_on = options.fail_on
     evaluation.input_files = input_files(target, options)
     if waivers is not None:
         evaluation.waivers_in_force = tuple(w.as_mapping(waivers.source) for w in waivers.waivers if w.valid)

@@ -250,11 +250,16 @@ def check_verdicts(
     evaluation: Evaluation, analyzed: Iterable[str], exclude: Iterable[str] = ()
 ) -> set[Verdict]:
     """`souverain check`'s verdicts on what the engine analyzes: deleted or read resources never reach a
-    pack; findings on the stack or the waivers file are stack-wide (empty URN) in a pack."""
+    pack; findings on the stack or the waivers file are stack-wide (empty URN) in a pack. The reminders
+    about waivers to review (unused, expiring soon) are `souverain check`'s alone (docs/waivers.md)."""
+    from .engine import WAIVER_REVIEW_POLICY_IDS
+
     analyzed = set(analyzed) - set(exclude)
     addresses = {resource.address for resource in evaluation.resources}
     verdicts = set()
     for finding in evaluation.findings:
+        if finding.policy in WAIVER_REVIEW_POLICY_IDS:
+            continue
         if finding.resource in analyzed:
             urn = finding.resource
         elif finding.resource in addresses:

@@ -182,6 +182,8 @@ class Evaluation:
     """Every valid waiver of the waivers file, whether or not it matched a finding (`Waiver.as_mapping`)."""
     secret_values: frozenset[str] | None = field(default=None, repr=False)
     """Every secret string in the inputs, gathered once by the first report and reused by the others."""
+    fail_on: str | None = None
+    """The lowest severity of a mandatory finding that fails the run (`--fail-on`); None: any severity."""
 
     @property
     def mandatory(self) -> list[Finding]:
@@ -196,8 +198,20 @@ class Evaluation:
         return [f for f in self.findings if f.waived]
 
     @property
+    def blocking(self) -> list[Finding]:
+        """The mandatory findings that fail the run: all of them, or those at `fail_on` or above."""
+        if self.fail_on is None:
+            return self.mandatory
+        floor = SEVERITY_RANK[self.fail_on]
+        return [f for f in self.mandatory if SEVERITY_RANK.get(f.severity, len(SEVERITY_RANK)) >= floor]
+
+    @property
     def passed(self) -> bool:
-        return not self.mandatory
+        return not self.blocking
+
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+"""Severities from least to most severe; an unknown severity ranks above all, so it always fails."""
 
 
 class WaiverMatcher:
@@ -207,6 +221,10 @@ class WaiverMatcher:
         return None
 
     def findings(self) -> Iterable[Finding]:  # pragma: no cover - protocol
+        return ()
+
+    def review_findings(self, findings: Iterable[Finding]) -> Iterable[Finding]:
+        """Findings about the waivers, given every other finding of the run (which waivers covered none)."""
         return ()
 
 
@@ -252,20 +270,21 @@ def evaluate(
                 findings.append(
                     _finding(policy, level, violation, violation.resource, mode, waivers, stack_name)
                 )
-    if waivers is not None:
-        # Findings about the waivers themselves obey the policy config like any policy's (`all` included),
-        # as they do in the CrossGuard pack, where they come from a policy of their own.
-        for waiver_finding in waivers.findings():
-            waiver_level = (
-                config.enforcement.get(waiver_finding.policy) or config.default or waiver_finding.enforcement
-            )
-            if waiver_level is not Enforcement.DISABLED:
-                findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
     if plan is not None:
         for found in plan.input_findings:
             input_level = config.enforcement.get(found.policy) or config.default or Enforcement.MANDATORY
             if input_level is not Enforcement.DISABLED:
                 findings.append(_input_finding(found, input_level, waivers))
+    if waivers is not None:
+        # Findings about the waivers themselves obey the policy config like any policy's (`all` included),
+        # as they do in the CrossGuard pack, where they come from a policy of their own. The review
+        # (unused, expiring soon) comes last: every other finding has been matched by then.
+        for waiver_finding in (*waivers.findings(), *waivers.review_findings(findings)):
+            waiver_level = config.enforcement.get(waiver_finding.policy) or waiver_finding.enforcement
+            if waiver_finding.policy not in WAIVER_REVIEW_POLICY_IDS:
+                waiver_level = config.enforcement.get(waiver_finding.policy) or config.default or waiver_level
+            if waiver_level is not Enforcement.DISABLED:
+                findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
     levels = {policy.id: config.enforcement_for(policy) for policy in policies}
     return Evaluation(
         findings, list(resources), list(policies), plan, catalog.sources, enforcement=levels, catalog=catalog
@@ -298,6 +317,10 @@ def _finding(
         location=resource.location if resource is not None else None,
     )
 
+
+WAIVER_REVIEW_POLICY_IDS = frozenset({"waiver-unused", "waiver-expiring"})
+"""Advisory reminders about waivers (`waivers.WAIVER_REVIEW_IDS`): `all` in the policy config does not make
+them mandatory; only naming them does."""
 
 INPUT_FINDING_IDS: tuple[str, ...] = (
     "component-refused",

@@ -12,7 +12,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +32,15 @@ WAIVED_FINDING_ID = "waived-finding"
 PSEUDO_POLICY_IDS: tuple[str, ...] = (WAIVER_INVALID_ID, WAIVED_FINDING_ID)
 """Ids that a policy config may name besides the policies: the pack lists them as policies too."""
 WAIVER_INVALID_SEVERITY = Severity.HIGH
+WAIVER_UNUSED_ID = "waiver-unused"
+"""A valid waiver that covered no finding of the run: the exception outlived its cause, or its address
+or policy is misspelt (and the finding it was meant for fails the run)."""
+WAIVER_EXPIRING_ID = "waiver-expiring"
+"""A valid waiver that expires within `EXPIRY_NOTICE_DAYS`: review it before it fails the check."""
+WAIVER_REVIEW_IDS: tuple[str, ...] = (WAIVER_UNUSED_ID, WAIVER_EXPIRING_ID)
+"""Advisory findings of `souverain check` about waivers to review; a policy config may make them
+mandatory. The CrossGuard pack judges resources one policy at a time and cannot tell an unused waiver."""
+EXPIRY_NOTICE_DAYS = 30
 
 
 class WaiverEntry(Strict, frozen=True, kw_only=True):
@@ -81,9 +90,10 @@ class Waiver:
 class FileWaivers(WaiverMatcher):
     """The waivers of one file, judged on one day."""
 
-    def __init__(self, source: str, waivers: Iterable[Waiver]) -> None:
+    def __init__(self, source: str, waivers: Iterable[Waiver], today: date | None = None) -> None:
         self.source = source
         self.waivers = tuple(waivers)
+        self.today = today
         # Indexed once: every finding asks, so a scan of every waiver per finding would make a long waivers
         # file (which a pull request can write) cost findings x waivers. Exact addresses are a dict lookup;
         # globs are compiled once and only those of the finding's policy are tried, in file order.
@@ -107,6 +117,45 @@ class FileWaivers(WaiverMatcher):
             if matcher(resource):
                 return waiver.as_mapping(self.source)
         return exact.as_mapping(self.source) if exact is not None else None
+
+    def review_findings(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        """Advisory findings about valid waivers to review, given every finding of the run: one that covered
+        none of them, one that expires within `EXPIRY_NOTICE_DAYS` days."""
+        used = {
+            finding.waiver.get("index")
+            for finding in findings
+            if finding.waiver is not None and finding.waiver.get("file") == self.source
+        }
+        for waiver in self.waivers:
+            if not waiver.valid:
+                continue
+            entry = waiver.entry
+            what = f"waiver {waiver.index} ({entry.policy} on {entry.resource!r})"
+            if waiver.index not in used:
+                yield self._review(
+                    WAIVER_UNUSED_ID,
+                    waiver,
+                    f"{what} covers no finding of this check: remove it, or correct its policy or resource",
+                )
+            if self.today is not None and entry.expires - self.today <= timedelta(days=EXPIRY_NOTICE_DAYS):
+                days = (entry.expires - self.today).days
+                yield self._review(
+                    WAIVER_EXPIRING_ID,
+                    waiver,
+                    f"{what} expires on {entry.expires.isoformat()}, in {days} days: fix what it waives, "
+                    "or review and extend it",
+                )
+
+    def _review(self, policy_id: str, waiver: Waiver, message: str) -> Finding:
+        return Finding(
+            policy=policy_id,
+            enforcement=Enforcement.ADVISORY,
+            severity=Severity.LOW.value,
+            resource=self.source,
+            type="waiver",
+            message=message,
+            path=f"waivers[{waiver.index}]",
+        )
 
     def findings(self) -> Iterator[Finding]:
         for waiver in self.waivers:
@@ -145,7 +194,9 @@ def parse_waivers(data: Any, source: str, policy_ids: Iterable[str], today: date
         raise InputError(source, "a waivers file must be a YAML mapping with `schema_version` and `waivers`")
     parsed = validate(data, WaiversFile, source, "waivers file")
     known = frozenset(policy_ids)
-    return FileWaivers(source, (judge(entry, i, known, today) for i, entry in enumerate(parsed.waivers)))
+    return FileWaivers(
+        source, (judge(entry, i, known, today) for i, entry in enumerate(parsed.waivers)), today
+    )
 
 
 def load_waivers(path: str | Path, policy_ids: Iterable[str], today: date) -> FileWaivers:

@@ -15,7 +15,7 @@ import importlib
 from ..engine import Evaluation
 from ._common import Scrubber, Writer
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab", "html")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab", "markdown", "html")
 REPORT_VERSION = "1.0"
 
 
@@ -32,6 +32,7 @@ _MODULES = {
     "sarif": "sarif",
     "junit": "junit",
     "gitlab": "gitlab",
+    "markdown": "markdown",
     "html": "html",
 }
 

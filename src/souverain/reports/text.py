@@ -89,9 +89,17 @@ def _finding_line(finding: Finding, width: int, root: Path) -> str:
 
 def _verdict(evaluation: Evaluation) -> str:
     mandatory = len(evaluation.mandatory)
+    blocking = len(evaluation.blocking)
+    if blocking:
+        noun = "finding" if blocking == 1 else "findings"
+        floor = f" of severity {evaluation.fail_on} or above" if evaluation.fail_on else ""
+        return f"FAIL: {blocking} mandatory {noun}{floor} to fix before this change can go in"
     if mandatory:
         noun = "finding" if mandatory == 1 else "findings"
-        return f"FAIL: {mandatory} mandatory {noun} to fix before this change can go in"
+        return (
+            f"PASS: {mandatory} mandatory {noun} below the --fail-on {evaluation.fail_on} threshold, "
+            "to fix all the same"
+        )
     advisory = len(evaluation.advisory)
     if advisory:
         return f"PASS: no mandatory finding ({advisory} advisory to review)"

@@ -210,3 +210,15 @@ def test_the_prod_stack_report_embeds_its_diagram(stack: str, tmp_path: Path) ->
     else:
         assert "<svg" in diagram
     assert "No path from the internet to a data store." in diagram
+
+
+def test_findings_about_the_waivers_file_are_shown_with_the_requirements() -> None:
+    from souverain.engine import Finding
+    from souverain.policy import Enforcement
+
+    message = "waiver 3 (no-public-ingress on 'x') waives nothing: expired on 2020-01-01"
+    bad = Finding("waiver-invalid", Enforcement.MANDATORY, "high", "waivers.yaml", "waiver", message)
+    html = render(scenario(small_catalog(), extra_waiver_findings=[bad]), "html")
+    requirements = parse(html).section("requirements")
+    expected = "Findings about the check's own inputs (waivers) waiver-invalid Resource Status Finding"
+    assert f"{expected} waivers.yaml mandatory {message}" in requirements

@@ -184,7 +184,35 @@ class _Page:
             for policy, (passes, fails, others) in zip(served, outcomes, strict=True):
                 self._policy(policy, passes, fails, others)
             self.add("</article>")
+        self._other_findings(pairs, policies)
         self.add("</section>")
+
+    def _other_findings(self, pairs: Mapping[str, list[Any]], policies: Mapping[str, Policy]) -> None:
+        """Findings of checks that are not policies with requirements: the waivers file's own (an invalid
+        or unused waiver). They count in the verdict like any finding, so the page shows them."""
+        others = [(pid, [f for pair in found for f in pair.findings]) for pid, found in pairs.items()]
+        others = [(pid, findings) for pid, findings in others if pid not in policies and findings]
+        if not others:
+            return
+        dot = "fail" if any(status(f) == "mandatory" for _, findings in others for f in findings) else "pass"
+        self.add(
+            f'<article class="requirement" id="other-findings"><h3><span class="dot {dot}"></span>'
+            "Findings about the check's own inputs (waivers)</h3>"
+        )
+        for pid, findings in others:
+            self.add(
+                f'<div class="policy"><h4><code>{self.esc(pid)}</code></h4>'
+                '<table class="findings"><thead><tr><th>Resource</th><th>Status</th><th>Finding</th>'
+                "</tr></thead><tbody>"
+            )
+            for finding in findings:
+                state = status(finding)
+                self.add(
+                    f'<tr class="{state}"><td>{self.esc(finding.resource)}</td><td>{self.esc(state)}</td>'
+                    f"<td>{self.esc(finding.message)}</td></tr>"
+                )
+            self.add("</tbody></table></div>")
+        self.add("</article>")
 
     def _outcome(self, pairs: list[Any], policy: Policy) -> tuple[list[str], int, list[Finding]]:
         applies = policy.applies_to

@@ -6,7 +6,6 @@ Kept apart from the policies so each policy module stays one `check` beside its 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -15,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 from souverain.catalog import Catalog
 from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
+from souverain.model import config_address as config_address  # policies import it from here
 from souverain.policy import Context
 
 T = TypeVar("T")
@@ -254,16 +254,6 @@ def within(network: IPNetwork, outer: IPNetwork) -> bool:
     return False
 
 
-_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
-"""A Terraform instance key: `[0]`, `["a]b"]`."""
-
-
-def config_address(address: str) -> str:
-    """A Terraform instance address without its instance keys (`module.m[0].x.y["a"]` -> `module.m.x.y`):
-    state dependencies name resources as configured, not instances. Other addresses (URNs) unchanged."""
-    return _INSTANCE_KEY.sub("", address) if address.endswith("]") else address
-
-
 def block_devices(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """An instance's block devices with their paths: Terraform's `block_device`, Pulumi's `block_devices`."""
     for key in ("block_device", "block_devices"):
@@ -323,3 +313,27 @@ def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool) ->
     if explicit:
         return f"its provider's {name} is {host}"
     return f"its provider sets no {name}, so it reaches the default {host}"
+
+
+def endpoint_unknown_words(catalog: Catalog, package: str) -> str:
+    """`the universe_domain of provider 'gcp' is not known (...)`: why the offer a resource reaches is
+    unknown when its endpoint setting is (`package_endpoint` answered UNKNOWN)."""
+    setting = catalog.endpoint_setting(package)
+    name = setting.setting if setting is not None else "endpoint setting"
+    return (
+        f"the {name} of provider {package!r} is not known (set at apply time, or its configuration is not "
+        "in the input)"
+    )
+
+
+def resource_region(catalog: Catalog, resource: Resource) -> str | _Unknown | None:
+    """The resource's effective region (`Resource.region`), else the region its package reaches by
+    construction (`Catalog.implied_region`: a provider with no region setting on a one-region offer) when
+    neither the resource nor its provider states one; None when nothing shows it."""
+    region = resource.region
+    if region is None and resource.package:
+        implied = getattr(catalog, "implied_region", None)
+        if implied is not None:
+            found: str | None = implied(resource.package)
+            return found
+    return region

@@ -15,11 +15,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from souverain.catalog import Catalog, Offer
-from souverain.kinds import encryption_requests, rule_matches
+from souverain.kinds import encryption_requests, rule_matches, rule_unknown
 from souverain.model import UNKNOWN, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import catalog_memo, plain
+from ._support import (
+    catalog_memo,
+    endpoint_unknown_words,
+    endpoint_words,
+    package_endpoint,
+    plain,
+    resource_region,
+)
 
 KEY_MANAGER_KINDS = frozenset({"secret", "secret_container", "key_order"})
 """Barbican's resources: they need an offer that runs Barbican."""
@@ -38,48 +45,20 @@ NEW_VOLUME_SOURCES = frozenset({"image", "blank", "snapshot"})
 """An instance block device with one of these sources and destination `volume` creates a Cinder volume."""
 
 
-def _serving_cache(catalog: Catalog) -> dict[tuple[str, str], tuple[Offer, ...]]:
-    return {}
-
-
-def serving_offers(catalog: Catalog, region: str, package: str) -> tuple[Offer, ...]:
-    """The offers that list `region` and are reached by `package` (offers naming no package reach all)."""
-    cache = catalog_memo(catalog, "serving-offers", _serving_cache)
-    key = (region.casefold(), package.casefold())
-    offers = cache.get(key)
-    if offers is None:
-        reached = {id(offer) for offer in catalog.offers_for_package(package)} if package else set()
-        offers = cache[key] = tuple(
-            offer
-            for offer in catalog.offers_for_region(region)
-            if not package or not (offer.packages.pulumi or offer.packages.terraform) or id(offer) in reached
-        )
-    return offers
-
-
 def _names(offers: tuple[Offer, ...]) -> str:
     return ", ".join(offer.name for offer in offers)
 
 
 def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, ...] | Violation:
-    """The offers that must encrypt the resource, or why none can be named; remembered per question."""
-    region = resource.region
+    """The offers that must encrypt the resource, or why none can be named; remembered per question.
+
+    The offers are those the resource really reaches, as qualified-region resolves them: its region (or
+    the region its provider reaches by construction), its package, and the endpoint its provider's setting
+    names (`Catalog.offers_reaching`): a `gcp` disk in S3NS's region without S3NS's universe domain is on
+    Google Cloud's API, not S3NS's, and is not credited with S3NS's encryption."""
+    catalog = context.catalog
+    region = resource_region(catalog, resource)
     what = resource.kind or "resource"
-    if not (region is None or region is UNKNOWN or type(region) is str):
-        return _find_offers(what, region, resource.package, context.catalog)
-    key = (what, region, resource.package)
-    cache = catalog_memo(context.catalog, "encrypted-storage-offers", _offers_cache)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = _find_offers(what, region, resource.package, context.catalog)
-    return found
-
-
-def _offers_cache(catalog: Catalog) -> dict[tuple[str, Any, str], tuple[Offer, ...] | Violation]:
-    return {}
-
-
-def _find_offers(what: str, region: Any, package: str, catalog: Catalog) -> tuple[Offer, ...] | Violation:
     if region is UNKNOWN:
         return Violation(
             f"the {what}'s region is unknown until apply, so the offer that must encrypt it is unknown",
@@ -88,13 +67,55 @@ def _find_offers(what: str, region: Any, package: str, catalog: Catalog) -> tupl
         )
     if not isinstance(region, str) or not region:
         return Violation(f"the {what} has no region, so no offer can be shown to encrypt it", path="region")
-    offers = serving_offers(catalog, region, package)
-    if not offers:
+    package = resource.package
+    host, explicit = (
+        package_endpoint(catalog, resource)
+        if getattr(catalog, "decides_by_endpoint", False)
+        else (None, False)
+    )
+    if host is UNKNOWN:
         return Violation(
-            f"region {region!r} is served by no offer in the catalog, so its encryption is unknown",
+            f"{endpoint_unknown_words(catalog, package)}, so the offer that must encrypt the {what} is "
+            "unknown",
+            unknown=True,
+        )
+    key = (what, region, package, host if isinstance(host, str) else None, explicit)
+    cache = catalog_memo(catalog, "encrypted-storage-offers", _offers_cache)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _find_offers(catalog, *key)
+    return found
+
+
+_OfferKey = tuple[str, str, str, str | None, bool]
+
+
+def _offers_cache(catalog: Catalog) -> dict[_OfferKey, tuple[Offer, ...] | Violation]:
+    return {}
+
+
+def _find_offers(
+    catalog: Catalog, what: str, region: str, package: str, host: str | None, explicit: bool
+) -> tuple[Offer, ...] | Violation:
+    offers = tuple(catalog.offers_reaching(region, package or None, host))
+    if offers:
+        return offers
+    elsewhere = catalog.offers_reaching(region, package or None) if host is not None else []
+    if elsewhere:
+        canonical = sorted({found.name for offer in elsewhere if (found := offer.region(region))})
+        where = (
+            f"region {region!r}" if canonical == [region] else f"{region!r} (region {', '.join(canonical)})"
+        )
+        return Violation(
+            f"{where} is served by {_names(tuple(elsewhere))} only at its own endpoint, but "
+            f"{endpoint_words(catalog, package, host or '', explicit)}: that offer's encryption does not "
+            f"apply, and no offer the {what} reaches is shown to encrypt it",
             path="region",
         )
-    return offers
+    return Violation(
+        f"region {region!r} is served by no offer in the catalog, so its encryption is unknown",
+        path="region",
+    )
 
 
 def _choices(offers: tuple[Offer, ...]) -> str:
@@ -146,73 +167,141 @@ def _volume_type(volume_type: Any, offers: tuple[Offer, ...], path: str) -> Viol
     )
 
 
-def _requests_encryption(resource: Resource, offers: tuple[Offer, ...]) -> bool:
+Request = tuple[bool, str | None]
+"""Whether the resource asks for encryption at rest, and if it does not, the path of a request whose value
+is unknown until apply (None when every request is known): such a request cannot be shown to be one."""
+
+
+def _requests_encryption(resource: Resource, offers: tuple[Offer, ...]) -> Request:
     """Whether the resource asks for encryption at rest by one of its kind's `encryption_requests`."""
     rules = encryption_requests(resource.kind)
     if not rules:
-        return False
+        return False, None
     encrypted_types = frozenset.intersection(
         *(frozenset(offer.capabilities.encrypted_volume_types) for offer in offers)
     )
-    return any(rule_matches(rule, resource.properties, encrypted_types=encrypted_types) for rule in rules)
+    props = resource.properties
+    if any(rule_matches(rule, props, encrypted_types=encrypted_types) for rule in rules):
+        return True, None
+    return False, next((rule.dotted for rule in rules if rule_unknown(rule, props)), None)
 
 
-def _sets_sse(props: Mapping[str, Any]) -> bool:
+def _sets_sse(props: Mapping[str, Any]) -> Request:
     """An S3 `x-amz-server-side-encryption` header among the resource's `headers` (Swift containers)."""
     headers = plain(props.get("headers"))
-    if isinstance(headers, Mapping):
-        return any(
-            str(key).casefold() == SSE_HEADER and plain(value) not in (None, "")
-            for key, value in headers.items()
-        )
-    return False
+    if headers is UNKNOWN:
+        return False, "headers"
+    if not isinstance(headers, Mapping):
+        return False, None
+    unknown = None
+    for key, value in headers.items():
+        if str(key).casefold() != SSE_HEADER:
+            continue
+        value = plain(value)
+        if value is UNKNOWN:
+            unknown = f"headers.{key}"
+        elif value not in (None, ""):
+            return True, None
+    return False, unknown
 
 
-def _new_volumes(resource: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """The block devices of an instance that create a Cinder volume, with their property paths."""
+def _either(*requests: Request) -> Request:
+    if any(asked for asked, _ in requests):
+        return True, None
+    return False, next((path for _, path in requests if path is not None), None)
+
+
+def _unknown_request(path: str, what: str, why: str) -> Violation:
+    return Violation(
+        f"{path} is unknown until apply, so the {what}'s request for encryption cannot be shown ({why})",
+        unknown=True,
+        path=path,
+    )
+
+
+NewVolume = tuple[str, Mapping[str, Any], str | None]
+"""A block device that creates (or may create) a volume: its path, the device, and the path of its
+destination or source when that is unknown until apply (None when it surely creates one)."""
+
+
+def _new_volumes(resource: Resource) -> Iterator[NewVolume]:
+    """The block devices of an instance that create a Cinder volume, with their property paths; a device
+    whose destination or source is unknown until apply may create one, and is judged too."""
     for key in ("block_device", "block_devices"):  # Terraform's name, Pulumi's name
         devices = plain(resource.properties.get(key))
-        if not isinstance(devices, list):
+        if devices is UNKNOWN:
+            yield key, {}, key
+            continue
+        if not isinstance(devices, list | tuple):
             continue
         for index, device in enumerate(devices):
             device = plain(device)
-            if (
-                isinstance(device, Mapping)
-                and plain(device.get("destination_type")) == "volume"
-                and plain(device.get("source_type")) in NEW_VOLUME_SOURCES
-            ):
-                yield f"{key}[{index}]", device
+            path = f"{key}[{index}]"
+            if device is UNKNOWN:
+                yield path, {}, path
+                continue
+            if not isinstance(device, Mapping):
+                continue
+            destination = plain(device.get("destination_type"))
+            source = plain(device.get("source_type"))
+            if destination is not UNKNOWN and destination != "volume":
+                continue
+            if source is not UNKNOWN and source not in NEW_VOLUME_SOURCES:
+                continue
+            if destination is UNKNOWN:
+                yield path, device, f"{path}.destination_type"
+            elif source is UNKNOWN:
+                yield path, device, f"{path}.source_type"
+            else:
+                yield path, device, None
 
 
 def _instance_volumes(
-    volumes: list[tuple[str, Mapping[str, Any]]], offers: tuple[Offer, ...], context: Context
+    volumes: list[NewVolume], offers: tuple[Offer, ...], context: Context
 ) -> Iterator[Violation]:
-    for path, device in volumes:
+    for path, device, uncertain in volumes:
         violation = _volume_verdict(device.get("volume_type"), offers, f"{path}.volume_type", context)
-        if violation is not None:
+        if violation is None:
+            continue  # an encrypted type: whatever the device turns out to be, no clear volume
+        if uncertain is not None:
+            yield Violation(
+                f"{uncertain} is unknown until apply, so the device may create a volume, and "
+                f"{violation.message}",
+                unknown=True,
+                path=uncertain,
+            )
+        else:
             yield violation
 
 
 def _volume(resource: Resource, offers: tuple[Offer, ...], context: Context) -> Iterator[Violation]:
     """A volume is encrypted if its offer encrypts every volume, if it asks for encryption, or if its type
     (`volume_type`, else `type`) is an encrypted type of every offer serving its region."""
-    if all(offer.capabilities.block_storage_encrypted for offer in offers) or _requests_encryption(
-        resource, offers
-    ):
+    if all(offer.capabilities.block_storage_encrypted for offer in offers):
+        return
+    asked, unknown = _requests_encryption(resource, offers)
+    if asked:
         return
     props = resource.properties
     path = "type" if "volume_type" not in props and "type" in props else "volume_type"
     volume_type = props.get(path)
     listed = any(offer.capabilities.encrypted_volume_types for offer in offers)
     if plain(volume_type) is not UNKNOWN and not listed:
-        yield Violation(
+        why = (
             f"the block storage of {_names(offers)} is not recorded as encrypted at rest and lists no "
-            "encrypted volume type, and the volume requests no encryption",
-            path=path,
+            "encrypted volume type"
         )
+        if unknown is not None:
+            yield _unknown_request(unknown, "volume", why)
+        else:
+            yield Violation(f"{why}, and the volume requests no encryption", path=path)
         return
     violation = _volume_verdict(volume_type, offers, path, context)
-    if violation is not None:
+    if violation is None:
+        return
+    if unknown is not None and not violation.unknown:
+        yield _unknown_request(unknown, "volume", violation.message)
+    else:
         yield violation
 
 
@@ -233,27 +322,34 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
     elif kind == "instance":
         yield from _instance_volumes(volumes, offers, context)
     elif kind == "object_container":
-        if not all(offer.capabilities.object_storage_encrypted for offer in offers) and not (
-            _requests_encryption(resource, offers) or _sets_sse(resource.properties)
-        ):
-            yield Violation(
-                f"the object storage of {_names(offers)} is not recorded as encrypted at rest, and the "
-                "container requests no server-side encryption"
-            )
-    elif kind == "database":
-        encrypted = all(offer.capabilities.database_encrypted for offer in offers)
-        if not encrypted and not _requests_encryption(resource, offers):
-            yield Violation(
-                f"the managed databases of {_names(offers)} are not recorded as encrypted at rest, and the "
-                "database instance requests no encryption at rest (nor an encrypted volume type)"
-            )
-    elif kind == "node_pool":
-        encrypted = all(offer.capabilities.block_storage_encrypted for offer in offers)
-        if not encrypted and not _requests_encryption(resource, offers):
-            yield Violation(
-                f"the block storage of {_names(offers)} is not recorded as encrypted at rest, and the node "
-                "pool requests no key for its nodes' disks"
-            )
+        if all(offer.capabilities.object_storage_encrypted for offer in offers):
+            return
+        asked, unknown = _either(_requests_encryption(resource, offers), _sets_sse(resource.properties))
+        if asked:
+            return
+        why = f"the object storage of {_names(offers)} is not recorded as encrypted at rest"
+        if unknown is not None:
+            yield _unknown_request(unknown, "container", why)
+        else:
+            yield Violation(f"{why}, and the container requests no server-side encryption")
+    elif kind == "database" or kind == "node_pool":
+        if kind == "database":
+            encrypted = all(offer.capabilities.database_encrypted for offer in offers)
+            why = f"the managed databases of {_names(offers)} are not recorded as encrypted at rest"
+            none = "the database instance requests no encryption at rest (nor an encrypted volume type)"
+        else:
+            encrypted = all(offer.capabilities.block_storage_encrypted for offer in offers)
+            why = f"the block storage of {_names(offers)} is not recorded as encrypted at rest"
+            none = "the node pool requests no key for its nodes' disks"
+        if encrypted:
+            return
+        asked, unknown = _requests_encryption(resource, offers)
+        if asked:
+            return
+        if unknown is not None:
+            yield _unknown_request(unknown, kind.replace("_", " "), why)
+        else:
+            yield Violation(f"{why}, and {none}")
     elif kind in PROVIDER_KMS_KINDS:
         lacking = tuple(offer for offer in offers if offer.capabilities.key_manager != "provider-kms")
         if lacking:

@@ -294,7 +294,19 @@ def _provider_rules(resource: Resource, context: Context) -> Iterator[Violation]
                 "admits internet hosts" if means == "public" else "cannot be shown to keep the internet out"
             )
             found.append(Violation(f"the rule {opening}: {reason}", path=path))
-        if not (rule.sources or rule.named_sources or rule.from_group):
+        if not (rule.sources or rule.named_sources or rule.from_group) and rule.unknown_groups:
+            # a group, tag or account list unknown until apply may turn out empty: unknown, not absent
+            found.append(
+                Violation(
+                    f"{' and '.join(rule.unknown_groups)} "
+                    f"{'is' if len(rule.unknown_groups) == 1 else 'are'} unknown until apply and the rule "
+                    "sets no other source: it may admit every address, so it cannot be shown to keep the "
+                    "internet out",
+                    unknown=True,
+                    path=rule.unknown_groups[0],
+                )
+            )
+        elif not (rule.sources or rule.named_sources or rule.from_group):
             opening = (
                 "allows ingress from any address"
                 if rule.no_source == "any"

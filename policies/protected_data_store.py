@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from souverain.kinds import deletion_protection_rules, is_data_store, rule_matches
+from souverain.kinds import deletion_protection_rules, is_data_store, rule_matches, rule_unknown
 from souverain.model import Operation, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
@@ -26,9 +26,20 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
         return  # a planned delete is no-data-destruction's finding, not this one's
     if resource.protect or resource.retain_on_delete:
         return
-    if any(rule_matches(rule, resource.properties) for rule in deletion_protection_rules(resource.kind)):
+    rules = deletion_protection_rules(resource.kind)
+    if any(rule_matches(rule, resource.properties) for rule in rules):
         return  # the provider refuses the delete itself (`deletion_protection`)
+    # a deletion protection unknown until apply may turn out on or off: not shown, so an unknown finding
+    pending = next((rule.dotted for rule in rules if rule_unknown(rule, resource.properties)), None)
     if is_data_store(resource.kind):
+        if pending is not None:
+            yield Violation(
+                f"{pending} is unknown until apply, and the {resource.kind} is neither protected nor "
+                "retained on delete in a production stack",
+                unknown=True,
+                path=pending,
+            )
+            return
         yield Violation(
             f"{resource.kind} is neither protected nor retained on delete in a production stack",
             path="protect",

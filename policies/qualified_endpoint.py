@@ -172,7 +172,15 @@ def _sync_targets(resource: Resource, context: Context) -> Iterator[Violation]:
     if target is not None:
         yield from _judge_endpoint(target, "container_sync_to", "sync target", resource, context)
     metadata = plain(resource.get("metadata"))
-    if isinstance(metadata, Mapping):
+    if metadata is UNKNOWN:  # it may hold X-Container-Sync-To: not shown absent
+        yield Violation(
+            "metadata is unknown until apply, so the container cannot be shown not to be synchronized to "
+            "another offer (X-Container-Sync-To)",
+            resource=resource,
+            unknown=True,
+            path="metadata",
+        )
+    elif isinstance(metadata, Mapping):
         for key, value in metadata.items():
             if isinstance(key, str) and key.casefold() in _SYNC_METADATA_KEYS and value is not None:
                 yield from _judge_endpoint(value, f"metadata.{key}", "sync target", resource, context)

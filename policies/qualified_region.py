@@ -14,10 +14,10 @@ from datetime import date
 
 from souverain.catalog import Catalog, Offer
 from souverain.kinds import is_local_only_package
-from souverain.model import REGION_FIELDS, UNKNOWN, Resource, _Unknown, placements
+from souverain.model import UNKNOWN, Resource, _Unknown, is_region_path, placements
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
-from ._support import catalog_memo, endpoint_words, package_endpoint
+from ._support import catalog_memo, endpoint_unknown_words, endpoint_words, package_endpoint, resource_region
 
 _UNKNOWN_REGION = (
     Violation("region is unknown until apply, so it cannot be shown to be qualified", unknown=True),
@@ -46,24 +46,24 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
         local = _LOCAL_ONLY[package] = is_local_only_package(package)
     if local:
         return ()  # a random password, a TLS key, a local file: computed where the stack runs
+    catalog = context.catalog
     region = resource.region
+    if region is None:
+        region = resource_region(catalog, resource)  # a one-region provider's implied region
     if region is UNKNOWN:
         return _UNKNOWN_REGION
     if not isinstance(region, str) or not region:
         return _NO_REGION
-    catalog = context.catalog
     host, explicit = (
         package_endpoint(catalog, resource)
         if getattr(catalog, "decides_by_endpoint", False)
         else (None, False)
     )
     if host is UNKNOWN:
-        setting = catalog.endpoint_setting(package)
-        name = setting.setting if setting is not None else "endpoint setting"
         return (
             Violation(
-                f"the {name} of provider {package!r} is not known (set at apply time, or its "
-                "configuration is not in the input), so the offer serving the region cannot be known",
+                f"{endpoint_unknown_words(catalog, package)}, so the offer serving the region cannot be "
+                "known",
                 unknown=True,
             ),
         )
@@ -144,7 +144,7 @@ def _disagreements(
     wanted = {name.casefold() for name in names}
     for other_field, value in others:
         path = _label(other_field)
-        region_level = path in REGION_FIELDS
+        region_level = is_region_path(path)
         if value is UNKNOWN:
             if region_level or lists_zones:
                 yield Violation(

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from souverain.model import Resource
+from souverain.model import UNKNOWN, Resource, Secret
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -167,24 +167,80 @@ def _violations(message: str | None) -> Iterator[Violation]:
         yield Violation(message, path="secrets_provider")
 
 
+_UNKNOWN_SETTING = {
+    "backend_url": "the state backend URL",
+    "secrets_provider": "the secrets provider",
+    "vault_address": "the Vault server address",
+    "environments": "the ESC environments the stack imports",
+}
+
+
+def _setting(props: Mapping[str, Any], key: str) -> tuple[Any, bool]:
+    """A setting's value, revealed when it is a secret, and whether it was one (a secret is judged but
+    never quoted). UNKNOWN stays UNKNOWN: it is not unset, and a policy must not read it as unset."""
+    value = props.get(key)
+    if isinstance(value, Secret):
+        return value.reveal(), True
+    return value, False
+
+
+def _unknown(key: str, stack: Resource) -> Violation:
+    return Violation(
+        f"{_UNKNOWN_SETTING[key]} {'are' if key == 'environments' else 'is'} not known until the program "
+        "runs, so it cannot be shown to stay out of US-controlled services",
+        resource=stack,
+        path=key,
+        unknown=True,
+    )
+
+
+def _scrubbed(message: str, key: str, secret: bool) -> str:
+    """A message about a setting held as a secret names the setting, not what it holds."""
+    return f"{_UNKNOWN_SETTING[key]} (a secret) is not shown to stay out of US control" if secret else message
+
+
 def check_settings(stack: Resource, context: Context) -> Iterator[Violation]:
     props: Mapping[str, Any] = stack.properties
-    backend = props.get("backend_url")
-    if "backend_url" in props:
+    backend, backend_secret = _setting(props, "backend_url")
+    provider, provider_secret = _setting(props, "secrets_provider")
+    vault, vault_secret = _setting(props, "vault_address")
+    if backend is UNKNOWN:
+        yield _unknown("backend_url", stack)
+    elif "backend_url" in props:
         for message in _check_backend(backend, context):
+            message = _scrubbed(message, "backend_url", backend_secret)
             yield Violation(message, resource=stack, path="backend_url")
     if "secrets_provider" in props:
-        for violation in _check_secrets(
-            props.get("secrets_provider"), backend, props.get("vault_address"), context
-        ):
-            yield Violation(violation.message, resource=stack, path=violation.path, unknown=violation.unknown)
-    environments = props.get("environments") or []
-    if environments:
+        if provider is UNKNOWN:
+            yield _unknown("secrets_provider", stack)
+        elif vault is UNKNOWN and isinstance(provider, str) and urlsplit(provider).scheme == "hashivault":
+            yield _unknown("vault_address", stack)
+        elif backend is not UNKNOWN or (provider and provider not in SERVICE_PROVIDERS):
+            secret = provider_secret or vault_secret or backend_secret
+            for violation in _check_secrets(provider, backend, vault, context):
+                yield Violation(
+                    _scrubbed(violation.message, "secrets_provider", secret),
+                    resource=stack,
+                    path=violation.path,
+                    unknown=violation.unknown,
+                )
+    environments, environments_secret = _setting(props, "environments")
+    if environments is UNKNOWN or (
+        isinstance(environments, list | tuple) and any(item is UNKNOWN for item in environments)
+    ):
+        yield _unknown("environments", stack)
+    elif environments not in (None, "", [], ()):
+        if backend is UNKNOWN:
+            return  # which Pulumi Cloud serves ESC is the backend's: its finding covers it
         esc = _verdict(
             _service_host(backend), "the Pulumi ESC service the stack imports environments from", context
         )
         if esc is not None:
-            yield Violation(esc, resource=stack, path="environments")
+            yield Violation(
+                _scrubbed(esc, "environments", environments_secret or backend_secret),
+                resource=stack,
+                path="environments",
+            )
 
 
 def check(resources: Sequence[Resource], context: Context) -> Iterator[Violation]:

@@ -43,19 +43,22 @@ def _set(*ids: str) -> frozenset[str]:
 S3NS_TOFU = {
     "good-key": _set(PROT),
     "bad-disk": _set(ENC, PROT),  # no key, and the offer does not encrypt disks by default
-    "good-disk": _set(PROT),  # disk_encryption_key.kms_key_self_link, unknown until apply, asks for a key
+    # The good twins name a key created in the same plan: its id is unknown until apply, and a request
+    # whose value is unknown cannot be shown to be one (an `unknown` finding, which `--unknowns advisory`
+    # lets through: test_reached_offers.py).
+    "good-disk": _set(ENC, PROT),  # disk_encryption_key.kms_key_self_link, unknown until apply
     "bad-bucket": _set(ENC, PROT),
-    "good-bucket": _set(PROT),  # encryption.default_kms_key_name
+    "good-bucket": _set(ENC, PROT),  # encryption.default_kms_key_name, unknown until apply
     "bad-public-reader": _set(PUBLIC),  # member = allUsers
     "good-reader": NONE,
     "bad-acl": _set(PUBLIC),  # role_entity READER:allUsers
     "good-acl": NONE,
     "bad-sql": _set(ENC, PROT),  # no encryption_key_name, deletion_protection false
-    "good-sql": NONE,  # encryption_key_name, and deletion_protection protects it
+    "good-sql": _set(ENC),  # encryption_key_name unknown until apply; deletion_protection protects it
     "good-secret": _set(PROT),
     "good-secret-version": _set(PROT),  # secret_data is sensitive; `secret` names the secret, holds nothing
     "bad-pool": _set(ENC),  # no node_config.boot_disk_kms_key
-    "good-pool": NONE,
+    "good-pool": _set(ENC),  # node_config.boot_disk_kms_key unknown until apply
     "bad-deleted-disk": _set(ENC, GONE),  # a delete is no-data-destruction's, not protected-data-store's
     "bad-replaced-sql": _set(GONE, PROT),  # keyed, but replaced, and not protected
     "good-resized-disk": _set(PROT),  # an update in place keeps the data
@@ -122,10 +125,12 @@ OVH_TOFU = {
     "good-luks-volume": _set(PROT),  # classic-luks is an encrypted type of the offer
     "bad-bucket": _set(ENC, PROT),  # encryption.algorithm PLAINTEXT asks for nothing
     "good-bucket": _set(PROT),  # AES256
-    # OVHcloud's KMS resources and databases carry no region the model reads (a service key belongs to a
-    # KMS by id, a database's regions are under nodes[]): encrypted-storage fails closed on them.
+    # A service key and a secret are where the KMS their okms_id names is; the plan holds no ovh_okms, so
+    # they have no region and encrypted-storage fails closed on them.
     "good-key": _set(ENC, PROT),
     "good-secret": _set(ENC, PROT),  # version.data is sensitive
+    # A database is where its nodes are (nodes[].region, GRA); the offer does not encrypt databases and
+    # an OVHcloud database cannot ask, so both fail encrypted-storage on the offer's facts.
     "bad-database": _set(ENC, PROT),
     "good-database": _set(ENC),  # deletion_protection = true
     "bad-deleted-volume": _set(GONE),
@@ -137,9 +142,11 @@ OVH_PULUMI = {
     "bad-bucket": _set(ENC, PROT),
     "good-bucket": NONE,
     "kms": _set(PROT),  # the KMS itself (region eu-west-par): a key manager of the offer's own
-    "good-key": _set(ENC),  # no region (see the plan), protected
-    "bad-secret": _set(ENC, PROT, CLEAR),  # pulumi-ovh 2.22 sends version.data in clear
-    "good-secret": _set(ENC),  # the program made version a secret
+    # Keys and secrets have no region: they are where the KMS their okmsId names is (the preview records
+    # the dependency), eu-west-par, whose offer has a key manager of its own.
+    "good-key": NONE,  # protected
+    "bad-secret": _set(PROT, CLEAR),  # pulumi-ovh 2.22 sends version.data in clear
+    "good-secret": NONE,  # the program made version a secret
     "bad-database": _set(ENC, PROT),
     "good-database": _set(ENC),
     "bad-deleted-volume": _set(GONE),
@@ -153,7 +160,8 @@ OUTSCALE_TOFU = {
     "good-resized-volume": _set(ENC, PROT),  # an update keeps the data: not no-data-destruction's
 }
 CLOUDTEMPLE_TOFU = {
-    # Cloud Temple resources carry no region (nor does its provider): encrypted-storage fails closed.
+    # Cloud Temple resources and their provider carry no region: they are in the offer's one region (the
+    # catalog's `implied_region`, FR1), whose offer records no encryption: encrypted-storage fails.
     "bad-public-bucket": _set(ENC, PROT, PUBLIC),  # access_type = public
     "bad-open-whitelist-bucket": _set(ENC, PROT, PUBLIC),  # whitelist admits 0.0.0.0/0
     "good-private-bucket": _set(ENC, PROT),

@@ -321,13 +321,24 @@ def test_outscale_security_group_rule(
     ("rule", "expected"),
     [
         ({"direction": "EGRESS", "ethernetType": "IPV4", "remoteIpPrefix": "0.0.0.0/0"}, []),
-        # a remote group unknown until apply (created in the same preview) still restricts the source
+        # a remote group unknown until apply (created in the same preview) is unknown, not a restriction
+        # shown: an `unknown` finding that follows --unknowns, as on OpenStack's own rules (issue 12, 11)
         (
             {
                 "direction": "INGRESS",
                 "ethernetType": "IPV4",
                 "protocol": "TCP",
                 "remoteGroupId": UNKNOWN_SENTINEL,
+            },
+            [("rules[0].remote_group_id", True)],
+        ),
+        # beside a known remote group, nothing is unknown
+        (
+            {
+                "direction": "INGRESS",
+                "ethernetType": "IPV4",
+                "protocol": "TCP",
+                "remoteGroupId": "1b6c3e5a-0000-4000-8000-000000000001",
             },
             [],
         ),

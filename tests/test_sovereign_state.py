@@ -9,7 +9,7 @@ from conftest import FIXTURES, SMALL_CATALOG, terraform_resource
 from souverain.policies.sovereign_state import POLICY
 
 from souverain.catalog import Catalog, load_catalog
-from souverain.model import Resource
+from souverain.model import UNKNOWN, Resource, Secret
 from souverain.policy import Context, Settings
 
 STATE_SERVICES = FIXTURES / "catalogs" / "state-services.yaml"
@@ -151,3 +151,67 @@ def test_plans_without_project_settings_are_not_judged(catalog: Catalog) -> None
         custom=False,
     )
     assert list(POLICY.check_stack([terraform, bare_stack], Context(catalog, Settings()))) == []
+
+
+# --- values unknown until the program runs, and settings held as secrets ------------------------------
+
+
+def verdicts(resource: Resource, catalog: Catalog) -> list[tuple[str | None, bool, str]]:
+    assert POLICY.check_stack is not None
+    found = POLICY.check_stack([resource], Context(catalog, Settings()))
+    return [(v.path, v.unknown, v.message) for v in found]
+
+
+UNKNOWN_ESC = (
+    "environments",
+    True,
+    "the ESC environments the stack imports are not known until the program runs, so it cannot be shown "
+    "to stay out of US-controlled services",
+)
+
+
+def test_environments_unknown_are_unknown_not_none(catalog: Catalog) -> None:
+    """UNKNOWN is falsy: read as `or []` it was no environment at all, and the stack passed."""
+    assert verdicts(stack(environments=UNKNOWN), catalog) == [UNKNOWN_ESC]
+    assert verdicts(stack(environments=["hdh/base", UNKNOWN]), catalog) == [UNKNOWN_ESC]
+    # twins: no environment passes; a known one is judged by the service that serves it
+    assert verdicts(stack(environments=[]), catalog) == []
+    [(path, unknown, _)] = verdicts(stack(environments=["hdh/prod"]), catalog)
+    assert (path, unknown) == ("environments", False)
+
+
+def test_backend_and_secrets_provider_unknown_are_unknown(catalog: Catalog) -> None:
+    assert verdicts(stack(backend_url=UNKNOWN), catalog) == [
+        (
+            "backend_url",
+            True,
+            "the state backend URL is not known until the program runs, so it cannot be shown to stay out "
+            "of US-controlled services",
+        )
+    ]
+    # an unknown secrets provider is not the default one (the Pulumi Cloud service)
+    assert verdicts(stack(secrets_provider=UNKNOWN), catalog) == [
+        (
+            "secrets_provider",
+            True,
+            "the secrets provider is not known until the program runs, so it cannot be shown to stay out of "
+            "US-controlled services",
+        )
+    ]
+    hashivault = stack(secrets_provider="hashivault://hdh", vault_address=UNKNOWN)
+    assert [(p, u) for p, u, _ in verdicts(hashivault, catalog)] == [("vault_address", True)]
+
+
+def test_settings_held_as_secrets_are_judged_and_never_quoted(catalog: Catalog) -> None:
+    amazon = "s3://hdh-state?region=eu-west-3"
+    [(path, unknown, message)] = verdicts(stack(backend_url=Secret(amazon)), catalog)
+    assert (path, unknown) == ("backend_url", False)
+    assert "amazonaws" not in message
+    assert "hdh-state" not in message
+    assert message == "the state backend URL (a secret) is not shown to stay out of US control"
+    # the compliant twin: a secret URL of the qualified offer's S3 passes
+    assert verdicts(stack(backend_url=Secret(SOVEREIGN_S3)), catalog) == []
+    vault = stack(secrets_provider="hashivault://hdh", vault_address=Secret("https://vault.example.org"))
+    [(path, _, message)] = verdicts(vault, catalog)
+    assert path == "secrets_provider"
+    assert "vault.example.org" not in message

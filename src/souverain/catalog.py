@@ -269,6 +269,15 @@ def normalize_terraform_provider(value: str) -> str | None:
     return "/".join(parts)
 
 
+class ImpliedRegion(Strict, frozen=True, kw_only=True):
+    """The one region a package's resources land in when neither they nor their provider name one, for a
+    provider that reaches exactly one region by construction (Cloud Temple's has no region setting)."""
+
+    region: NonEmpty
+    """One of the offer's regions (its name or an alias)."""
+    source: Source
+
+
 class Packages(Strict, frozen=True, kw_only=True):
     pulumi: tuple[str, ...] = ()
     """Pulumi package names, as the first part of a type token (`openstack`, `aws-native`)."""
@@ -277,6 +286,9 @@ class Packages(Strict, frozen=True, kw_only=True):
     endpoint_setting: EndpointSetting | None = None
     """For packages that reach other offers too: the provider setting whose value (or default) is one of
     this offer's `endpoints` when the package reaches this offer."""
+    implied_region: ImpliedRegion | None = None
+    """For a provider with no region setting whose offer has one region: the region its resources are in
+    when they state none. Applied only when every offer the package reaches says the same."""
 
     def __post_init__(self) -> None:
         for index, name in enumerate(self.pulumi):
@@ -383,6 +395,12 @@ class Offer(Strict, frozen=True, kw_only=True):
                 if key in seen:
                     raise FieldError(where, f"region name {name!r} is already used by {seen[key]}")
                 seen[key] = f"regions[{r_index}]"
+        implied = self.packages.implied_region
+        if implied is not None and implied.region.casefold() not in seen:
+            raise FieldError(
+                "packages.implied_region.region",
+                f"{implied.region!r} is not one of the offer's regions: list it under `regions`",
+            )
 
     def region(self, name: str) -> Region | None:
         wanted = name.casefold()
@@ -494,6 +512,7 @@ class Catalog:
         self.decides_by_endpoint = bool(self._endpoint_settings)
         """Whether some package's offer is decided by an endpoint setting (else policies skip the lookup)."""
         self._setting_memo: dict[str, EndpointSetting | None] = {}
+        self._implied_memo: dict[str, str | None] = {}
 
     def _index_endpoint_settings(self) -> dict[str, EndpointSetting]:
         """Each package's endpoint setting; offers reaching one package must not disagree on it."""
@@ -549,6 +568,24 @@ class Catalog:
         if isinstance(value, str):
             return setting_host(value) or value.strip()
         return UNKNOWN if value is UNKNOWN else str(value)
+
+    def implied_region(self, package: str) -> str | None:
+        """The region `package`'s resources are in when they and their provider state none: the offers'
+        `packages.implied_region`, when every offer the package reaches names the same one; else None."""
+        memo = self._implied_memo
+        if package in memo:
+            return memo[package]
+        offers = self.offers_for_package(package) if package else []
+        regions = {
+            offer.packages.implied_region.region.casefold() if offer.packages.implied_region else None
+            for offer in offers
+        }
+        found = None
+        if offers and None not in regions and len(regions) == 1:
+            implied = offers[0].packages.implied_region
+            found = implied.region if implied is not None else None
+        memo[package] = found
+        return found
 
     def offers_for_package_at(self, package: str, host: str) -> list[Offer]:
         """The offers `package` reaches whose endpoints serve `host`."""
@@ -751,12 +788,18 @@ class Catalog:
         )
 
     def offers_serving(self, region: str, package: str | None = None, host: str | None = None) -> list[Offer]:
-        """The non-US offers listing `region` that `package` (when given) reaches, at `host` (when given).
-        An offer that names no package is reached by any; one that names packages must also serve `host`."""
+        """The non-US offers among `offers_reaching(region, package, host)`."""
+        return [offer for offer in self.offers_reaching(region, package, host) if not offer.us_controlled]
+
+    def offers_reaching(
+        self, region: str, package: str | None = None, host: str | None = None
+    ) -> list[Offer]:
+        """The offers listing `region` that `package` (when given) reaches, at `host` (when given: see
+        `package_host`), US-controlled ones included. An offer that names no package is reached by any; one
+        that names packages must also serve `host`. Every policy that asks which offer holds a resource asks
+        this: a `gcp` disk in S3NS's region without S3NS's universe domain is not on S3NS."""
         found = []
         for offer in self.offers_for_region(region):
-            if offer.us_controlled:
-                continue
             reached_by_packages = bool(offer.packages.pulumi or offer.packages.terraform)
             if package is not None and reached_by_packages and not offer.reached_by(package):
                 continue

@@ -186,6 +186,10 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
             ("endpoint", f"provider setting {setting['setting']}; default when unset: {setting['default']}")
         )
         rows.append(("", f"source: {_cite(setting['source'])}"))
+    implied = packages.get("implied_region")
+    if implied:
+        rows.append(("region", f"{implied['region']} when a resource and its provider state none"))
+        rows.append(("", f"source: {_cite(implied['source'])}"))
     for default in provider.get("defaults") or ():
         rows.append(("default", f"{default['role']}: {default['host']}"))
     if provider["status"]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from .catalog import Catalog
 from .errors import InputError
+from .facets import inherit_regions
 from .model import InputFinding, Plan, Resource, SourceLocation
 from .policy import Context, Enforcement, Policy, Settings, Violation
 
@@ -243,6 +244,7 @@ def evaluate(
     """Every enabled policy over every resource; findings carry their effective enforcement."""
     config = config or PolicyConfig()
     settings = settings or Settings()
+    inherit_regions(resources)  # a node pool is where its cluster is: needs the whole stack
     by_address = {resource.address: resource for resource in resources}
     memo: dict[Any, Any] = {}
     findings: list[Finding] = []

@@ -9,7 +9,7 @@ through that table and hands the policies ingress rules and boot data in one sha
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ._data import package_data_text
-from .model import UNKNOWN, Resource, Secret
+from .model import UNKNOWN, Resource, Secret, _Unknown, config_address
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -37,6 +37,9 @@ class IngressRule:
     """Each source CIDR as written (UNKNOWN if unknown until apply) with its path; empty when none is set."""
     from_group: bool
     """Its source is restricted to other groups, tags or accounts, so an empty `sources` admits no address."""
+    unknown_groups: tuple[str, ...]
+    """The group fields whose value is unknown until apply (they may turn out empty): with no other source,
+    whether the rule admits every address is unknown, not ruled out."""
     named_sources: tuple[tuple[str, str, str], ...]
     """Sources that are not CIDRs, as (path, `public` or `unclear`, why): internet hosts named by domain,
     country or threat list (public), address groups kept in another resource (unclear)."""
@@ -253,11 +256,15 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
         )
     first = (rule_set.get("sources") or [""])[0]
     source_field = first[1:] if first.startswith("^") else f"{prefix}{first}"
-    from_group = any(
-        _plain(value) not in (None, "", [], ())
-        for field in rule_set.get("groups", ())
-        for _, value in _read(field, props, block)
-    )
+    from_group = False
+    unknown_groups: list[str] = []
+    for field in rule_set.get("groups", ()):
+        for where, value in _read(field, props, block):
+            value = _plain(value)
+            if value is UNKNOWN:
+                unknown_groups.append(where if field.startswith("^") else f"{prefix}{where}")
+            elif value not in (None, "", [], ()):
+                from_group = True
     named: list[tuple[str, str, str]] = []
     for means in ("public", "unclear"):
         spec = rule_set.get(f"{means}_sources") or {}
@@ -282,6 +289,7 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
         source_field=source_field,
         sources=tuple(found),
         from_group=from_group,
+        unknown_groups=tuple(unknown_groups),
         named_sources=tuple(named),
         no_source=str(no_source["means"]),
         no_source_reason=str(no_source["reason"]),
@@ -355,6 +363,80 @@ def boot_data(resource: Resource) -> list[tuple[str, Any]]:
                 if isinstance(entry, Mapping):
                     found.extend((f"{name}.{key}", item) for key, item in entry.items() if item is not None)
     return found
+
+
+_PLACEMENT_TYPES: dict[str, Mapping[str, Any]] | None = None
+
+
+def _placement_types() -> dict[str, Mapping[str, Any]]:
+    global _PLACEMENT_TYPES  # a lazy module constant: asked once per resource
+    if _PLACEMENT_TYPES is None:
+        _PLACEMENT_TYPES = _by_type("placement")
+    return _PLACEMENT_TYPES
+
+
+def nested_regions(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
+    """The regions a type keeps below its top level (`nodes[].region` of an OVHcloud managed database),
+    each with its path: every one of them names where the resource lands, so all must agree. Values
+    unknown until apply are UNKNOWN; unset ones are left out."""
+    shape = (_PLACEMENT_TYPES if _PLACEMENT_TYPES is not None else _placement_types()).get(resource.type)
+    if shape is None or not shape.get("regions"):
+        return ()
+    found: list[tuple[str, str | _Unknown]] = []
+    for path in shape["regions"]:
+        for where, value in _steps(resource.properties, path):
+            value = _plain(value)
+            if value is UNKNOWN:
+                found.append((where, UNKNOWN))
+            elif isinstance(value, str) and value:
+                found.append((where, value))
+    return tuple(found)
+
+
+def _belongs_to(child: Resource, field: str, parents: Sequence[Resource]) -> list[Resource]:
+    """The parents that `child`'s `field` names: by a known id where the parents' ids are known (plans and
+    states carry them), else by the child's dependencies (a Pulumi input from the parent's output, a
+    Terraform reference)."""
+    value = _plain(child.properties.get(field))
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        by_id = [parent for parent in parents if _plain(parent.properties.get("id")) == value]
+        if by_id:
+            return by_id
+    depends = {*child.dependencies, *map(config_address, child.dependencies)}
+    return [
+        parent for parent in parents if parent.address in depends or config_address(parent.address) in depends
+    ]
+
+
+def inherit_regions(resources: Iterable[Resource]) -> None:
+    """Give each resource that states no region, and whose type belongs to another resource by id
+    (`data/facets.yaml`, `placement.*.parent`: an OVHcloud node pool to its cluster, a KMS key to its KMS),
+    the region of that resource, when the stack holds it and it has one. Several candidates must agree;
+    otherwise the resource keeps no region (policies fail closed on it)."""
+    shapes = _placement_types()
+    parent_shapes = {token: shape["parent"] for token, shape in shapes.items() if shape.get("parent")}
+    if not parent_shapes:
+        return
+    resources = list(resources)
+    children = [r for r in resources if r.region is None and r.type in parent_shapes]
+    if not children:
+        return
+    wanted = {token for spec in parent_shapes.values() for token in spec["types"]}
+    by_type: dict[str, list[Resource]] = {}
+    for resource in resources:
+        if resource.type in wanted:
+            by_type.setdefault(resource.type, []).append(resource)
+    for child in children:
+        spec = parent_shapes[child.type]
+        parents = [parent for token in spec["types"] for parent in by_type.get(token, ())]
+        found = _belongs_to(child, spec["field"], parents)
+        regions = {parent.region for parent in found}
+        if len(regions) == 1:
+            region = regions.pop()
+            if region is not None:
+                child.region, child.region_source = region, "reference"
 
 
 def ingress_rules_of_shape(shape: Mapping[str, Any], resource: Resource) -> tuple[IngressRule, ...]:

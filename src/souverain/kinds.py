@@ -161,12 +161,16 @@ def secret_reference_keys(kind: str | None) -> frozenset[str]:
 
 def values_at(value: Any, path: Sequence[str], *, reveal: bool = True) -> Iterator[Any]:
     """The values under `path` in `value`, lists crossed item by item (also at the end). Secrets are
-    revealed, or with `reveal=False` yielded as they are (a value under a secret is not in clear)."""
+    revealed, or with `reveal=False` yielded as they are (a value under a secret is not in clear). A value
+    unknown until apply on the way (a whole block computed from another resource) yields UNKNOWN."""
     if isinstance(value, Secret):
         if not reveal:
             yield value
             return
         value = value.reveal()
+    if value is UNKNOWN:  # a block or map unknown until apply: every value under it is unknown
+        yield UNKNOWN
+        return
     if isinstance(value, list | tuple):
         for item in value:
             yield from values_at(item, path, reveal=reveal)
@@ -184,8 +188,8 @@ def _leaf_matches(
     rule: PropertyRule, value: Any, encrypted_types: frozenset[str], is_public_cidr: Any
 ) -> bool:
     condition = rule.condition
-    if condition == "set":
-        return value is UNKNOWN or value not in (None, "", False, {}, [])
+    if condition == "set":  # a value unknown until apply may turn out empty: `rule_unknown` tells
+        return value is not UNKNOWN and value not in (None, "", False, {}, [])
     if condition == "true":
         return value is True or (isinstance(value, str) and value.casefold() == "true")
     if not isinstance(value, str):

@@ -141,8 +141,9 @@ class Resource:
     region: str | _Unknown | None = None
     """The *effective* region, worked out by `effective_region`; None means not known (fails closed)."""
     region_source: str | None = None
-    """Where the effective region came from: `resource` (its `region`, `location` or a zone), `provider`, or
-    None."""
+    """Where the effective region came from: `resource` (its `region`, `location`, a nested region such as
+    `nodes[].region`, or a zone), `provider`, `reference` (the resource it belongs to: a node pool's
+    cluster, a key's KMS), or None."""
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
     protect: bool = False
@@ -170,6 +171,16 @@ class Resource:
         return self.custom and not self.is_provider and not self.type.startswith("pulumi:")
 
 
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
+"""A Terraform instance key: `[0]`, `["a]b"]`."""
+
+
+def config_address(address: str) -> str:
+    """A Terraform instance address without its instance keys (`module.m[0].x.y["a"]` -> `module.m.x.y`):
+    state dependencies name resources as configured, not instances. Other addresses (URNs) unchanged."""
+    return _INSTANCE_KEY.sub("", address) if address.endswith("]") else address
+
+
 REGION_FIELDS: Final = ("region", "location", "region_name")
 """Resource properties that name the region a resource lands in (`location`: GCS buckets, GKE clusters;
 `region_name`: OVHcloud's `ovh_cloud_project_loadbalancer` and older project resources)."""
@@ -177,6 +188,19 @@ ZONE_FIELDS: Final = ("zone", "availability_zone", "subregion_name", "placement_
 """Resource properties that name a zone of a region (zonal instances and disks, Outscale subregions;
 `placement_subregion_name`: Outscale VMs)."""
 PLACEMENT_FIELDS: Final = (*REGION_FIELDS, *ZONE_FIELDS)
+
+
+def is_region_path(path: str) -> bool:
+    """Whether a placement's path names a region, not a zone: `region`, `provider.region`, and the nested
+    region fields of `data/facets.yaml` (`nodes[0].region`)."""
+    return path.rsplit(".", 1)[-1] in REGION_FIELDS
+
+
+def _nested_regions(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
+    """The regions a type keeps below its top level (`nodes[].region`), per `data/facets.yaml`."""
+    from .facets import nested_regions  # facets reads this module's types: imported on first use
+
+    return nested_regions(resource)
 
 
 def _placement_value(value: Any) -> str | _Unknown | None:
@@ -209,6 +233,9 @@ def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | N
         own = _placement_value(get(key))
         if own is not None:
             return own, "resource"
+    nested = _nested_regions(resource)
+    if nested:
+        return nested[0][1], "resource"
     provider = resource.provider
     if provider is not None:
         region = provider.region
@@ -237,7 +264,12 @@ def placements(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
     """
     get = resource.properties.get
     own: list[tuple[str, str | _Unknown]] = []
-    for key in PLACEMENT_FIELDS:
+    for key in REGION_FIELDS:
+        raw = get(key)
+        if raw is not None and (value := _placement_value(raw)) is not None:
+            own.append((key, value))
+    own.extend(_nested_regions(resource))
+    for key in ZONE_FIELDS:
         raw = get(key)
         if raw is not None and (value := _placement_value(raw)) is not None:
             own.append((key, value))
@@ -248,7 +280,7 @@ def placements(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
         if not ((isinstance(region, str) and region) or region is UNKNOWN):
             region = None
     if own:
-        if region is None or own[0][0] in REGION_FIELDS:
+        if region is None or is_region_path(own[0][0]):
             return tuple(own)
         return (("provider.region", region), *own)
     theirs: list[tuple[str, str | _Unknown]] = []

@@ -35,6 +35,8 @@ Groups:
   own installed-layout tree of links (`PYTHONPATH=<tree> python -c 'import souverain.cli.main ...'`), the
   two alternating in every round on the same inputs; medians, spreads, base ÷ current (of the medians and
   per round). The base runs from a temporary `git worktree`, removed at the end;
+- `html`: `souverain check FILE --format html` against `--format json` on the same OpenTofu plan,
+  interleaved in every round; html / json per round and of the medians (docs/benchmarks.md);
 - `calibration`: the calibration workload alone, `--runs` times (the machine's speed right now).
 """
 
@@ -735,6 +737,53 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def bench_html(args: argparse.Namespace) -> dict[str, Any]:
+    """The HTML evidence report against the JSON report of the same check: both as `souverain check FILE
+    --format F`, interleaved in every round (json then html on each input), wall seconds (the HTML's
+    Graphviz subprocess included). The figure that matters is html / json, per round and of the medians."""
+    samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    commands: dict[str, dict[str, list[str]]] = {}
+    inputs = [(f"plan-{size}", input_file("plan", size)) for size in args.sizes]
+    for key, path in inputs:
+        commands[key] = {
+            fmt: [SOUVERAIN, "check", str(path), "--catalog", str(BENCH_CATALOG), "--format", fmt]
+            for fmt in ("json", "html")
+        }
+        samples[key] = {"json": [], "html": []}
+    for round_ in range(args.runs + 1):
+        print(f"html round {round_ or 'warm-up'} ...", flush=True)
+        unit = calibrate("html") if round_ else None
+        for key, path in inputs:
+            for fmt in ("json", "html"):
+                sample = run_once(commands[key][fmt], env=souverain_env(path))
+                if unit:
+                    sample["calibration_seconds"] = unit
+                    samples[key][fmt].append(sample)
+    results: dict[str, Any] = {}
+    for key, _path in inputs:
+        json_runs, html_runs = samples[key]["json"], samples[key]["html"]
+        result: dict[str, Any] = {fmt: _summarize_samples(samples[key][fmt]) for fmt in ("json", "html")}
+        result["resources"] = resources_in(key.rsplit("-", 1)[1])
+        result["commands"] = {
+            fmt: " ".join(["souverain", *cmd[1:]]).replace(str(ROOT) + "/", "")
+            for fmt, cmd in commands[key].items()
+        }
+        result["html_over_json_per_round"] = summarize(
+            [h["seconds"] / j["seconds"] for j, h in zip(json_runs, html_runs, strict=True)]
+        )
+        result["html_over_json_of_medians"] = (
+            result["html"]["seconds"]["median"] / result["json"]["seconds"]["median"]
+        )
+        results[key] = result
+        print(
+            f"{key}: json {result['json']['seconds']['median']:.2f} s,"
+            f" html {result['html']['seconds']['median']:.2f} s,"
+            f" html/json {result['html_over_json_of_medians']:.2f}",
+            flush=True,
+        )
+    return results
+
+
 GROUPS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "e2e": bench_e2e,
     "split": bench_split,
@@ -743,6 +792,7 @@ GROUPS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "preview": bench_preview,
     "coldstart": bench_coldstart,
     "baseline": bench_baseline,
+    "html": bench_html,
     "calibration": bench_calibration,
 }
 DEFAULT_GROUPS = [g for g in GROUPS if g != "baseline"]

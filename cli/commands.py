@@ -8,7 +8,7 @@ import click
 
 from .main import EXIT_FINDINGS, EXIT_OK, input_errors
 
-REPORT_FORMATS = ("text", "json", "sarif", "junit", "gitlab", "markdown")
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "gitlab", "markdown", "html")
 SEVERITIES = ("low", "medium", "high", "critical")
 INPUT_FORMATS = ("pulumi-preview", "pulumi-state", "terraform-plan")
 
@@ -100,6 +100,51 @@ def check(
         write_atomically(path, text)
     click.echo(stdout, nl=False)
     sys.exit(EXIT_OK if evaluation.passed else EXIT_FINDINGS)
+
+
+@click.command()
+@click.argument("target", type=click.Path(dir_okay=True, file_okay=True))
+@click.option(
+    "--format", "fmt", type=click.Choice(["svg", "mermaid", "dot"]), default="svg", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the diagram here (atomically).")
+@click.option("--stack", help="Stack name, when TARGET is a Pulumi project folder.")
+@click.option("--catalog", "catalogs", multiple=True, type=click.Path(), help="Catalog overlay; repeatable.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), help="Force the plan format.")
+@input_errors
+def diagram(
+    target: str,
+    fmt: str,
+    output: str | None,
+    stack: str | None,
+    catalogs: tuple[str, ...],
+    input_format: str | None,
+) -> None:
+    """Draw the network of a plan file or Pulumi project: tiers, flows, entry points, data stores.
+
+    A path by which the internet reaches a data store is drawn in red. Exit 0, or 2 on bad input (or,
+    for svg, when Graphviz is not installed).
+    """
+    from souverain.catalog import load_catalog
+    from souverain.checker import CheckOptions, load_target, with_project_settings, write_atomically
+    from souverain.diagram import graph_of, render
+    from souverain.diagram.svg_writer import DiagramUnavailableError
+    from souverain.errors import InputError
+    from souverain.reports._redact import SecretMatcher, secret_strings
+
+    options = with_project_settings(
+        target, CheckOptions(catalogs=catalogs, stack=stack, input_format=input_format)
+    )
+    plan = load_target(target, options, load_catalog(options.catalogs))
+    try:
+        text = render(graph_of(plan), fmt, title=plan.stack or "")
+    except DiagramUnavailableError as exc:
+        raise InputError(target, str(exc), field="--format") from None
+    text = SecretMatcher(frozenset(secret_strings(plan.resources, plan))).sub(text)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
 @click.command()
@@ -211,5 +256,5 @@ def hook(
 
 
 def register(group: click.Group) -> None:
-    for command in (check, catalog, policies, preview, init, hook):
+    for command in (check, diagram, catalog, policies, preview, init, hook):
         group.add_command(command)

@@ -109,7 +109,7 @@ def test_report_goes_with_format_and_output(tmp_path: Path) -> None:
     [
         ("sarif", "--report: expected FORMAT=PATH"),
         ("sarif=", "--report: expected FORMAT=PATH"),
-        ("html=report.html", "unknown report format 'html'"),
+        ("pdf=report.pdf", "unknown report format 'pdf'"),  # html is a format now (issue 15)
     ],
 )
 def test_a_malformed_report_request_is_a_usage_error(tmp_path: Path, request_: str, error: str) -> None:

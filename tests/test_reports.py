@@ -545,6 +545,9 @@ def test_cli_writes_each_format_to_output_and_prints_the_text_verdict(tmp_path: 
         if fmt == "junit":
             failures = int(parse_xml(written).get("failures", "-1"))
             assert (failures > 0) == (result.exit_code == 1)
+        elif fmt == "html":
+            verdict = "PASS" if result.exit_code == 0 else "FAIL"
+            assert f'id="verdict">{verdict}</span>' in written
         elif fmt == "markdown":
             verdict = "PASS" if result.exit_code == 0 else "FAIL"
             assert "### souverain check: " in written.splitlines()[1]

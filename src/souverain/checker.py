@@ -177,7 +177,35 @@ def check(target: str, options: CheckOptions) -> Evaluation:
         stack_name=plan.stack or target,
     )
     evaluation.fail_on = options.fail_on
+    evaluation.input_files = input_files(target, options)
+    if waivers is not None:
+        evaluation.waivers_in_force = tuple(w.as_mapping(waivers.source) for w in waivers.waivers if w.valid)
     return evaluation
+
+
+_PROJECT_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".txt", ".toml", ".cfg")
+
+
+def input_files(target: str, options: CheckOptions) -> tuple[tuple[str, str], ...]:
+    """Every file this check read, with its role, in a stable order: what an auditor hashes to replay it.
+
+    A Pulumi project is its own files (program, Pulumi.yaml, the stack's settings, requirements): those
+    directly in the folder, not the virtual environment or caches below it.
+    """
+    found: list[tuple[str, str]] = []
+    path = Path(target)
+    if path.is_dir():
+        for item in sorted(path.iterdir()):
+            if item.is_file() and not item.name.startswith(".") and item.suffix in _PROJECT_SUFFIXES:
+                found.append(("project file", str(item)))
+    else:
+        found.append(("plan", target))
+    found += [("catalog overlay", str(overlay)) for overlay in options.catalogs]
+    if options.policy_config:
+        found.append(("policy config", options.policy_config))
+    if options.waivers:
+        found.append(("waivers", options.waivers))
+    return tuple(found)
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -174,6 +174,13 @@ class Evaluation:
     """The catalog files the verdict rests on: reviewers must see an added overlay."""
     enforcement: dict[str, Enforcement] = field(default_factory=dict)
     """Each policy's effective level after the policy config, disabled included: reports list what ran."""
+    catalog: Catalog | None = field(default=None, repr=False)
+    """The catalog the verdicts were made against: the HTML report lists the facts they relied on."""
+    input_files: tuple[tuple[str, str], ...] = ()
+    """(role, path) of every file the check read (plan or project files, catalog overlays, policy config,
+    waivers), set by `checker.check`: the HTML report prints their SHA-256 so the check can be replayed."""
+    waivers_in_force: tuple[Mapping[str, Any], ...] = ()
+    """Every valid waiver of the waivers file, whether or not it matched a finding (`Waiver.as_mapping`)."""
     secret_values: frozenset[str] | None = field(default=None, repr=False)
     """Every secret string in the inputs, gathered once by the first report and reused by the others."""
     fail_on: str | None = None
@@ -281,7 +288,9 @@ def evaluate(
             if waiver_level is not Enforcement.DISABLED:
                 findings.append(dataclasses.replace(waiver_finding, enforcement=waiver_level))
     levels = {policy.id: config.enforcement_for(policy) for policy in policies}
-    return Evaluation(findings, list(resources), list(policies), plan, catalog.sources, enforcement=levels)
+    return Evaluation(
+        findings, list(resources), list(policies), plan, catalog.sources, enforcement=levels, catalog=catalog
+    )
 
 
 def _finding(

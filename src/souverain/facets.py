@@ -437,3 +437,9 @@ def inherit_regions(resources: Iterable[Resource]) -> None:
             region = regions.pop()
             if region is not None:
                 child.region, child.region_source = region, "reference"
+
+
+def ingress_rules_of_shape(shape: Mapping[str, Any], resource: Resource) -> tuple[IngressRule, ...]:
+    """The inbound rules of `resource` read through a shape written as `facets.yaml` writes them (the
+    diagram keeps shapes of its own for the types the policies read directly)."""
+    return tuple(_rules_of(shape, resource.properties))

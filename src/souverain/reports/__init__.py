@@ -15,7 +15,7 @@ import importlib
 from ..engine import Evaluation
 from ._common import Scrubber, Writer
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab", "markdown")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "gitlab", "markdown", "html")
 REPORT_VERSION = "1.0"
 
 
@@ -33,6 +33,7 @@ _MODULES = {
     "junit": "junit",
     "gitlab": "gitlab",
     "markdown": "markdown",
+    "html": "html",
 }
 
 

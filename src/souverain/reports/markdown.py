@@ -57,7 +57,39 @@ def render(evaluation: Evaluation, *, scrub: Scrubber | None = None) -> str:
     )
     if findings:
         lines += ["", *_table(findings, evaluation, scrub)]
+    lines += _network(evaluation)
     return scrub.text("\n".join(lines) + "\n")
+
+
+MAX_DIAGRAM_CHARS = 20_000
+"""A larger Mermaid source is left out: it would crowd a 65,536-character comment (the HTML report has it)."""
+
+
+def _network(evaluation: Evaluation) -> list[str]:
+    """The network as a Mermaid flowchart, folded in `<details>` (GitHub and GitLab draw it); nothing when
+    the plan holds no network. Labels are escaped by the Mermaid writer (no backtick can close the fence);
+    the finished text is scrubbed of secrets with the rest."""
+    from ..diagram import graph_of, mermaid_writer
+
+    graph = graph_of(evaluation)
+    if len(graph.nodes) <= 1 and not graph.edges:
+        return []
+    flowchart = mermaid_writer.render(graph)
+    exposed = sum(1 for node in graph.nodes.values() if node.role == "data_store" and node.exposed)
+    summary = "Network" + (" (aggregated)" if graph.aggregated else "")
+    summary += f": the internet reaches {exposed} data store(s), in red" if exposed else ""
+    if len(flowchart) > MAX_DIAGRAM_CHARS:
+        return ["", f"{summary}: too large for a comment; see `souverain diagram` or the HTML report."]
+    return [
+        "",
+        f"<details><summary>{summary}</summary>",
+        "",
+        "```mermaid",
+        flowchart.rstrip("\n"),
+        "```",
+        "",
+        "</details>",
+    ]
 
 
 def _table(findings: list[Finding], evaluation: Evaluation, scrub: Scrubber) -> list[str]:

@@ -42,6 +42,9 @@ POLICY_TESTS = (
     "tests/test_no_data_destruction.py",
     "tests/test_protected_data_store.py",
     "tests/test_sovereign_state.py",
+    "tests/test_hosts_hidden.py",
+    "tests/test_provider_data.py",
+    "tests/test_provider_data_rules.py",
     "tests/test_fail_closed.py",
 )
 """The fast selection: each policy's own tests and the fail-closed ones (under a second each, no
@@ -61,8 +64,15 @@ def _policy(name: str, *extra: str) -> Target:
     return Target(name, f"policies/{name}.py", (f"tests/test_{name}.py", "tests/test_fail_closed.py", *extra))
 
 
+PLACEMENT_TESTS = (
+    "tests/test_placement_and_endpoints.py",
+    "tests/test_catalog_placement.py",
+    "tests/test_reached_offers.py",
+)
+"""Where a resource runs (its placements, zones, endpoint settings) and the offers that reach it."""
+
 TARGETS: tuple[Target, ...] = (
-    _policy("qualified_region"),
+    _policy("qualified_region", *PLACEMENT_TESTS),
     _policy("qualified_endpoint"),
     _policy("no_us_controlled"),
     _policy("no_public_ingress"),
@@ -71,8 +81,22 @@ TARGETS: tuple[Target, ...] = (
     _policy("no_data_destruction"),
     _policy("protected_data_store"),
     _policy("sovereign_state"),
+    _policy("known_external_host", "tests/test_hosts_hidden.py"),
+    _policy("no_public_data", "tests/test_provider_data.py", "tests/test_provider_data_rules.py"),
     Target("_support", "policies/_support.py", POLICY_TESTS),
-    Target("effective_region", "src/souverain/model.py", POLICY_TESTS, function="effective_region"),
+    Target("_hosts", "policies/_hosts.py", POLICY_TESTS),
+    Target(
+        "_decode",
+        "policies/_decode.py",
+        (*POLICY_TESTS, "tests/test_decode.py", "tests/test_secrets_hidden.py"),
+    ),
+    Target(
+        "effective_region",
+        "src/souverain/model.py",
+        (*POLICY_TESTS, *PLACEMENT_TESTS),
+        function="effective_region",
+    ),
+    Target("placements", "src/souverain/model.py", (*POLICY_TESTS, *PLACEMENT_TESTS), function="placements"),
 )
 
 DATA_STORES = "data_stores"

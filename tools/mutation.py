@@ -61,7 +61,11 @@ class Target:
 
 
 def _policy(name: str, *extra: str) -> Target:
-    return Target(name, f"policies/{name}.py", (f"tests/test_{name}.py", "tests/test_fail_closed.py", *extra))
+    """A policy module and its tests: `tests/test_<name>.py` when there is one, the fail-closed ones, and
+    `extra` (the tests of policies written with a feature, like `test_hosts_hidden.py`)."""
+    own = f"tests/test_{name}.py"
+    tests = (own,) if (ROOT / own).exists() else ()
+    return Target(name, f"policies/{name}.py", (*tests, "tests/test_fail_closed.py", *extra))
 
 
 PLACEMENT_TESTS = (

@@ -43,6 +43,7 @@ def test_a_description_is_skipped_not_the_properties_after_it(catalog: Catalog) 
     [
         "#!/bin/sh\ndocker run -d --name app registry.unknown-vendor.com/app:1\n",
         "#!/bin/sh\npodman pull registry.unknown-vendor.com:5000/tools/backup\n",
+        "#!/bin/sh\ndocker pull registry.unknown-vendor.com/tools/backup\n",  # no `:` anywhere
         "#cloud-config\nwrite_files:\n  - path: /srv/compose.yaml\n    content: |\n"
         "      services:\n        app:\n          image: registry.unknown-vendor.com/app:1\n",
     ],

@@ -86,3 +86,16 @@ def test_another_package_s_qualification_in_progress_is_not_named(tmp_path: Path
         "zone 'nb-par-1' (region nb-par) is not SecNumCloud-qualified: nb-par (Nimbus Cloud): SecNumCloud "
         "qualification in progress since 2025-01, not qualified"
     ]
+
+
+def test_a_region_qualified_for_another_package_only_is_not_qualified_for_this_one() -> None:
+    catalog = load_catalog([CATALOG], replace=True)
+    # `google-native` reaches HyperCloud only (at its default universe); Trusted Cloud qualifies the region
+    # for package `gcp`, which this resource does not use: no "only through" for it.
+    document = preview(
+        step("google-native:sqladmin/v1beta4:Instance", "db", {"region": "t-france-east1"}),
+        config={"google-native:project": "hdh"},
+    )
+    assert findings(document, catalog)["qualified-region db"] == [
+        "region 't-france-east1' is not SecNumCloud-qualified for this provider"
+    ]

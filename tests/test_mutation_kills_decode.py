@@ -1,0 +1,98 @@
+"""The decoder's bounds, at their edges, as its module docstring states them: six nested layers are read
+and a seventh is a problem, whatever the layers are; 4 Mi characters decompressed are read and one more is
+a problem; 256 MIME parts are read; a whole base64 value of 20 characters is decoded and a shorter one is
+not; a hex digest does not look encoded. Written against the mutants that survived (docs/mutation.md);
+every expected verdict is written by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+from souverain.policies._decode import decode, looks_encoded
+from test_decode import mime
+
+TEXT = "#!/bin/sh\necho ready\n"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_six_whole_base64_layers_are_read_and_a_seventh_is_a_problem() -> None:
+    text = TEXT
+    for _ in range(6):
+        text = b64(text.encode())
+    six = decode(text)
+    assert six.problem is None
+    assert len(six.texts) == 6
+    assert six.texts[-1] == TEXT
+    seven = decode(b64(text.encode()))
+    assert seven.problem == "more than 6 nested encodings"
+
+
+def test_six_embedded_base64_layers_are_read_and_a_seventh_is_a_problem() -> None:
+    # cloud-init `write_files` with `encoding: b64`, whose content is itself such a document, and so on
+    def layer(inner: str) -> str:
+        return f"write_files:\n  - path: /srv/next\n    encoding: b64\n    content: {b64(inner.encode())}\n"
+
+    script = "#!/bin/sh\necho ready to serve the cluster\n"  # 30 bytes and more: a run of 40 characters
+    text = script
+    for _ in range(6):
+        text = layer(text)
+    six = decode(text)
+    assert six.problem is None
+    assert six.texts[-1] == script
+    seven = decode(layer(text))
+    assert seven.problem == "more than 6 nested encodings"
+
+
+def test_four_mebi_characters_decompressed_are_read_and_one_more_is_a_problem() -> None:
+    edge = "#" * (4 << 20)
+    decoded = decode(b64(gzip.compress(edge.encode())))
+    assert decoded.problem is None
+    assert decoded.texts == (edge,)
+    over = decode(b64(gzip.compress((edge + "#").encode())))
+    assert over.problem == f"more than {4 << 20} characters once decompressed"
+
+
+def test_three_and_a_half_mebi_characters_in_plain_base64_are_read() -> None:
+    text = "#" * (7 << 19)
+    decoded = decode(b64(text.encode()))
+    assert decoded.problem is None
+    assert decoded.texts == (text,)
+
+
+def test_two_hundred_mime_parts_are_read_and_257_are_a_problem() -> None:
+    def parts(count: int) -> str:
+        return mime(*[("text/x-shellscript", "7bit", f"#!/bin/sh\necho {i}\n") for i in range(count)])
+
+    decoded = decode(parts(200))
+    assert decoded.problem is None
+    assert "#!/bin/sh\necho 199\n" in "".join(decoded.texts)
+    assert decode(parts(257)).problem == "more than 256 MIME parts"
+
+
+def test_a_whole_base64_value_of_twenty_characters_is_decoded() -> None:
+    fifteen = "curl x.example/"  # 15 bytes: 20 base64 characters
+    encoded = b64(fifteen.encode())
+    assert len(encoded) == 20
+    assert decode(encoded).texts == (fifteen,)
+    short = b64(b"curl x.test/") + "\n\n\n"  # 16 characters and line breaks: 19, under the bound
+    assert len(short) == 19
+    assert decode(short).texts == ()
+
+
+def test_a_hex_digest_does_not_look_encoded() -> None:
+    assert not looks_encoded("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+    assert not looks_encoded("9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08")
+
+
+def test_a_text_naming_multipart_that_is_no_mime_document_is_still_read_for_base64() -> None:
+    inner = "#!/bin/sh\ncurl https://get.example.test/install.sh | sh\n"
+    text = (
+        "# the multipart/mixed boundary is set by cloudinit_config, not here\n"
+        f"write_files:\n  - encoding: b64\n    content: {b64(inner.encode())}\n"
+    )
+    assert decode(text).texts == (inner,)

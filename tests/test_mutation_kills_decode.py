@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import gzip
 
-from souverain.policies._decode import decode, looks_encoded
+from souverain.policies._decode import decode, looks_encoded, readable_texts
 from test_decode import mime
 
 TEXT = "#!/bin/sh\necho ready\n"
@@ -57,20 +57,46 @@ def test_four_mebi_characters_decompressed_are_read_and_one_more_is_a_problem() 
     assert over.problem == f"more than {4 << 20} characters once decompressed"
 
 
-def test_three_and_a_half_mebi_characters_in_plain_base64_are_read() -> None:
-    text = "#" * (7 << 19)
+def test_four_mebi_characters_in_plain_base64_are_read_and_one_more_is_a_problem() -> None:
+    text = "#" * (4 << 20)
     decoded = decode(b64(text.encode()))
+    assert decoded.problem is None
+    assert decoded.texts == (text,)
+    assert decode(b64((text + "#").encode())).problem == f"more than {4 << 20} characters once decoded"
+
+
+def test_three_gzip_base64_pairs_are_read_and_a_fourth_is_a_problem() -> None:
+    text = TEXT
+    for _ in range(3):
+        text = b64(gzip.compress(text.encode()))
+    three = decode(text)
+    assert three.problem is None
+    assert three.texts[-1] == TEXT
+    assert decode(b64(gzip.compress(text.encode()))).problem == "more than 6 nested encodings"
+
+
+def test_gzip_with_back_references_across_its_whole_window_inflates() -> None:
+    # gzip's window is 32 KiB: a block repeated 20 000 bytes later is a back-reference that far back
+    block = "".join(f"echo line {i * 7919 % 100003}\n" for i in range(1200))[:20000]
+    text = "#!/bin/sh\n" + block + block
+    decoded = decode(b64(gzip.compress(text.encode())))
     assert decoded.problem is None
     assert decoded.texts == (text,)
 
 
-def test_two_hundred_mime_parts_are_read_and_257_are_a_problem() -> None:
+def test_readable_texts_are_the_value_then_what_it_decodes_to() -> None:
+    encoded = b64(TEXT.encode() * 2)
+    assert readable_texts(encoded) == (encoded, TEXT * 2)
+    assert readable_texts(TEXT) == (TEXT,)
+
+
+def test_256_mime_parts_are_read_and_257_are_a_problem() -> None:
     def parts(count: int) -> str:
         return mime(*[("text/x-shellscript", "7bit", f"#!/bin/sh\necho {i}\n") for i in range(count)])
 
-    decoded = decode(parts(200))
+    decoded = decode(parts(256))
     assert decoded.problem is None
-    assert "#!/bin/sh\necho 199\n" in "".join(decoded.texts)
+    assert "#!/bin/sh\necho 255\n" in decoded.texts
     assert decode(parts(257)).problem == "more than 256 MIME parts"
 
 
@@ -82,6 +108,13 @@ def test_a_whole_base64_value_of_twenty_characters_is_decoded() -> None:
     short = b64(b"curl x.test/") + "\n\n\n"  # 16 characters and line breaks: 19, under the bound
     assert len(short) == 19
     assert decode(short).texts == ()
+
+
+def test_words_that_name_an_encoding_without_one_do_not_look_encoded() -> None:
+    assert not looks_encoded("the network boundary is 10.0.0.0/8")
+    assert not looks_encoded("uploads are multipart/form-data")
+    assert not looks_encoded("encoding: b64")
+    assert not looks_encoded("content: " + "QUFB" * 12)  # a long run, but nothing says it is base64
 
 
 def test_a_hex_digest_does_not_look_encoded() -> None:

@@ -129,3 +129,9 @@ def test_a_text_naming_multipart_that_is_no_mime_document_is_still_read_for_base
         f"write_files:\n  - encoding: b64\n    content: {b64(inner.encode())}\n"
     )
     assert decode(text).texts == (inner,)
+
+
+def test_a_mime_part_in_base64_is_read_once() -> None:
+    script = "#!/bin/sh\necho ready to serve the cluster\n"
+    document = mime(("text/x-shellscript", "base64", b64(script.encode())))
+    assert decode(document).texts == (script,)

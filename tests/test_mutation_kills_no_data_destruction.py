@@ -64,3 +64,29 @@ def test_a_container_the_plan_keeps_deletes_none_of_its_objects(small_catalog: C
             operation=Operation.SAME,
         )
         assert _violations(small_catalog, container, kept) == []
+
+
+def test_every_object_is_judged_after_one_in_a_container_the_plan_keeps(small_catalog: Catalog) -> None:
+    forced = terraform_resource(
+        TF_CONTAINER, {"name": "extracts", "force_destroy": True}, name="extracts", operation=Operation.DELETE
+    )
+    elsewhere = terraform_resource(
+        TF_OBJECT, {"container_name": "other", "name": "a.csv"}, name="a", operation=Operation.SAME
+    )
+    inside = terraform_resource(
+        TF_OBJECT, {"container_name": "extracts", "name": "b.csv"}, name="b", operation=Operation.SAME
+    )
+    found = _violations(small_catalog, forced, elsewhere, inside)
+    assert [violation.resource for violation in found] == [forced, inside]
+
+
+def test_an_object_deleted_with_its_container_has_its_own_finding_only(small_catalog: Catalog) -> None:
+    forced = terraform_resource(
+        TF_CONTAINER, {"name": "extracts", "force_destroy": True}, name="extracts", operation=Operation.DELETE
+    )
+    gone = terraform_resource(
+        TF_OBJECT, {"container_name": "extracts", "name": "b.csv"}, name="b", operation=Operation.DELETE
+    )
+    found = _violations(small_catalog, forced, gone)
+    assert [violation.resource for violation in found] == [forced, gone]
+    assert "its container" not in found[1].message

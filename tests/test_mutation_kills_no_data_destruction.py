@@ -90,3 +90,15 @@ def test_an_object_deleted_with_its_container_has_its_own_finding_only(small_cat
     found = _violations(small_catalog, forced, gone)
     assert [violation.resource for violation in found] == [forced, gone]
     assert "its container" not in found[1].message
+
+
+def test_a_container_listed_after_its_objects_is_still_found(small_catalog: Catalog) -> None:
+    volume = terraform_resource("openstack_blockstorage_volume_v3", {"size": 10}, operation=Operation.SAME)
+    inside = terraform_resource(
+        TF_OBJECT, {"container_name": "extracts", "name": "b.csv"}, name="b", operation=Operation.SAME
+    )
+    forced = terraform_resource(
+        TF_CONTAINER, {"name": "extracts", "force_destroy": True}, name="extracts", operation=Operation.DELETE
+    )
+    found = _violations(small_catalog, volume, inside, forced)
+    assert sorted(violation.resource.name for violation in found if violation.resource) == ["b", "extracts"]

@@ -135,3 +135,25 @@ def test_a_mime_part_in_base64_is_read_once() -> None:
     script = "#!/bin/sh\necho ready to serve the cluster\n"
     document = mime(("text/x-shellscript", "base64", b64(script.encode())))
     assert decode(document).texts == (script,)
+
+
+def test_a_cut_short_gzip_run_in_a_text_is_dropped_not_a_problem() -> None:
+    # a run picked out of a text may just have been cut short (module docstring): no problem, no text
+    run = "H4sIAAAAAAAA" + "A" * 44  # gzip's magic, then nothing that inflates
+    decoded = decode(f"write_files:\n  - encoding: gz+b64\n    content: {run}\n")
+    assert decoded.problem is None
+    assert decoded.texts == ()
+
+
+def test_layers_inside_a_mime_part_count_toward_the_nesting_bound() -> None:
+    def nested(count: int) -> str:
+        text = TEXT
+        for _ in range(count):
+            text = b64(text.encode())
+        return text
+
+    five = decode(mime(("text/x-shellscript", "7bit", nested(5))))  # the part is layer 1, then 5 more
+    assert five.problem is None
+    assert five.texts[-1] == TEXT
+    six = decode(mime(("text/x-shellscript", "7bit", nested(6))))
+    assert six.problem == "more than 6 nested encodings"

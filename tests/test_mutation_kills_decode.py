@@ -157,3 +157,13 @@ def test_layers_inside_a_mime_part_count_toward_the_nesting_bound() -> None:
     assert five.texts[-1] == TEXT
     six = decode(mime(("text/x-shellscript", "7bit", nested(6))))
     assert six.problem == "more than 6 nested encodings"
+
+
+def test_every_embedded_run_is_read() -> None:
+    first = "#!/bin/sh\necho first file of the cloud config\n"
+    second = "#!/bin/sh\necho second file of the cloud config\n"
+    text = (
+        f"write_files:\n  - encoding: b64\n    content: {b64(first.encode())}\n"
+        f"  - encoding: b64\n    content: {b64(second.encode())}\n"
+    )
+    assert decode(text).texts == (first, second)

@@ -311,6 +311,36 @@ def default_deny_group(
     )
 
 
+def floating_ip_on_port(
+    name: str,
+    place: Placement,
+    parent: pulumi.Resource,
+    *,
+    pool: str,
+    port_id: pulumi.Input[str],
+    description: str,
+    tags: Sequence[str],
+) -> openstack.networking.FloatingIp:
+    """Floating IP `<name>-fip` from `pool`, bound to `port_id`: the one public address of a bastion or an
+    entry (`no-public-ingress` follows the association to the port)."""
+    floating_ip = openstack.networking.FloatingIp(
+        f"{name}-fip",
+        pool=pool,
+        description=description,
+        tags=tags,
+        region=place.region,
+        opts=place.opts(parent),
+    )
+    openstack.networking.FloatingIpAssociate(
+        f"{name}-fip",
+        floating_ip=floating_ip.address,
+        port_id=port_id,
+        region=place.region,
+        opts=place.opts(parent),
+    )
+    return floating_ip
+
+
 def security_rule(
     resource_name: str,
     place: Placement,

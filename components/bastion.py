@@ -24,6 +24,7 @@ from ._common import (
     ProviderArg,
     ServerArgs,
     default_deny_group,
+    floating_ip_on_port,
     hardened_server,
     place_component,
     refusals,
@@ -101,7 +102,6 @@ class Bastion(pulumi.ComponentResource):
         self.network = network
         self.tier = tier
         tags = place.labels.tags(tier)
-        region = place.region
 
         self.security_group = default_deny_group(
             name,
@@ -139,20 +139,14 @@ class Bastion(pulumi.ComponentResource):
             subnet_id=network.subnets[tier].id,
             security_group_ids=[self.security_group.id, network.security_groups[tier].id],
         )
-        self.floating_ip = openstack.networking.FloatingIp(
-            f"{name}-fip",
+        self.floating_ip = floating_ip_on_port(
+            name,
+            place,
+            self,
             pool=valid.external_network,
+            port_id=self.port.id,
             description=f"bastion {name}",
             tags=tags,
-            region=region,
-            opts=place.opts(self),
-        )
-        openstack.networking.FloatingIpAssociate(
-            f"{name}-fip",
-            floating_ip=self.floating_ip.address,
-            port_id=self.port.id,
-            region=region,
-            opts=place.opts(self),
         )
         self.public_ip: pulumi.Output[str] = self.floating_ip.address
         self.register_outputs(

@@ -29,6 +29,7 @@ from ._common import (
     ProviderArg,
     StrictModel,
     default_deny_group,
+    floating_ip_on_port,
     place_component,
     refusals,
     security_rule,
@@ -223,20 +224,14 @@ class PublicEntry(pulumi.ComponentResource):
                 region=region,
                 opts=place.opts(self),
             )
-        self.floating_ip = openstack.networking.FloatingIp(
-            f"{name}-fip",
+        self.floating_ip = floating_ip_on_port(
+            name,
+            place,
+            self,
             pool=valid.external_network,
+            port_id=self.load_balancer.vip_port_id,
             description=f"public entry {name}",
             tags=tags,
-            region=region,
-            opts=place.opts(self),
-        )
-        openstack.networking.FloatingIpAssociate(
-            f"{name}-fip",
-            floating_ip=self.floating_ip.address,
-            port_id=self.load_balancer.vip_port_id,
-            region=region,
-            opts=place.opts(self),
         )
         self.public_ip: pulumi.Output[str] = self.floating_ip.address
         self.register_outputs(

@@ -26,7 +26,6 @@ from ._common import (
     default_deny_group,
     floating_ip_on_port,
     hardened_server,
-    place_component,
     refusals,
     security_rule,
 )
@@ -80,14 +79,7 @@ class Bastion(pulumi.ComponentResource):
         if not isinstance(network, IsolatedNetwork):
             raise TypeError("network must be an IsolatedNetwork")
         with refusals(self.TYPE, name):
-            valid, place = place_component(
-                BastionArgs,
-                args,
-                catalog,
-                provider,
-                inherited_provider=network.placement.provider,
-                network_region=network.placement.region,
-            )
+            valid, place = network.place(BastionArgs, args, catalog, provider)
             tier = valid.tier
             if tier not in network.edge_tiers:
                 edges = ", ".join(network.edge_tiers) or "none"

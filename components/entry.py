@@ -30,7 +30,6 @@ from ._common import (
     StrictModel,
     default_deny_group,
     floating_ip_on_port,
-    place_component,
     refusals,
     security_rule,
 )
@@ -109,14 +108,7 @@ class PublicEntry(pulumi.ComponentResource):
         if not isinstance(network, IsolatedNetwork):
             raise TypeError("network must be an IsolatedNetwork")
         with refusals(self.TYPE, name):
-            valid, place = place_component(
-                PublicEntryArgs,
-                args,
-                catalog,
-                provider,
-                inherited_provider=network.placement.provider,
-                network_region=network.placement.region,
-            )
+            valid, place = network.place(PublicEntryArgs, args, catalog, provider)
         problems = self._problems(valid, network, certificate_ref)
         if problems:
             raise ComponentRefusedError(self.TYPE, name, problems)

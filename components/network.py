@@ -26,6 +26,7 @@ from souverain.catalog import Catalog
 from souverain.validation import cidr as _cidr
 
 from ._common import (
+    ArgsT,
     PlacedArgs,
     Placement,
     ProviderArg,
@@ -455,6 +456,26 @@ class IsolatedNetwork(pulumi.ComponentResource):
                     ports=(DNS_PORT, DNS_PORT),
                     description="DNS to the configured resolver",
                 )
+
+    def place(
+        self,
+        model: type[ArgsT],
+        args: ArgsT | Mapping[str, Any],
+        catalog: Catalog | None,
+        provider: ProviderArg,
+        **context: Any,
+    ) -> tuple[ArgsT, Placement]:
+        """`place_component` for a component attached to this network: it takes the network's provider
+        unless given one, and its region must be the network's."""
+        return place_component(
+            model,
+            args,
+            catalog,
+            provider,
+            inherited_provider=self.placement.provider,
+            network_region=self.placement.region,
+            **context,
+        )
 
     def reserved_cidrs(self) -> list[ipaddress.IPv4Network]:
         """Every range in use on this network: the tiers and the research spaces attached so far."""

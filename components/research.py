@@ -27,7 +27,6 @@ from ._common import (
     context_value,
     default_deny_group,
     hardened_server,
-    place_component,
     refusals,
     validated_offer,
 )
@@ -95,14 +94,8 @@ class ResearchProjectSpace(pulumi.ComponentResource):
         if not isinstance(network, IsolatedNetwork):
             raise TypeError("network must be an IsolatedNetwork")
         with refusals(self.TYPE, name):
-            valid, place = place_component(
-                ResearchProjectSpaceArgs,
-                args,
-                catalog,
-                provider,
-                inherited_provider=network.placement.provider,
-                network_region=network.placement.region,
-                reserved_cidrs=network.reserved_cidrs(),
+            valid, place = network.place(
+                ResearchProjectSpaceArgs, args, catalog, provider, reserved_cidrs=network.reserved_cidrs()
             )
             container_name = valid.container_name or name
             if not re.fullmatch(SLUG, container_name):

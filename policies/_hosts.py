@@ -105,10 +105,16 @@ def _command_image(rest: str) -> str | None:
     return None
 
 
+def may_name_images(text: str) -> bool:
+    """Whether `images_in_text` may find anything in `text`: both of its patterns need one of these words.
+    Four substring tests, asked before the generator on every distinct string of a plan."""
+    return "image" in text or "docker" in text or "podman" in text or "nerdctl" in text
+
+
 def images_in_text(text: str) -> Iterator[str]:
     """The image references of `docker run|pull|create` (podman, nerdctl) lines and of `image:` lines
     (compose files, manifests, JSON container definitions) in a text."""
-    if "image" not in text and "docker" not in text and "podman" not in text and "nerdctl" not in text:
+    if not may_name_images(text):
         return
     for match in _TEXT_RUN.finditer(text):
         image = _command_image(match["rest"])

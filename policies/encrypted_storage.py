@@ -175,12 +175,12 @@ is unknown until apply (None when every request is known): such a request cannot
 def _requests_encryption(resource: Resource, offers: tuple[Offer, ...]) -> Request:
     """Whether the resource asks for encryption at rest by one of its kind's `encryption_requests`."""
     rules = encryption_requests(resource.kind)
-    if not rules:
-        return False, None
+    props = resource.properties
+    if all(rule.path and props.get(rule.path[0]) is None for rule in rules):
+        return False, None  # the common case: no request is set, nor unknown (`values_at` finds nothing)
     encrypted_types = frozenset.intersection(
         *(frozenset(offer.capabilities.encrypted_volume_types) for offer in offers)
     )
-    props = resource.properties
     if any(rule_matches(rule, props, encrypted_types=encrypted_types) for rule in rules):
         return True, None
     return False, next((rule.dotted for rule in rules if rule_unknown(rule, props)), None)

@@ -23,7 +23,7 @@ from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._decode import decode, looks_encoded
-from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text
+from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text, may_name_images
 from ._support import catalog_memo, endpoint_words, gather_string_leaves, package_endpoint, string_leaves
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
@@ -117,7 +117,7 @@ class _Lookups:
         if text in self.strings:
             return self.strings[text]
         found = self._scan(text) if "." in text or ":" in text else None
-        if found is None and self.default_registry is not None:
+        if found is None and self.default_registry is not None and may_name_images(text):
             found = self._default_images(text)
         if found is None and looks_encoded(text):
             decoded = decode(text)
@@ -223,6 +223,17 @@ class _Lookups:
             if offer is not None:
                 return token, offer
         return None
+
+    def all_clean(self, strings: Sequence[str]) -> bool:
+        """Whether every one of `strings` is known to name no US-controlled host, judging those not yet
+        judged: the common case, a resource with a few strings of its own (ids, dates) among known ones."""
+        clean = self.clean
+        if clean.issuperset(strings):
+            return True
+        for text in strings:
+            if text not in clean:
+                self.string(text)
+        return clean.issuperset(strings)
 
     def hits(self, strings: Sequence[str]) -> bool:
         """Whether any of `strings` names a US-controlled host or cannot be decoded; those already known
@@ -369,8 +380,7 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     leaves = string_leaves(resource, context)
     keys = leaves.keys_in_clear
     images = "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES
-    clean = lookups.clean
-    if clean.issuperset(leaves.host_like) and clean.issuperset(leaves.dense) and not images:
+    if not images and lookups.all_clean(leaves.host_like) and lookups.all_clean(leaves.dense):
         return found  # nothing to find
     return [
         *found,

@@ -9,7 +9,7 @@ values are wrapped in `Secret` so that no report can print them by accident.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -196,11 +196,17 @@ def is_region_path(path: str) -> bool:
     return path.rsplit(".", 1)[-1] in REGION_FIELDS
 
 
+_NESTED_REGIONS: Callable[[Resource], tuple[tuple[str, str | _Unknown], ...]] | None = None
+
+
 def _nested_regions(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
     """The regions a type keeps below its top level (`nodes[].region`), per `data/facets.yaml`."""
-    from .facets import nested_regions  # facets reads this module's types: imported on first use
+    global _NESTED_REGIONS  # facets reads this module's types: imported on first use, then kept
+    if _NESTED_REGIONS is None:
+        from .facets import nested_regions
 
-    return nested_regions(resource)
+        _NESTED_REGIONS = nested_regions
+    return _NESTED_REGIONS(resource)
 
 
 def _placement_value(value: Any) -> str | _Unknown | None:
@@ -228,10 +234,9 @@ def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | N
     provider's does not apply. Readers leave out a placement the source did not set (Terraform plans mark
     optional-computed placements unknown when unset; the Terraform reader drops them).
     """
-    get = resource.properties.get
+    properties = resource.properties
     for key in REGION_FIELDS:
-        own = _placement_value(get(key))
-        if own is not None:
+        if key in properties and (own := _placement_value(properties[key])) is not None:
             return own, "resource"
     nested = _nested_regions(resource)
     if nested:
@@ -244,8 +249,7 @@ def effective_region(resource: Resource) -> tuple[str | _Unknown | None, str | N
         if region is UNKNOWN:
             return UNKNOWN, "provider"
     for key in ZONE_FIELDS:
-        own = _placement_value(get(key))
-        if own is not None:
+        if key in properties and (own := _placement_value(properties[key])) is not None:
             return own, "resource"
     if provider is not None:
         zone = _placement_value(provider.properties.get("zone"))
@@ -262,16 +266,16 @@ def placements(resource: Resource) -> tuple[tuple[str, str | _Unknown], ...]:
     provider's region comes first, as `effective_region` takes it. A policy checks they all name one region:
     a zone of another region, or a `location` that differs from `region`, sends the resource elsewhere.
     """
-    get = resource.properties.get
+    properties = resource.properties
     own: list[tuple[str, str | _Unknown]] = []
     for key in REGION_FIELDS:
-        raw = get(key)
-        if raw is not None and (value := _placement_value(raw)) is not None:
+        if key in properties and (value := _placement_value(properties[key])) is not None:
             own.append((key, value))
-    own.extend(_nested_regions(resource))
+    nested = _nested_regions(resource)
+    if nested:
+        own.extend(nested)
     for key in ZONE_FIELDS:
-        raw = get(key)
-        if raw is not None and (value := _placement_value(raw)) is not None:
+        if key in properties and (value := _placement_value(properties[key])) is not None:
             own.append((key, value))
     provider = resource.provider
     region: str | _Unknown | None = None

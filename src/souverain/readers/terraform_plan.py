@@ -842,6 +842,7 @@ def _change_resources(
     modules: dict[str, str] = {}
     packages: dict[str, str] = {}
     explicit_deps: dict[str, tuple[str, ...]] = {}
+    unset_fields: dict[str, tuple[str, ...]] = {}
     slots: dict[tuple[str, str, str, str], _Slot] = {}
     delete = Operation.DELETE
     raw_type = msgspec.Raw
@@ -939,7 +940,11 @@ def _change_resources(
                         ]
                     )
                 )
-            unset = tuple(name for name in PLACEMENT_FIELDS if _unset(declared, name))
+            unset = unset_fields.get(config_key)
+            if unset is None:
+                unset = unset_fields[config_key] = tuple(
+                    name for name in PLACEMENT_FIELDS if _unset(declared, name)
+                )
             slot = slots[slot_key] = _Slot(module, config_key, package, explicit, unset)
         copied = False
         for attribute in slot.placement_unset:

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 from conftest import context, pulumi_provider, pulumi_resource, terraform_resource
-from souverain.policies.no_plaintext_secret import POLICY, names_a_secret, secret_value
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from souverain.policies.no_plaintext_secret import (
+    POLICY,
+    _text_finding,
+    names_a_secret,
+    secret_value,
+    secrets_in_value,
+)
 from test_decode import mime
 
 from souverain.catalog import Catalog
@@ -315,3 +323,61 @@ def test_one_word_names() -> None:
         assert names_a_secret(name), name
     for name in ("PGUSER", "PGHOST", "bypass", "compass", "PASSWORD_FILE", "token_url", "secret_ref"):
         assert not names_a_secret(name), name
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"PASSWORD:{CLEAR}",  # a password entry in capitals, no space after the colon
+        f"Password:{CLEAR}",
+        f"client_secret:\t{CLEAR}",  # an assignment with a tab after the colon
+        f"DB_PASSWORD:\t{CLEAR}",
+    ],
+)
+def test_secret_entries_in_any_case_and_spacing(small_catalog: Catalog, line: str) -> None:
+    """Each of these once passed: the cheap test run before the full scan looked for `passw` in lower case
+    and `: ` with a space only, so the scan that finds them never ran."""
+    pulumi = pulumi_resource(INSTANCE, {"metadata": {"bootstrap": line}}, name="p")
+    tf = terraform_resource(TF_INSTANCE, {"metadata": {"bootstrap": line}}, name="t")
+    assert _paths([pulumi, tf], small_catalog) == ["metadata.bootstrap", "metadata.bootstrap"]
+    assert _paths(_both(f"#cloud-config\n{line}\n"), small_catalog) == ["user_data"] * 2
+
+
+def _any_case(word: str) -> st.SearchStrategy[str]:
+    return st.tuples(*(st.sampled_from([c.lower(), c.upper()]) for c in word)).map("".join)
+
+
+_SECRET_WORDS = ["password", "passwd", "chpasswd", "client_secret", "db_password", "token", "api_key"]
+_ENTRIES = st.tuples(
+    st.sampled_from(["", " ", "- ", "export ", "{", ",", "'", "x"]),
+    st.sampled_from(_SECRET_WORDS).flatmap(_any_case),
+    st.sampled_from([":", ": ", ":\t", "=", " = ", " :  ", "::"]),
+    st.sampled_from([CLEAR, "'" + CLEAR + "'", "$X", "RANDOM", "ab", "root:" + CLEAR]),
+).map("".join)
+_FRAGMENTS = st.one_of(
+    _ENTRIES,
+    st.sampled_from(
+        [
+            "AKIA",
+            "ABCDEFGHIJKLMNOP",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "PuTTY-User-Key-File-2:",
+            "://",
+            "@",
+            "\n",
+            " ",
+            "\t",
+            "#",
+            "u:" + CLEAR + "@db.snc.acme.test",
+        ]
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_FRAGMENTS, min_size=1, max_size=8).map("".join))
+def test_the_cheap_test_never_hides_what_the_scan_finds(text: str) -> None:
+    """Whatever the full scan of a text finds, the policy reports: the C-speed test that spares most
+    strings the scan must let through every text the scan would flag."""
+    found, _ = secrets_in_value(text)
+    assert (_text_finding(text) is not None) == bool(found)

@@ -6,6 +6,7 @@ Kept apart from the policies so each policy module stays one `check` beside its 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -48,7 +49,8 @@ class StringLeaves:
     """
 
     host_like: Sequence[str]
-    """Every string that holds a `.` or a `:` (no host name or address lacks both), secrets revealed."""
+    """Every string that holds a `.` or a `:` (no host name or address lacks both), secrets revealed, but
+    timestamps (`_TIMESTAMP`)."""
     keys_in_clear: Sequence[Any]
     """For each non-empty string outside any secret, the mapping key it sits under; the items of a list
     take the list's key (`dns_nameservers`), a top-level string its property name."""
@@ -64,6 +66,14 @@ class StringLeaves:
 
 
 DENSE_LENGTH = 20
+
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+).fullmatch
+"""An RFC 3339 timestamp (`2025-07-16T19:43:46Z`, `created_at`, `updated_at`), which holds a `:` but names
+no host, holds no secret and encodes nothing: left out of `host_like` and `texts_in_clear`. Half the `:`
+strings of a real state or plan are such dates; each string policy would judge every one (bench/: 0.011 s
+of the 10k plan's evaluation)."""
 
 
 def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
@@ -85,6 +95,10 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                 if kind is str:
                     if value:
                         if "." in value or ":" in value:
+                            if value[0] in "0123456789" and _TIMESTAMP(value) is not None:
+                                if not in_secret:
+                                    name(key)
+                                continue
                             keep(value)
                             if not in_secret:
                                 name(key)
@@ -109,6 +123,10 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                 if kind is str:
                     if value:
                         if "." in value or ":" in value:
+                            if value[0] in "0123456789" and _TIMESTAMP(value) is not None:
+                                if not in_secret:
+                                    name(child_key)
+                                continue
                             keep(value)
                             if not in_secret:
                                 name(child_key)

@@ -284,3 +284,23 @@ def test_secret_hosts_are_judged_but_not_quoted(catalog: Catalog) -> None:
     )
     [violation] = unknown(secret, catalog)
     assert "unknown-vendor" not in violation.message
+
+
+def test_timestamps_are_skipped_but_what_follows_one_is_read(catalog: Catalog) -> None:
+    """The shared walk leaves out values that are whole RFC 3339 timestamps (they name no host and hold no
+    secret); a value that only starts like one is judged as any other."""
+    dates = {
+        "created": "2025-07-16T19:43:46Z",
+        "updated": "2025-07-16T19:43:46.123456+02:00",
+        "at": "2025-07-16 19:43",
+    }
+    for make, type_ in ((pulumi_resource, INSTANCE), (terraform_resource, TF_INSTANCE)):
+        assert us(make(type_, {"metadata": dates}), catalog) == []
+        assert unknown(make(type_, {"metadata": dates}), catalog) == []
+        hooked = make(type_, {"metadata": {**dates, "log": f"2025-07-16T19:43:46Z {WEBHOOK}"}})
+        [found] = us(hooked, catalog)
+        assert found.path == "metadata.log"
+        assert "hooks.bigcloudapis.test" in found.message
+        odd = make(type_, {"metadata": {"log": "2025-07-16T19:43:46Z,https://alerts.unknown-vendor.com/x"}})
+        [named] = unknown(odd, catalog)
+        assert "alerts.unknown-vendor.com" in named.message

@@ -120,21 +120,23 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                 keep(value)
                 if not in_secret:
                     name(child_key)
-                    if (
-                        ":" in value
-                        or "=" in value
-                        or "\n" in value
-                        or "-----" in value
-                        or "AKIA" in value
-                        or "ASIA" in value
-                        or "b64" in value
-                        or "base64" in value
+                    if (":" in value or "=" in value or "\n" in value) or (
+                        len(value) >= DENSE_LENGTH
+                        and (
+                            "-----" in value
+                            or ("IA" in value and ("AKIA" in value or "ASIA" in value))
+                            or ("64" in value and ("b64" in value or "base64" in value))
+                        )
                     ):
                         keep_text(value)
+            elif len(value) < DENSE_LENGTH:  # too short for an encoded layer, an AWS key or a PEM line
+                if not in_secret:
+                    name(child_key)
+                    if "=" in value or "\n" in value:
+                        keep_text(value)
             elif (
-                (len(value) >= DENSE_LENGTH and "-" not in value and " " not in value)
-                or "b64" in value
-                or "base64" in value
+                ("-" not in value and " " not in value)
+                or ("64" in value and ("b64" in value or "base64" in value))
                 or "ultipart/" in value
             ):
                 keep_dense(value)
@@ -143,7 +145,12 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     keep_text(value)
             elif not in_secret:
                 name(child_key)
-                if "=" in value or "\n" in value or "-----" in value or "AKIA" in value or "ASIA" in value:
+                if (
+                    "=" in value
+                    or "\n" in value
+                    or "-----" in value
+                    or ("IA" in value and ("AKIA" in value or "ASIA" in value))
+                ):
                     keep_text(value)
     return StringLeaves(host_like, keys_in_clear, dense, texts)
 

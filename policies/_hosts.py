@@ -240,11 +240,17 @@ def public_address(host: str) -> bool | None:
     return address.is_global or any(address in network for network in _DOCUMENTATION)
 
 
-def judged_name(host: str) -> str | None:
-    """`host` as a public DNS name to judge, or None: not a DNS name, internal, a file name, a reference."""
+def judged_name(host: str, *, in_syntax: bool = False) -> str | None:
+    """`host` as a public DNS name to judge, or None: not a DNS name, internal, a file name, a reference.
+
+    `in_syntax`: the host of a URL or the registry of an image reference, a host by its place in the
+    text; only a whole value may be a file name (`config.yaml`) or a reference (`var.region`), so
+    `https://data.example.com/` and `local.example.com/app:1` are judged."""
     name = host.casefold().rstrip(".")
     if _HOSTNAME.fullmatch(name) is None or is_internal_name(name):
         return None
+    if in_syntax:
+        return name
     labels = name.split(".")
     if labels[-1] in FILE_EXTENSIONS or labels[0] in REFERENCE_PREFIXES:
         return None

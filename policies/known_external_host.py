@@ -81,23 +81,25 @@ class _Hosts:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.names: dict[str, bool] = {}
-        """Host -> whether the catalog knows it (or it needs no knowing: internal, private)."""
+        self.names: dict[tuple[str, bool], bool] = {}
+        """(host, in syntax) -> whether the catalog knows it (or it needs no knowing: internal, private)."""
         self.strings: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         """String -> (unknown hosts found in URLs, texts and image references; unknown whole-value host)."""
         self.clean: set[str] = set()
 
-    def known(self, host: str) -> bool:
-        """Whether `host` needs no finding: known to the catalog, internal, private, or not a host."""
-        found = self.names.get(host)
+    def known(self, host: str, in_syntax: bool = True) -> bool:
+        """Whether `host` needs no finding: known to the catalog, internal, private, or not a host.
+        `in_syntax`: a URL's host or an image's registry; False for a whole value (`judged_name`)."""
+        key = (host, in_syntax)
+        found = self.names.get(key)
         if found is None:
             address = None if host[:1].isalpha() else public_address(host)  # names start with a letter
             if address is not None:
                 found = not address or self.catalog.knows_host(host)
             else:
-                name = judged_name(host)
+                name = judged_name(host, in_syntax=in_syntax)
                 found = name is None or self.catalog.knows_host(name)
-            self.names[host] = found
+            self.names[key] = found
         return found
 
     def _in_text(self, text: str) -> Iterator[str]:
@@ -132,7 +134,7 @@ class _Hosts:
             tuple(dict.fromkeys(host for host in hosts if not self.known(host))),
             # a whole-value IP address is not judged (module docstring): `judged_name` refuses it
             (whole,)
-            if whole is not None and judged_name(whole) is not None and not self.known(whole)
+            if whole is not None and judged_name(whole) is not None and not self.known(whole, False)
             else (),
         )
         self.strings[text] = found

@@ -304,3 +304,18 @@ def test_timestamps_are_skipped_but_what_follows_one_is_read(catalog: Catalog) -
         odd = make(type_, {"metadata": {"log": "2025-07-16T19:43:46Z,https://alerts.unknown-vendor.com/x"}})
         [named] = unknown(odd, catalog)
         assert "alerts.unknown-vendor.com" in named.message
+
+
+@pytest.mark.parametrize("label", ["data", "config", "local", "path", "var", "module"])
+def test_a_url_host_is_judged_whatever_its_first_label(catalog: Catalog, label: str) -> None:
+    """`data.`, `config.`... start Terraform references (`var.region`), which only a whole value can be:
+    the host of a URL or an image's registry is a host by its place, and was once never judged."""
+    host = f"{label}.unknown-vendor.com"
+    for make, type_ in ((pulumi_resource, INSTANCE), (terraform_resource, TF_INSTANCE)):
+        [in_url] = unknown(make(type_, {"metadata": {"hook": f"https://{host}/x"}}), catalog)
+        assert in_url.path == "metadata.hook"
+        assert host in in_url.message
+    [in_image] = unknown(k8s(f"{host}/app:1"), catalog)
+    assert host in in_image.message
+    # a whole value shaped like a reference stays a reference, even under a host key
+    assert unknown(pulumi_resource(INSTANCE, {"metadata": {"endpoint": f"{label}.region"}}), catalog) == []

@@ -10,8 +10,9 @@ Where an image reference is (`image_references`), by key context, never by the v
   `containers`, Terraform's `container` blocks, Swarm's `container_spec`...), or anywhere in a resource of
   a container package (`CONTAINER_PACKAGES`: `docker_container.image`);
 - `registry_image` (Scaleway containers), and `name` of the Docker providers' image resources;
-- in texts (cloud-init, scripts): `docker|podman|nerdctl run|pull|create ... IMAGE`, and `image: IMAGE`
-  lines of compose files and manifests (`"image": "..."` in JSON).
+- in texts (cloud-init, scripts): `docker|podman|nerdctl|crictl run|pull|create ... IMAGE` (shell lines and
+  cloud-init's list form), `kubectl ... --image IMAGE`, and `image: IMAGE` lines of compose files and
+  manifests (`"image": "..."` in JSON).
 An OpenStack `image_name` (`ubuntu-22.04`), a Scaleway instance `image` (`ubuntu_jammy`) or a GCE boot disk
 `image` (`debian-cloud/debian-12`) is a machine image, not a container image: no container key or package.
 """
@@ -70,9 +71,14 @@ def image_registry(reference: str) -> tuple[str | None, bool] | None:
 
 
 _TEXT_RUN = re.compile(
-    r"\b(?:docker|podman|nerdctl)(?:[ \t]+(?:container|image))?[ \t]+(?P<verb>run|pull|create)\b"
-    r"(?P<rest>[^\n;&|]*)"
+    r"\b(?:docker|podman|nerdctl|crictl)(?:[\"',]?[ \t,]+[\"']?(?:container|image))?[\"',]?[ \t,]+[\"']?"
+    r"(?P<verb>run|pull|create)\b(?P<rest>[^\n;&|]*)"
 )
+"""A command that pulls an image, as a shell line (`sudo docker run -d nginx`) or as cloud-init's list form
+(`[docker, run, -d, nginx]`, `["podman", "pull", "redis"]`); `crictl pull` normalizes like Docker."""
+_TEXT_KUBECTL_IMAGE = re.compile(r"""\bkubectl\b[^\n;&|]*?--image[= \t]+["']?(?P<ref>[^\s"',;&|)\]]+)""")
+"""`kubectl run NAME --image=REF`, `kubectl create deployment NAME --image REF`: only after `kubectl`, as
+`openstack server create --image` names a machine image."""
 _TEXT_IMAGE_LINE = re.compile(r"""(?m)^[ \t-]*["']?image["']?[ \t]*:[ \t]*["']?(?P<ref>[^\s"',}]+)""")
 _JSON_IMAGE = re.compile(r""""image"\s*:\s*"(?P<ref>[^"\s]+)\"""")
 _VALUE_OPTIONS = frozenset(
@@ -92,12 +98,19 @@ _VALUE_OPTIONS = frozenset(
 """`docker run` / `podman run` options followed by a value (`--name web`): skipped with it."""
 
 
+_ARGUMENT_SEPARATORS = re.compile(r"[\s,]+")
+"""Between a command's arguments: blanks, or the commas of cloud-init's list form (`[docker,run,nginx]`)."""
+
+
 def _command_image(rest: str) -> str | None:
     """The image of a `run`/`pull`/`create` command line: its first argument that is not an option."""
-    words = rest.split()
+    words = _ARGUMENT_SEPARATORS.split(rest.strip())
     index = 0
     while index < len(words):
         word = words[index].strip("\"'[],")
+        if not word:
+            index += 1
+            continue
         if word.startswith("-"):
             index += 2 if word in _VALUE_OPTIONS else 1
             continue
@@ -106,9 +119,10 @@ def _command_image(rest: str) -> str | None:
 
 
 def may_name_images(text: str) -> bool:
-    """Whether `images_in_text` may find anything in `text`: both of its patterns need one of these words.
-    Four substring tests, asked before the generator on every distinct string of a plan."""
-    return "image" in text or "docker" in text or "podman" in text or "nerdctl" in text
+    """Whether `images_in_text` may find anything in `text`: each of its patterns needs one of these words.
+    Substring tests, asked before the generator on every distinct string of a plan; the shared string walk
+    (`_support.gather_string_leaves`) tests the same words in strings without `.` or `:`: keep them in step."""
+    return "image" in text or "docker" in text or "podman" in text or "nerdctl" in text or "crictl" in text
 
 
 def images_in_text(text: str) -> Iterator[str]:
@@ -121,7 +135,7 @@ def images_in_text(text: str) -> Iterator[str]:
         if image:
             yield image
     if "image" in text:
-        for pattern in (_TEXT_IMAGE_LINE, _JSON_IMAGE):
+        for pattern in (_TEXT_IMAGE_LINE, _JSON_IMAGE, _TEXT_KUBECTL_IMAGE):
             for match in pattern.finditer(text):
                 yield match["ref"]
 

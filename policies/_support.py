@@ -51,7 +51,8 @@ class StringLeaves:
 
     host_like: Sequence[str]
     """Every string that holds a `.` or a `:` (no host name or address lacks both), secrets revealed, but
-    timestamps (`_TIMESTAMP`)."""
+    timestamps (`_TIMESTAMP`); and every other that names a container tool, whose image may come from the
+    default registry (`docker run nginx`)."""
     keys_in_clear: Sequence[Any]
     """For each non-empty string outside any secret, the mapping key it sits under; the items of a list
     take the list's key (`dns_nameservers`), a top-level string its property name."""
@@ -130,6 +131,14 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     ):
                         keep_text(value)
             elif len(value) < DENSE_LENGTH:  # too short for an encoded layer, an AWS key or a PEM line
+                if (
+                    "docker" in value
+                    or "image" in value
+                    or "podman" in value
+                    or "nerdctl" in value
+                    or "crictl" in value
+                ):
+                    keep(value)  # names a container tool (`_hosts.may_name_images`): `docker run nginx`
                 if not in_secret:
                     name(child_key)
                     if "=" in value or "\n" in value:
@@ -143,7 +152,17 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                 if not in_secret:
                     name(child_key)
                     keep_text(value)
-            elif not in_secret:
+            else:
+                if (
+                    "docker" in value
+                    or "image" in value
+                    or "podman" in value
+                    or "nerdctl" in value
+                    or "crictl" in value
+                ):
+                    keep(value)
+                if in_secret:
+                    continue
                 name(child_key)
                 if (
                     "=" in value

@@ -319,3 +319,35 @@ def test_a_url_host_is_judged_whatever_its_first_label(catalog: Catalog, label: 
     assert host in in_image.message
     # a whole value shaped like a reference stays a reference, even under a host key
     assert unknown(pulumi_resource(INSTANCE, {"metadata": {"endpoint": f"{label}.region"}}), catalog) == []
+
+
+@pytest.mark.parametrize(
+    ("script", "image"),
+    [
+        ("#!/bin/sh\nsudo docker run -d {image}\n", "nginx"),  # no `.` or `:` in the whole text
+        ("#!/bin/sh\ndocker container run --rm --name=web -d {image}\n", "nginx"),
+        ("#!/bin/sh\ncrictl pull {image}\n", "nginx"),
+        ("#cloud-config\nruncmd:\n  - [docker, run, -d, {image}]\n", "nginx"),  # cloud-init's list form
+        ("#cloud-config\nruncmd:\n  - [ podman, run, -d, '{image}' ]\n", "postgres:16"),
+        ('#cloud-config\nruncmd:\n  - ["docker", "pull", "{image}"]\n', "redis"),
+        ("#cloud-config\nruncmd:\n  - [docker,run,-d,{image}]\n", "nginx"),
+        ("#!/bin/sh\nkubectl run web --image={image}\n", "nginx"),
+        ("#!/bin/sh\nkubectl create deployment web --image {image} --replicas=2\n", "nginx:1.27"),
+    ],
+)
+def test_image_commands_in_every_spelling(catalog: Catalog, script: str, image: str) -> None:
+    """An image pulled by a command names the default registry when it names none, in a shell line or in
+    cloud-init's list form; the same image from the offer's registry is no finding."""
+    for user_data in (script.format(image=image), gz_b64(script.format(image=image))):
+        for resource in _both(user_data):
+            [violation] = us(resource, catalog)
+            assert violation.path == "user_data"
+            assert "the default registry" in violation.message
+    for resource in _both(script.format(image=f"registry.snc.acme.test/{image}")):
+        assert us(resource, catalog) == []
+
+
+def test_machine_images_on_command_lines_are_not_container_images(catalog: Catalog) -> None:
+    script = "#!/bin/sh\nopenstack server create --image ubuntu-22.04 --flavor b2-7 vm\n"
+    for resource in _both(script):
+        assert us(resource, catalog) == []

@@ -8,10 +8,11 @@ import base64
 
 import pytest
 from conftest import FIXTURES, SMALL_CATALOG, context, pulumi_resource, terraform_resource
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from souverain.policies import known_external_host, no_plaintext_secret, no_us_controlled
 from souverain.policies._decode import looks_encoded
+from souverain.policies._hosts import images_in_text
 from souverain.policies._support import gather_string_leaves
 from souverain.policies.no_plaintext_secret import secrets_in_value
 
@@ -122,6 +123,14 @@ _FRAGMENTS = st.sampled_from(
         "2025-07-16T19:43:46Z",
         "multipart/",
         "boundary",
+        "docker",
+        "crictl",
+        " run ",
+        ",run,",
+        "[",
+        "nginx",
+        "kubectl ",
+        "--image=",
         _b64(f"PGPASSWORD={CLEAR} {US_HOOK}"),
         _b64("x" * 30),
         "hooks.bigcloudapis.test",
@@ -131,13 +140,19 @@ _FRAGMENTS = st.sampled_from(
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_FRAGMENTS, min_size=1, max_size=7).map("".join), st.booleans())
+@example("sudo docker run nginx", False)
+@example("[docker,run,nginx]", True)
+@example("echo " + "QUtJQUlPU0ZPRE5ON0VYQU1QTEVBQUFB" * 2 + " | base64 -d", False)
 def test_the_walk_keeps_every_string_a_scan_would_flag(text: str, hidden: bool) -> None:
     """Whatever the secret scan finds in a string in clear, the walk lists among the texts; whatever may
-    be decoded or names a host, among the strings the host scans read, in clear or inside a secret."""
+    be decoded, names a host or an image, among the strings the host scans read, in clear or inside a
+    secret."""
     value = Secret(text) if hidden else text
     leaves = gather_string_leaves({"metadata": {"note": value}, "tags": [value]})
     host_scanned = [*leaves.host_like, *leaves.dense]
     if looks_encoded(text) or "." in text or (":" in text and text != "2025-07-16T19:43:46Z"):
+        assert host_scanned.count(text) == 2
+    if list(images_in_text(text)):
         assert host_scanned.count(text) == 2
     if not hidden and secrets_in_value(text)[0]:
         assert leaves.texts_in_clear.count(text) == 2

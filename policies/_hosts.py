@@ -120,8 +120,9 @@ def _command_image(rest: str) -> str | None:
 
 def may_name_images(text: str) -> bool:
     """Whether `images_in_text` may find anything in `text`: each of its patterns needs one of these words.
-    Substring tests, asked before the generator on every distinct string of a plan; the shared string walk
-    (`_support.gather_string_leaves`) tests the same words in strings without `.` or `:`: keep them in step."""
+    Substring tests, asked before the generator on every distinct string of a plan. The shared string walk
+    (`_support.gather_string_leaves`) tests the same words in strings without `.` or `:`: keep them in
+    step."""
     return "image" in text or "docker" in text or "podman" in text or "nerdctl" in text or "crictl" in text
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from souverain.errors import InputError
 from souverain.model import UNKNOWN, Plan, Resource, Secret
 from souverain.readers import parse_plan
 
@@ -373,3 +374,26 @@ def test_pulumi_an_export_reads_unknowns_in_outputs_too() -> None:
     rule = by_address(parse_plan(export, "state.json"))[RULE_URN]
     assert rule.properties["remote_group_id"] is UNKNOWN
     assert rule.properties["port_range_min"] == 22
+
+
+# -- a whole resource object marked (Terraform writes `true` for whole outputs only) -------------------
+
+
+def test_a_wholly_sensitive_resource_keeps_every_property_as_a_secret() -> None:
+    """`after_sensitive: true` once gave the resource no properties at all: an open rule passed unseen."""
+    after = {"direction": "ingress", "remote_ip_prefix": "0.0.0.0/0", "port_range_min": 443}
+    rule = by_address(parse_plan(tofu(after, {}, after_sensitive=True), "plan.json"))[RULE]
+    assert sorted(rule.properties) == ["direction", "port_range_min", "remote_ip_prefix"]
+    prefix = rule.properties["remote_ip_prefix"]
+    assert isinstance(prefix, Secret)
+    assert prefix.reveal() == "0.0.0.0/0"
+
+
+def test_a_wholly_unknown_resource_is_refused_with_its_field() -> None:
+    """`after_unknown: true` once gave the resource no properties at all: nothing of it could be judged,
+    and nothing was said. A plan cannot show such an object compliant: the reader refuses it."""
+    with pytest.raises(InputError) as refused:
+        parse_plan(tofu({}, True), "plan.json")
+    assert refused.value.file == "plan.json"
+    assert "resource_changes[0].change.after" in str(refused.value)
+    assert "unknown as a whole" in str(refused.value)

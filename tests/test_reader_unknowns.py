@@ -397,3 +397,23 @@ def test_a_wholly_unknown_resource_is_refused_with_its_field() -> None:
     assert refused.value.file == "plan.json"
     assert "resource_changes[0].change.after" in str(refused.value)
     assert "unknown as a whole" in str(refused.value)
+
+
+def test_pulumi_wholly_secret_inputs_keep_every_property_as_a_secret() -> None:
+    document = preview({})
+    rule_state = document["steps"][2]["newState"]
+    rule_state["inputs"] = {SIG: SECRET_SIG, "value": {**rule_state["inputs"], "remoteIpPrefix": "0.0.0.0/0"}}
+    rule = by_address(parse_plan(document, "preview.json"))[RULE_URN]
+    assert sorted(rule.properties) == ["direction", "ethertype", "protocol", "remote_ip_prefix"]
+    prefix = rule.properties["remote_ip_prefix"]
+    assert isinstance(prefix, Secret)
+    assert prefix.reveal() == "0.0.0.0/0"
+
+
+def test_pulumi_wholly_unknown_inputs_are_refused_with_their_field() -> None:
+    document = preview({})
+    document["steps"][2]["newState"]["inputs"] = {SIG: OUTPUT_SIG}  # an output value without its value
+    with pytest.raises(InputError) as refused:
+        parse_plan(document, "preview.json")
+    assert "steps[2].newState.inputs" in str(refused.value)
+    assert "unknown as a whole" in str(refused.value)

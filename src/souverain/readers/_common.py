@@ -138,6 +138,23 @@ def recorded_secret(value: Any) -> Secret:
     return secret
 
 
+def object_properties(value: Any, file: str, field: str, unknown_why: str) -> dict[str, Any]:
+    """A resource's properties from its whole value as a reader built it. A whole object marked secret
+    (which the tools write for outputs, not resources) keeps each property as a secret; a whole object
+    unknown until apply is refused: no policy could judge it, and an empty object would pass unseen."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, Secret):
+        whole = value.reveal()
+        if isinstance(whole, Mapping):
+            return {key: recorded_secret(item) for key, item in whole.items()}
+    if value is UNKNOWN:
+        fail(file, field, f"is unknown as a whole ({unknown_why}), so no policy can judge it")
+    if isinstance(value, Mapping):
+        return dict(value)
+    fail(file, field, f"must be an object, not {json_type(value)}")
+
+
 @contextmanager
 def recording_secrets() -> Iterator[list[Secret]]:
     """Record every Secret the readers wrap while the block runs: the reports then know the plan's secret

@@ -22,6 +22,7 @@ from ._common import (
     expect_str,
     fail,
     finish,
+    object_properties,
     optional_bool,
     optional_str,
     pulumi_package,
@@ -279,7 +280,14 @@ def resource_from_state(
         type=type_token,
         name=urn.name,
         package=pulumi_package(type_token),
-        properties=properties if isinstance(properties, dict) else {},
+        properties=properties
+        if type(properties) is dict
+        else object_properties(
+            properties,
+            file,
+            f"{field}.inputs" if inputs else f"{field}.outputs",
+            "the unknown sentinel of a preview, which Pulumi writes for values, not for a resource's inputs",
+        ),
         parent=parent,
         dependencies=dependencies,
         protect=protect,

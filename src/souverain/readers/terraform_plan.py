@@ -43,6 +43,7 @@ from ._common import (
     finish,
     json_type,
     key_path,
+    object_properties,
     optional_bool,
     optional_str,
     recorded_secret,
@@ -645,22 +646,15 @@ def _properties(
         fail(file, field(), "nested too deeply to check safely")
     if type(result) is dict:
         return result
-    if isinstance(result, Secret):
-        # `after_sensitive: true` for the whole object, which Terraform writes for outputs only: each
-        # property a secret, as if every attribute had been marked, so that none is dropped.
-        whole = result.reveal()
-        if isinstance(whole, Mapping):
-            return {key: recorded_secret(item) for key, item in whole.items()}
-    if result is UNKNOWN:
-        # `after_unknown: true` for the whole object (Terraform writes it for outputs only): no attribute
-        # of it can be judged, not even which region it lands in; an empty object would pass unseen.
-        fail(
-            file,
-            field(),
-            "is unknown as a whole (after_unknown: true), so no policy can judge it: Terraform writes "
-            "this for outputs, never for a resource; regenerate the plan with `terraform show -json`",
-        )
-    return dict(result) if isinstance(result, dict) else {}
+    if result is None:
+        return {}
+    return object_properties(
+        result,
+        file,
+        field(),
+        "after_unknown: true, which Terraform writes for outputs, never for a resource; regenerate the "
+        "plan with `terraform show -json`",
+    )
 
 
 def _suffixed(field: str, suffix: str) -> str:

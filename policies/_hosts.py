@@ -223,9 +223,12 @@ _HOSTNAME = re.compile(
 """A DNS name of two labels or more whose last label (the top-level domain) starts with a letter; labels
 hold letters, digits and inner hyphens only (an `_` marks an identifier: `openstack_networking_port_v2.x`)."""
 _URL_HOST = re.compile(
-    r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/\s@'\"<>]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^/\s:?#'\"<>,;)\]}]+)"
+    r"(?:\b[a-zA-Z][a-zA-Z0-9+.-]*:|(?:^|(?<=[\s\"'=(,\[]))(?=//[^/]))"
+    r"//(?:[^/\s@'\"<>]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^/\s:?#'\"<>,;)\]}]+)"
 )
-"""The host of every `scheme://[userinfo@]host` in a text."""
+"""The host of every `scheme://[userinfo@]host` in a text, and of a scheme-relative `//host/path` (HTML's
+`src="//cdn.example.com/x.js"`, a container-sync target) at the start of a value or after a blank, a
+quote, `=`, `(`, `,` or `[`: not inside a path (`a//b`)."""
 _HOST_PORT = re.compile(r"(?P<host>[^\s:/]+):[0-9]{1,5}")
 
 
@@ -274,7 +277,7 @@ def judged_name(host: str, *, in_syntax: bool = False) -> str | None:
 
 def url_hosts(text: str) -> Iterator[str]:
     """The host of each URL in `text` (`https://u:p@h:443/x` -> `h`), brackets of IPv6 literals removed."""
-    if "://" not in text:
+    if "//" not in text:
         return
     for match in _URL_HOST.finditer(text):
         host = match["host"]

@@ -351,3 +351,22 @@ def test_machine_images_on_command_lines_are_not_container_images(catalog: Catal
     script = "#!/bin/sh\nopenstack server create --image ubuntu-22.04 --flavor b2-7 vm\n"
     for resource in _both(script):
         assert us(resource, catalog) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "//assets.unknown-vendor.com/app.js",  # scheme-relative: the page's scheme, this host
+        '<script src="//assets.unknown-vendor.com/app.js"></script>',
+    ],
+)
+def test_a_scheme_relative_url_names_its_host(catalog: Catalog, value: str) -> None:
+    for make, type_ in ((pulumi_resource, INSTANCE), (terraform_resource, TF_INSTANCE)):
+        [named] = unknown(make(type_, {"metadata": {"page": value}}), catalog)
+        assert named.path == "metadata.page"
+        assert "assets.unknown-vendor.com" in named.message
+    # a doubled slash inside a path names no host
+    assert (
+        unknown(pulumi_resource(INSTANCE, {"metadata": {"dir": "/srv//data.unknown-vendor.com"}}), catalog)
+        == []
+    )

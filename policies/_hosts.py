@@ -76,7 +76,9 @@ _TEXT_RUN = re.compile(
 )
 """A command that pulls an image, as a shell line (`sudo docker run -d nginx`) or as cloud-init's list form
 (`[docker, run, -d, nginx]`, `["podman", "pull", "redis"]`); `crictl pull` normalizes like Docker."""
-_TEXT_KUBECTL_IMAGE = re.compile(r"""\bkubectl\b[^\n;&|]*?--image[= \t]+["']?(?P<ref>[^\s"',;&|)\]]+)""")
+_TEXT_KUBECTL_IMAGE = re.compile(
+    r"""\bkubectl[ \t](?:[^\n;&|]*?[ \t])?--image[= \t]+["']?(?P<ref>[^\s"',;&|)\]]+)"""
+)
 """`kubectl run NAME --image=REF`, `kubectl create deployment NAME --image REF`: only after `kubectl`, as
 `openstack server create --image` names a machine image."""
 _TEXT_IMAGE_LINE = re.compile(r"""(?m)^[ \t-]*["']?image["']?[ \t]*:[ \t]*["']?(?P<ref>[^\s"',}]+)""")

@@ -108,7 +108,7 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
         for child_key, value in items:
             kind = type(value)
             if kind is not str:
-                if value is not None and kind is not bool and kind is not int:
+                if value is not None and kind is not bool and kind is not int and value is not UNKNOWN:
                     push((value, child_key, in_secret))
                 continue
             if not value:
@@ -131,14 +131,16 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     ):
                         keep_text(value)
             elif len(value) < DENSE_LENGTH:  # too short for an encoded layer, an AWS key or a PEM line
-                if (
+                if (" " in value or "," in value or "\t" in value) and (
                     "docker" in value
                     or "image" in value
                     or "podman" in value
                     or "nerdctl" in value
                     or "crictl" in value
                 ):
-                    keep(value)  # names a container tool (`_hosts.may_name_images`): `docker run nginx`
+                    # names a container tool (`_hosts.may_name_images`), after a blank or a comma as every
+                    # command pattern needs when the text has no `:`: `docker run nginx`, `[docker,run,x]`
+                    keep(value)
                 if not in_secret:
                     name(child_key)
                     if "=" in value or "\n" in value:
@@ -153,7 +155,7 @@ def gather_string_leaves(properties: Mapping[str, Any]) -> StringLeaves:
                     name(child_key)
                     keep_text(value)
             else:
-                if (
+                if (" " in value or "," in value or "\t" in value) and (
                     "docker" in value
                     or "image" in value
                     or "podman" in value

@@ -142,6 +142,8 @@ _FRAGMENTS = st.sampled_from(
 @given(st.lists(_FRAGMENTS, min_size=1, max_size=7).map("".join), st.booleans())
 @example("sudo docker run nginx", False)
 @example("[docker,run,nginx]", True)
+@example("kubectl run x --image=nginx", False)
+@example("docker\trun\tnginx", False)
 @example("echo " + "QUtJQUlPU0ZPRE5ON0VYQU1QTEVBQUFB" * 2 + " | base64 -d", False)
 def test_the_walk_keeps_every_string_a_scan_would_flag(text: str, hidden: bool) -> None:
     """Whatever the secret scan finds in a string in clear, the walk lists among the texts; whatever may

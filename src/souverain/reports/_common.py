@@ -93,6 +93,7 @@ class Scrubber:
         # Secrets that JSON or XML would write differently (a quote, a backslash, `&`, a control
         # character): escaping other text can spell them, so the encoded text is searched for them too.
         self._escapable = tuple(s for s in self.matcher.secrets if _ESCAPABLE.search(s))
+        self._static = _static_phrases(evaluation, self.matcher) if self.matcher else None
 
     def verified_json(self, value: Any) -> str | None:
         """`value` encoded as JSON if no string in it holds a secret, else None (scrub with `deep`).
@@ -135,10 +136,28 @@ class Scrubber:
         if text is self._verified:
             return text
         if self.matcher:
-            text = self.matcher.sub(text)
+            text = self._sub_outside_static(text)
         if embedded:
             text = scrub_embedded(text)
         return _LONE_SURROGATE.sub("\ufffd", text)
+
+    def _sub_outside_static(self, text: str) -> str:
+        """Secrets masked, except inside the code's own words (`_static_phrases`): a password `secret`
+        must not turn the rule id `no-plaintext-secret` into `no-plaintext-[secret]`, which tools key on."""
+        if self._static is None:
+            return self.matcher.sub(text)
+        pattern = self._static
+        kept: list[str] = []
+
+        def hold(match: re.Match[str]) -> str:
+            kept.append(match.group(0))
+            return _HELD
+
+        text = self.matcher.sub(pattern.sub(hold, text)) if _HELD not in text else self.matcher.sub(text)
+        if not kept:
+            return text
+        held = iter(kept)
+        return _HELD_RE.sub(lambda _: next(held), text)
 
     def deep(self, value: Any) -> Any:
         """A JSON-ready copy of `value` with every string scrubbed, dates as ISO strings, secrets masked;
@@ -180,6 +199,36 @@ class Scrubber:
             return value.isoformat()
         return self._copy(_json_default(value))
 
+
+_HELD = "\ue000"
+"""Stands for a static phrase while secrets are masked: a private-use character no secret is made of."""
+_HELD_RE = re.compile(_HELD)
+
+
+def _static_phrases(evaluation: Evaluation, matcher: SecretMatcher) -> re.Pattern[str] | None:
+    """The code's own words that hold a secret of this run (`secret` in `no-plaintext-secret`): policy ids,
+    titles, severities, enforcement levels, rationales, remediations, requirements; and the mask itself. They
+    come from the code, not the inputs, so printing them reveals nothing; masking inside them would change
+    the ids that SARIF, GitLab and JUnit consumers and waivers key on. Matched whole, between characters
+    that cannot continue an id, so that an input value abutting one is still searched."""
+    words: set[str] = {*(level.value for level in Enforcement), *SEVERITY_WORDS}
+    for policy in evaluation.policies:
+        words.update((policy.id, policy.title, policy.rationale, policy.remediation, *policy.requirements))
+        words.add(policy.severity.value)
+    words.update(finding.policy for finding in evaluation.findings)  # waiver and input finding ids
+    phrases = sorted((word for word in words if word and matcher.find(word)), key=lambda w: (-len(w), w))
+    if not phrases and not matcher.find(REDACTED):
+        return None
+    if any(_HELD in secret for secret in matcher.secrets):
+        return None  # the stand-in could be masked with its neighbours: mask everywhere instead
+    # The mask itself wherever it stands (`'[secret]-value'`): a second pass must not mask inside it.
+    alternatives = [re.escape(REDACTED)]
+    if phrases:
+        alternatives.append(r"(?<![\w-])(?:" + "|".join(map(re.escape, phrases)) + r")(?![\w-])")
+    return re.compile("|".join(alternatives))
+
+
+SEVERITY_WORDS = ("critical", "high", "medium", "low")
 
 _LETTER_ESCAPE = re.compile(r"\\[bfnrtu]")
 """A JSON escape that writes letters or digits (`\n`, `\u001f`), which can spell part of a secret."""

@@ -427,6 +427,8 @@ def _stack_network(resources: Iterable[Resource], context: Context) -> StackNetw
             bucket.append(resource)
             if bucket is not rules and facets.has_ingress_shape(resource):
                 rules.append(resource)  # a load balancer whose listeners another provider keeps inline
+        elif facets.has_ingress_shape(resource):
+            rules.append(resource)  # a managed database's allow-list, an ACL of its own (facets.yaml)
     context.memo[_MEMO_KEY] = (resources, network)  # holding the resources keeps their id from being reused
     return network
 

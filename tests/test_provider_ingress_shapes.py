@@ -390,8 +390,91 @@ OPEN_TO_THE_INTERNET: dict[str, dict[str, Any]] = {
         "network": {"private": {"floating_ip_create": {}}},
         "listeners": [{"port": 443}],
     },
+    "scaleway-database-acl": {"instance_id": "fr-par/1", "acl_rules": [{"ip": "0.0.0.0/0"}]},
+    "scaleway-redis-acl": {"acl": [{"ip": "0.0.0.0/0"}], "acls": [{"ip": "0.0.0.0/0"}]},
+    "ovh-database-ip-restrictions": {"ip_restrictions": [{"ip": "0.0.0.0/0"}]},
+    "ovh-database-ip-restriction": {"ip": "0.0.0.0/0"},
+    "google-sql-authorized-networks": {
+        "settings": {"ip_configuration": {"authorized_networks": [{"value": "0.0.0.0/0"}]}}
+    },
 }
 """Per shape of `facets.yaml`, properties that open it to the whole internet."""
+
+
+# --- Managed databases' allow-lists -------------------------------------------------------------------
+
+
+def _allow_lists(address: str) -> list[tuple[Resource, str]]:
+    """Each provider's managed-database allow-list admitting `address`, in Terraform and Pulumi shapes,
+    with the path of the address as each reader gives it."""
+    return [
+        (
+            terraform_resource("scaleway_rdb_acl", {"instance_id": "i", "acl_rules": [{"ip": address}]}),
+            "acl_rules[0].ip",
+        ),
+        (
+            pulumi_resource("scaleway:databases/acl:Acl", {"instanceId": "i", "aclRules": [{"ip": address}]}),
+            "acl_rules[0].ip",
+        ),
+        (
+            terraform_resource("scaleway_redis_cluster", {"acl": [{"ip": address, "description": "d"}]}),
+            "acl[0].ip",
+        ),
+        (pulumi_resource("scaleway:redis/cluster:Cluster", {"acls": [{"ip": address}]}), "acls[0].ip"),
+        (
+            terraform_resource(
+                "ovh_cloud_project_database", {"engine": "postgresql", "ip_restrictions": [{"ip": address}]}
+            ),
+            "ip_restrictions[0].ip",
+        ),
+        (
+            pulumi_resource("ovh:CloudProject/database:Database", {"ipRestrictions": [{"ip": address}]}),
+            "ip_restrictions[0].ip",
+        ),
+        (terraform_resource("ovh_cloud_project_database_ip_restriction", {"ip": address}), "ip"),
+        (
+            terraform_resource(
+                "google_sql_database_instance",
+                {
+                    "settings": [
+                        {
+                            "ip_configuration": [
+                                {"ipv4_enabled": True, "authorized_networks": [{"value": address}]}
+                            ]
+                        }
+                    ]
+                },
+            ),
+            "settings[0].ip_configuration[0].authorized_networks[0].value",
+        ),
+        (
+            pulumi_resource(
+                "gcp:sql/databaseInstance:DatabaseInstance",
+                {"settings": {"ipConfiguration": {"authorizedNetworks": [{"name": "n", "value": address}]}}},
+            ),
+            "settings.ip_configuration.authorized_networks[0].value",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0/0", "::/0", "203.0.113.0/24"])
+def test_a_database_allow_list_open_to_the_internet_is_a_finding(
+    small_catalog: Catalog, address: str
+) -> None:
+    for resource, path in _allow_lists(address):
+        assert _verdicts(resource, small_catalog) == [(path, False)], resource.type
+
+
+@pytest.mark.parametrize("address", ["10.0.0.0/8", "192.168.10.0/24", "fd00::/8"])
+def test_a_database_allow_list_of_private_ranges_passes(small_catalog: Catalog, address: str) -> None:
+    for resource, _ in _allow_lists(address):
+        assert _verdicts(resource, small_catalog) == [], resource.type
+
+
+def test_a_database_allow_list_unknown_until_apply_fails_closed(small_catalog: Catalog) -> None:
+    for resource, path in _allow_lists(UNKNOWN_SENTINEL):
+        if resource.source == "pulumi-preview":
+            assert _verdicts(resource, small_catalog) == [(path, True)], resource.type
 
 
 def test_the_engine_judges_every_type_with_an_ingress_shape(small_catalog: Catalog) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from souverain import facets
 from souverain.catalog import ipv4_value
-from souverain.model import UNKNOWN, Resource
+from souverain.model import UNKNOWN, Operation, Resource
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import IPNetwork, config_address, parse_network, plain, within
@@ -350,6 +350,32 @@ def check_stack(resources: Sequence[Resource], context: Context) -> Iterator[Vio
             yield replace(violation, resource=resource)
     yield from _openstack_exposure(network, context, entries.listeners)
     yield from entries.violations
+    yield from _open_by_default(network)
+
+
+def _open_by_default(network: StackNetwork) -> Iterator[Violation]:
+    """A managed database with a public endpoint and no allow-list in the stack: the provider starts it
+    open to every address (`data/facets.yaml`, `default_allow_lists`). Its allow-lists, when the stack has
+    some, are judged as rules."""
+    for resource in network.open_by_default:
+        if resource.operation is Operation.DELETE:
+            continue
+        facts = facets.default_allow_list(resource, network.open_by_default)
+        if facts is None or facts.allow_lists or facts.public is False:
+            continue
+        if facts.public is UNKNOWN:
+            yield Violation(
+                f"{facts.why}, so whether this database has a public endpoint, open to {facts.default} "
+                "until the stack sets its allowed addresses, cannot be shown",
+                resource=resource,
+                unknown=True,
+            )
+            continue
+        yield Violation(
+            f"the database has a public endpoint ({facts.why}) and the stack sets no allowed addresses for "
+            f"it: the provider starts it open to every address ({facts.default})",
+            resource=resource,
+        )
 
 
 # -- the stack's network, as far as the plan shows it ---------------------------------------------------
@@ -385,6 +411,8 @@ class StackNetwork:
     closures: dict[str, frozenset[str]] = field(default_factory=dict)
     """Each resource's transitive dependencies, addresses as written and without instance keys."""
     bindings: dict[tuple[str, str, str], tuple[list[Resource], bool]] = field(default_factory=dict)
+    open_by_default: list[Resource] = field(default_factory=list)
+    """Managed databases that admit everyone until an allow-list says otherwise, and those allow-lists."""
     """`candidates` answers by (source address, property, target kind)."""
 
     def of(self, kind: str) -> list[Resource]:
@@ -421,14 +449,18 @@ def _stack_network(resources: Iterable[Resource], context: Context) -> StackNetw
     for kind in NETWORK_KINDS:
         buckets[kind] = network.by_kind[kind] = []
     get = buckets.get
+    open_by_default_types = facets.default_allow_list_types()
     for resource in resources:  # 10k-100k resources: one dict lookup each
         bucket = get(resource.kind)
         if bucket is not None:
             bucket.append(resource)
             if bucket is not rules and facets.has_ingress_shape(resource):
                 rules.append(resource)  # a load balancer whose listeners another provider keeps inline
-        elif facets.has_ingress_shape(resource):
-            rules.append(resource)  # a managed database's allow-list, an ACL of its own (facets.yaml)
+        else:
+            if facets.has_ingress_shape(resource):
+                rules.append(resource)  # a managed database's allow-list, an ACL of its own (facets.yaml)
+            if resource.type in open_by_default_types:
+                network.open_by_default.append(resource)
     context.memo[_MEMO_KEY] = (resources, network)  # holding the resources keeps their id from being reused
     return network
 

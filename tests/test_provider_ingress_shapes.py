@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import replace as dc_replace
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from souverain.policies import no_plaintext_secret, no_public_ingress
 from souverain import facets
 from souverain.catalog import Catalog, load_catalog
 from souverain.engine import evaluate
-from souverain.model import Resource
+from souverain.model import Operation, Resource
 from souverain.policy import Settings
 
 ADMIN = "198.51.100.0/24"
@@ -835,3 +836,95 @@ def test_any_shape_of_any_provider_type_is_judged_without_error(
 
 
 _CATALOG: dict[str, Catalog] = {}
+
+
+# --- Managed databases open until the stack sets their allowed addresses (Scaleway) -------------------
+
+RDB = "scaleway:databases/instance:Instance"
+RDB_ACL = "scaleway:databases/acl:Acl"
+
+
+def _stack_verdicts(catalog: Catalog, *resources: Resource) -> list[tuple[str, str | None, bool]]:
+    """(resource address, path, unknown) of each no-public-ingress finding on a stack."""
+    assert no_public_ingress.POLICY.check_stack is not None
+    found = no_public_ingress.POLICY.check_stack(list(resources), context(catalog, SETTINGS))
+    return [(v.resource.address if v.resource else "", v.path, v.unknown) for v in found]
+
+
+def _acl_of(instance: Resource, ip: str, *, by: str) -> Resource:
+    """A Scaleway database ACL naming `instance` by its id (a Terraform plan of existing resources) or by
+    dependency (a Pulumi input from the instance's output, a Terraform reference)."""
+    if by == "id":
+        return terraform_resource(
+            "scaleway_rdb_acl", {"instance_id": "fr-par/1111", "acl_rules": [{"ip": ip}]}, name="acl"
+        )
+    acl = pulumi_resource(RDB_ACL, {"instanceId": UNKNOWN_SENTINEL, "aclRules": [{"ip": ip}]}, name="acl")
+    return dc_replace(acl, dependencies=(instance.address,))
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [
+        terraform_resource(
+            "scaleway_rdb_instance", {"engine": "PostgreSQL-16", "node_type": "DB-DEV-S"}, name="db"
+        ),
+        pulumi_resource(RDB, {"engine": "PostgreSQL-16", "nodeType": "DB-DEV-S"}, name="db"),
+        # a private network and a load-balancer endpoint as well: public
+        terraform_resource(
+            "scaleway_rdb_instance",
+            {"private_network": [{"pn_id": "pn", "enable_ipam": True}], "load_balancer": [{}]},
+            name="db",
+        ),
+        pulumi_resource(
+            RDB, {"privateNetwork": {"pnId": "pn", "enableIpam": True}, "loadBalancers": [{}]}, name="db"
+        ),
+    ],
+)
+def test_a_public_database_without_allowed_addresses_is_open_to_everyone(
+    small_catalog: Catalog, instance: Resource
+) -> None:
+    assert _stack_verdicts(small_catalog, instance) == [(instance.address, None, False)]
+    # the stack sets its allowed addresses: private ones pass, a public one is the ACL rule's finding
+    by = "dependency" if instance.source == "pulumi-preview" else "id"
+    if by == "id":
+        instance = dc_replace(instance, properties={**instance.properties, "id": "fr-par/1111"})
+    private = _acl_of(instance, "10.0.0.0/8", by=by)
+    assert _stack_verdicts(small_catalog, instance, private) == []
+    public = _acl_of(instance, "0.0.0.0/0", by=by)
+    assert _stack_verdicts(small_catalog, instance, public) == [(public.address, "acl_rules[0].ip", False)]
+
+
+def test_an_allow_list_of_another_database_does_not_count(small_catalog: Catalog) -> None:
+    instance = pulumi_resource(RDB, {"engine": "PostgreSQL-16"}, name="db")
+    other = pulumi_resource(RDB, {"privateNetwork": {"pnId": "pn", "enableIpam": True}}, name="other")
+    acl = _acl_of(other, "10.0.0.0/8", by="dependency")
+    assert _stack_verdicts(small_catalog, instance, other, acl) == [(instance.address, None, False)]
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [
+        terraform_resource(
+            "scaleway_rdb_instance", {"private_network": [{"pn_id": "pn", "enable_ipam": True}]}, name="db"
+        ),
+        pulumi_resource(RDB, {"privateNetwork": {"pnId": "pn", "ipNet": "172.16.20.4/22"}}, name="db"),
+        # Terraform plans an unset load_balancer (Optional, Computed) as unknown: read as unset
+        terraform_resource(
+            "scaleway_rdb_instance",
+            {"private_network": [{"pn_id": "pn"}]},
+            after_unknown={"load_balancer": True},
+            name="db",
+        ),
+        # a database the plan deletes no longer listens
+        terraform_resource(
+            "scaleway_rdb_instance", {"engine": "PostgreSQL-16"}, name="db", operation=Operation.DELETE
+        ),
+    ],
+)
+def test_a_private_only_database_needs_no_allow_list(small_catalog: Catalog, instance: Resource) -> None:
+    assert _stack_verdicts(small_catalog, instance) == []
+
+
+def test_a_private_network_unknown_until_apply_fails_closed(small_catalog: Catalog) -> None:
+    instance = pulumi_resource(RDB, {"privateNetwork": UNKNOWN_SENTINEL}, name="db")
+    assert _stack_verdicts(small_catalog, instance) == [(instance.address, None, True)]

@@ -410,6 +410,67 @@ def _belongs_to(child: Resource, field: str, parents: Sequence[Resource]) -> lis
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class DefaultAllowList:
+    """A managed database whose public endpoint admits `default` until an allow-list of the stack says
+    otherwise (`data/facets.yaml`, `default_allow_lists`)."""
+
+    public: bool | _Unknown
+    """Whether it has a public endpoint; UNKNOWN when the plan cannot show it."""
+    why: str
+    """Which fields say so (`load_balancer` set, or no `private_network`)."""
+    allow_lists: tuple[Resource, ...]
+    """The stack's allow-list resources that name it."""
+    default: str
+
+
+def default_allow_list_types() -> frozenset[str]:
+    """The types of `default_allow_lists` and of their allow-list resources."""
+    found: set[str] = set()
+    for shape in (_table().get("default_allow_lists") or {}).values():
+        found.update(shape["types"])
+        found.update(shape["allow_lists"]["types"])
+    return frozenset(found)
+
+
+def default_allow_list(resource: Resource, stack: Sequence[Resource]) -> DefaultAllowList | None:
+    """Whether `resource` is a managed database that starts open to everyone, with its public endpoint
+    and the allow-lists among `stack` that name it; None for any other type."""
+    shape = _by_type("default_allow_lists").get(resource.type)
+    if shape is None:
+        return None
+    spec = shape["public_when"]
+    props = resource.properties
+    computed = set(spec.get("computed", ()))
+    public: bool | _Unknown = False
+    why = ""
+    for field in spec.get("set", ()):
+        value = _plain(props.get(field))
+        if value is UNKNOWN and field not in computed:
+            public, why = UNKNOWN, f"{field} is unknown until apply"
+        elif value is not UNKNOWN and value not in (None, "", [], (), {}):
+            public, why = True, f"it sets {field}"
+            break
+    if public is False:
+        values = [_plain(props.get(field)) for field in spec.get("unset", ())]
+        if any(value is UNKNOWN for value in values):
+            public, why = UNKNOWN, f"whether it sets {' or '.join(spec['unset'])} is unknown until apply"
+        elif all(value in (None, "", [], (), {}) for value in values):
+            public, why = True, f"it sets no {' or '.join(spec['unset'])}, so the provider gives it one"
+    lists = shape["allow_lists"]
+    candidates = [other for other in stack if other.type in lists["types"]]
+    return DefaultAllowList(
+        public=public,
+        why=why,
+        allow_lists=tuple(
+            other
+            for other in candidates
+            if any(found is resource for found in _belongs_to(other, lists["field"], [resource]))
+        ),
+        default=str(shape["default"]),
+    )
+
+
 def inherit_regions(resources: Iterable[Resource]) -> None:
     """Give each resource that states no region, and whose type belongs to another resource by id
     (`data/facets.yaml`, `placement.*.parent`: an OVHcloud node pool to its cluster, a KMS key to its KMS),

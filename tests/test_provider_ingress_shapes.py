@@ -391,6 +391,7 @@ OPEN_TO_THE_INTERNET: dict[str, dict[str, Any]] = {
         "network": {"private": {"floating_ip_create": {}}},
         "listeners": [{"port": 443}],
     },
+    "kubernetes-load-balancer-service": {"spec": {"type": "LoadBalancer", "ports": [{"port": 443}]}},
     "scaleway-database-acl": {"instance_id": "fr-par/1", "acl_rules": [{"ip": "0.0.0.0/0"}]},
     "scaleway-redis-acl": {"acl": [{"ip": "0.0.0.0/0"}], "acls": [{"ip": "0.0.0.0/0"}]},
     "ovh-database-ip-restrictions": {"ip_restrictions": [{"ip": "0.0.0.0/0"}]},
@@ -928,3 +929,56 @@ def test_a_private_only_database_needs_no_allow_list(small_catalog: Catalog, ins
 def test_a_private_network_unknown_until_apply_fails_closed(small_catalog: Catalog) -> None:
     instance = pulumi_resource(RDB, {"privateNetwork": UNKNOWN_SENTINEL}, name="db")
     assert _stack_verdicts(small_catalog, instance) == [(instance.address, None, True)]
+
+
+# --- Kubernetes Services of type LoadBalancer ----------------------------------------------------------
+
+K8S_SERVICE = "kubernetes:core/v1:Service"
+
+
+def _services(service_type: str | None, ranges: list[str] | None) -> list[Resource]:
+    """The same Service as a Pulumi preview and a Terraform plan (kubernetes_service_v1) carry it."""
+    spec: dict[str, Any] = {"ports": [{"port": 443, "protocol": "TCP"}]}
+    tf_spec: dict[str, Any] = {
+        "port": [{"port": 443, "target_port": "8443"}],
+        "load_balancer_source_ranges": [],
+    }
+    if service_type is not None:
+        spec["type"] = tf_spec["type"] = service_type
+    if ranges is not None:
+        spec["loadBalancerSourceRanges"] = tf_spec["load_balancer_source_ranges"] = ranges
+    return [
+        pulumi_resource(K8S_SERVICE, {"metadata": {"name": "web"}, "spec": spec}, name="web"),
+        terraform_resource(
+            "kubernetes_service_v1", {"metadata": [{"name": "web"}], "spec": [tf_spec]}, name="web"
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("service_type", "ranges", "paths"),
+    [
+        # the cloud's load balancer admits every address
+        ("LoadBalancer", None, ["spec.load_balancer_source_ranges", "spec[0].load_balancer_source_ranges"]),
+        (
+            "LoadBalancer",
+            ["0.0.0.0/0"],
+            ["spec.load_balancer_source_ranges[0]", "spec[0].load_balancer_source_ranges[0]"],
+        ),
+        ("LoadBalancer", ["10.20.0.0/16"], []),  # the clients restricted to a private range
+        ("ClusterIP", None, []),  # reachable inside the cluster only
+        (None, None, []),  # ClusterIP by default
+    ],
+)
+def test_kubernetes_load_balancer_services(
+    small_catalog: Catalog, service_type: str | None, ranges: list[str] | None, paths: list[str]
+) -> None:
+    found = [
+        path for resource in _services(service_type, ranges) for path, _ in _verdicts(resource, small_catalog)
+    ]
+    assert found == paths
+
+
+def test_a_service_type_unknown_until_apply_fails_closed(small_catalog: Catalog) -> None:
+    [pulumi, _] = _services(UNKNOWN_SENTINEL, None)
+    assert _verdicts(pulumi, small_catalog) == [("spec.load_balancer_source_ranges", True)]

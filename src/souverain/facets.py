@@ -232,6 +232,7 @@ def _rule(rule_set: Mapping[str, Any], props: Mapping[str, Any], path: str, bloc
     for name, spec, choices in (
         ("direction", rule_set.get("direction"), "inbound"),
         ("action", rule_set.get("action"), "allow"),
+        ("exposure", rule_set.get("exposed_if"), "values"),
     ):
         verdict = _gate(spec, choices, props, block) if block is not UNKNOWN else None
         if verdict is False:

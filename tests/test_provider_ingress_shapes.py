@@ -392,6 +392,10 @@ OPEN_TO_THE_INTERNET: dict[str, dict[str, Any]] = {
         "listeners": [{"port": 443}],
     },
     "kubernetes-load-balancer-service": {"spec": {"type": "LoadBalancer", "ports": [{"port": 443}]}},
+    "google-master-authorized-networks": {
+        "master_authorized_networks_config": {"cidr_blocks": [{"cidr_block": "0.0.0.0/0"}]}
+    },
+    "ovh-kube-ip-restrictions": {"kube_id": "k", "ips": ["0.0.0.0/0"]},
     "scaleway-database-acl": {"instance_id": "fr-par/1", "acl_rules": [{"ip": "0.0.0.0/0"}]},
     "scaleway-redis-acl": {"acl": [{"ip": "0.0.0.0/0"}], "acls": [{"ip": "0.0.0.0/0"}]},
     "ovh-database-ip-restrictions": {"ip_restrictions": [{"ip": "0.0.0.0/0"}]},
@@ -982,3 +986,47 @@ def test_kubernetes_load_balancer_services(
 def test_a_service_type_unknown_until_apply_fails_closed(small_catalog: Catalog) -> None:
     [pulumi, _] = _services(UNKNOWN_SENTINEL, None)
     assert _verdicts(pulumi, small_catalog) == [("spec.load_balancer_source_ranges", True)]
+
+
+# --- Managed Kubernetes API servers' allowed networks ---------------------------------------------------
+
+
+def _control_plane_lists(address: str) -> list[tuple[Resource, str]]:
+    return [
+        (
+            terraform_resource(
+                "google_container_cluster",
+                {
+                    "master_authorized_networks_config": [
+                        {"cidr_blocks": [{"cidr_block": address, "display_name": "a"}]}
+                    ]
+                },
+            ),
+            "master_authorized_networks_config[0].cidr_blocks[0].cidr_block",
+        ),
+        (
+            pulumi_resource(
+                "gcp:container/cluster:Cluster",
+                {"masterAuthorizedNetworksConfig": {"cidrBlocks": [{"cidrBlock": address}]}},
+            ),
+            "master_authorized_networks_config.cidr_blocks[0].cidr_block",
+        ),
+        (
+            terraform_resource("ovh_cloud_project_kube_iprestrictions", {"kube_id": "k", "ips": [address]}),
+            "ips[0]",
+        ),
+        (
+            pulumi_resource(
+                "ovh:CloudProject/kubeIpRestrictions:KubeIpRestrictions", {"kubeId": "k", "ips": [address]}
+            ),
+            "ips[0]",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("address", "public"), [("0.0.0.0/0", True), ("192.0.2.0/24", True), ("10.42.0.0/16", False)]
+)
+def test_kubernetes_api_server_allowed_networks(small_catalog: Catalog, address: str, public: bool) -> None:
+    for resource, path in _control_plane_lists(address):
+        assert _verdicts(resource, small_catalog) == ([(path, False)] if public else []), resource.type

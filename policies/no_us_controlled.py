@@ -17,14 +17,22 @@ import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 
-from souverain.catalog import Catalog, Offer, ipv4_value
+from souverain.catalog import Catalog, Offer, ipv4_value, service_entry
 from souverain.kinds import is_local_only_package
 from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+from souverain.provider_services import provider_services
 
 from ._decode import decode, looks_encoded
 from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text, may_name_images
-from ._support import catalog_memo, endpoint_words, gather_string_leaves, package_endpoint, string_leaves
+from ._support import (
+    catalog_memo,
+    endpoint_words,
+    gather_string_leaves,
+    package_endpoint,
+    plain,
+    string_leaves,
+)
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
 """Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
@@ -64,7 +72,7 @@ class _Lookups:
         if not getattr(catalog, "decides_by_endpoint", False):
             self.package_host = None  # no package is decided by its endpoint: skip the lookup per resource
         self.strings: dict[str, tuple[str, Offer] | None] = {}
-        self.package_findings: dict[tuple[str, bool, object, bool], tuple[Violation, ...]] = {}
+        self.package_findings: dict[tuple[str, bool, object, bool, str], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
         self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
@@ -298,16 +306,19 @@ def _package_violations(
     is_provider: bool,
     host: str | _Unknown | None = None,
     explicit: bool = False,
+    name: str = "",
 ) -> tuple[Violation, ...]:
-    """The findings about a resource's own package, remembered per (package, provider or not, endpoint)."""
-    key = (package, is_provider, host, explicit)
+    """The findings about a resource's own package, remembered per (package, provider or not, endpoint,
+    setting name: `endpoints.s3` and `endpoints.ec2` of one provider are different questions)."""
+    key = (package, is_provider, host, explicit, name)
     found = lookups.package_findings.get(key)
     if found is not None:
         return found
     what = "provider" if is_provider else "resource"
     found = ()
-    setting = lookups.catalog.endpoint_setting(package) if host is not None else None
-    name = setting.setting if setting is not None else "endpoint"
+    if not name:
+        setting = lookups.catalog.endpoint_setting(package) if host is not None else None
+        name = setting.setting if setting is not None else "endpoint"
     if host is UNKNOWN:
         found = (
             Violation(
@@ -326,7 +337,7 @@ def _package_violations(
         )
     else:
         verdict = lookups.package(package, host if isinstance(host, str) else None)
-        how = endpoint_words(lookups.catalog, package, host, explicit) if isinstance(host, str) else ""
+        how = endpoint_words(lookups.catalog, package, host, explicit, name) if isinstance(host, str) else ""
         if verdict == _HOST_NOT_IN_CATALOG:
             found = (
                 Violation(
@@ -353,6 +364,74 @@ def _package_violations(
     return found
 
 
+def _per_service(catalog: Catalog, package: str) -> bool:
+    setting = catalog.endpoint_setting(package) if package else None
+    return setting is not None and setting.per_service
+
+
+_TRUE = frozenset({True, "true", "True", "TRUE"})
+"""A boolean provider setting that is true: Terraform's `true`, and the text Pulumi sends for a provider's
+non-string inputs and stack config (`"true"`)."""
+
+
+def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Violation, ...]:
+    """What a provider whose endpoints are per service (the AWS provider) calls by itself once configured
+    (`data/provider_services.yaml`: STS to validate its credentials, STS or IAM for its account id), unless
+    a setting skips the call: each call whose endpoints cannot all be shown non-US is a finding naming the
+    setting that skips it. The provider's resources are judged at their own service's endpoint."""
+    catalog = lookups.catalog
+    package = resource.package
+    services = provider_services(package)
+    setting = catalog.endpoint_setting(package)
+    if services is None or setting is None:
+        return ()
+    properties = resource.properties
+    found: list[Violation] = []
+    for call in services.calls:
+        skip = plain(properties.get(call.unless_true))
+        if skip in _TRUE:
+            continue
+        for service in call.services:
+            keys = services.keys(service)
+            host = catalog.package_host(package, properties, keys)
+            name = f"{setting.setting}.{service}"
+            if host is UNKNOWN:
+                found.append(
+                    Violation(
+                        f"provider of package {package!r} {call.what} unless {call.unless_true} is true, and "
+                        f"its {name} is not known (set at apply time), so the offer it calls cannot be "
+                        f"shown to be non-US: set {call.unless_true} = true, or {name} to a non-US offer's "
+                        "endpoint",
+                        unknown=True,
+                    )
+                )
+                break
+            if not isinstance(host, str):
+                continue
+            verdict = lookups.package(package, host)
+            if verdict is None:
+                continue
+            entry = service_entry(properties.get(setting.setting), keys)
+            how = endpoint_words(catalog, package, host, entry not in (None, ""), name)
+            unknown_skip = " is not known" if skip is UNKNOWN else " is not true"
+            if isinstance(verdict, Offer):
+                whose = f"{_owner(verdict)}: US-controlled"
+            else:
+                whose = (
+                    "which no offer the catalog lists for this package serves, so it cannot be shown non-US"
+                )
+            found.append(
+                Violation(
+                    f"provider of package {package!r} {call.what} ({call.unless_true}{unknown_skip}): {how}, "
+                    f"{whose}; set {call.unless_true} = true, or {name} to a non-US offer's endpoint",
+                    path=call.unless_true,
+                    unknown=skip is UNKNOWN,
+                )
+            )
+            break
+    return tuple(found)
+
+
 def _image_findings(resource: Resource, lookups: _Lookups) -> Iterator[Violation]:
     """Container image references in properties that name no registry: pulled from the default one."""
     if lookups.default_registry is None:
@@ -375,8 +454,13 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
-    host, explicit = package_endpoint(lookups.catalog, resource) if lookups.package_host else (None, False)
-    found = _package_violations(lookups, resource.package, resource.is_provider, host, explicit)
+    if resource.is_provider and lookups.package_host and _per_service(lookups.catalog, resource.package):
+        found: Sequence[Violation] = _provider_call_violations(lookups, resource)
+    else:
+        host, explicit, name = (
+            package_endpoint(lookups.catalog, resource) if lookups.package_host else (None, False, "")
+        )
+        found = _package_violations(lookups, resource.package, resource.is_provider, host, explicit, name)
     leaves = string_leaves(resource, context)
     keys = leaves.keys_in_clear
     images = "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES

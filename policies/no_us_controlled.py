@@ -487,7 +487,11 @@ POLICY = Policy(
     remediation=(
         "Use the qualified offer's own service, or a European one recorded in the catalog: mirror "
         "images into the offer's registry, use the offer's resolvers, send alerts to an EU-hosted "
-        "endpoint. Add a provider the catalog does not know to an overlay, with its operator and a source."
+        "endpoint. With the AWS provider on an AWS-compatible offer (OUTSCALE OOS and FCU, Scaleway or "
+        "OVHcloud "
+        "Object Storage), set the `endpoints` entry of every service the stack uses to the offer's hosts, "
+        "and skip_credentials_validation and skip_requesting_account_id to true. Add a provider the catalog "
+        "does not know to an overlay, with its operator and a source."
     ),
     requirements=("SecNumCloud 3.2 §19.6", "SecNumCloud 3.2 §19.2", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,

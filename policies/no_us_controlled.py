@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from souverain.catalog import Catalog, Offer, ipv4_value, service_entry
 from souverain.kinds import is_local_only_package
 from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
-from souverain.provider_services import provider_services
+from souverain.provider_services import ProviderCall, provider_services
 
 from ._decode import decode, looks_encoded
 from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text, may_name_images
@@ -374,11 +375,40 @@ _TRUE = frozenset({True, "true", "True", "TRUE"})
 non-string inputs and stack config (`"true"`)."""
 
 
+_UNSET_TEXTS = frozenset({"", "[]", "{}", "null"})
+"""How Pulumi sends an object setting left empty (`assumeRole`), as text."""
+
+
+def _call_condition(call: ProviderCall, properties: Mapping[str, Any]) -> tuple[bool, bool, str, str]:
+    """Whether the provider makes `call`, whether that is only possibly (a deciding setting unknown until
+    apply), why (`skip_credentials_validation is not true`), and the setting's part of the fix."""
+    if call.when_set is not None:
+        value = plain(properties.get(call.when_set))
+        if (
+            value is None
+            or value == []
+            or value == {}
+            or (isinstance(value, str) and value.strip() in _UNSET_TEXTS)
+        ):
+            return False, False, "", ""
+        unknown = value is UNKNOWN
+        why = f"{call.when_set} is {'not known' if unknown else 'set'}"
+        return True, unknown, why, f"remove {call.when_set}"
+    assert call.unless_true is not None  # the data's validation requires one of the two
+    skip = plain(properties.get(call.unless_true))
+    if skip in _TRUE:
+        return False, False, "", ""
+    unknown = skip is UNKNOWN
+    why = f"{call.unless_true} is {'not known' if unknown else 'not true'}"
+    return True, unknown, why, f"set {call.unless_true} = true"
+
+
 def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Violation, ...]:
     """What a provider whose endpoints are per service (the AWS provider) calls by itself once configured
-    (`data/provider_services.yaml`: STS to validate its credentials, STS or IAM for its account id), unless
-    a setting skips the call: each call whose endpoints cannot all be shown non-US is a finding naming the
-    setting that skips it. The provider's resources are judged at their own service's endpoint."""
+    (`data/provider_services.yaml`: STS to validate its credentials, STS or IAM for its account id, STS to
+    assume a role), unless a setting skips the call: each call whose endpoints cannot all be shown non-US
+    is a finding naming the setting that skips it. The provider's resources are judged at their own
+    service's endpoint."""
     catalog = lookups.catalog
     package = resource.package
     services = provider_services(package)
@@ -388,9 +418,10 @@ def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Vi
     properties = resource.properties
     found: list[Violation] = []
     for call in services.calls:
-        skip = plain(properties.get(call.unless_true))
-        if skip in _TRUE:
+        made, maybe, why, fix = _call_condition(call, properties)
+        if not made:
             continue
+        deciding = call.when_set or call.unless_true or ""
         for service in call.services:
             keys = services.keys(service)
             host = catalog.package_host(package, properties, keys)
@@ -398,10 +429,10 @@ def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Vi
             if host is UNKNOWN:
                 found.append(
                     Violation(
-                        f"provider of package {package!r} {call.what} unless {call.unless_true} is true, and "
-                        f"its {name} is not known (set at apply time), so the offer it calls cannot be "
-                        f"shown to be non-US: set {call.unless_true} = true, or {name} to a non-US offer's "
-                        "endpoint",
+                        f"provider of package {package!r} {call.what} ({why}), and its {name} is not known "
+                        "(set at apply time), so the offer it calls cannot be shown to be non-US: "
+                        f"{fix}, or set {name} to a non-US offer's endpoint",
+                        path=deciding,
                         unknown=True,
                     )
                 )
@@ -413,7 +444,6 @@ def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Vi
                 continue
             entry = service_entry(properties.get(setting.setting), keys)
             how = endpoint_words(catalog, package, host, entry not in (None, ""), name)
-            unknown_skip = " is not known" if skip is UNKNOWN else " is not true"
             if isinstance(verdict, Offer):
                 whose = f"{_owner(verdict)}: US-controlled"
             else:
@@ -422,10 +452,10 @@ def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Vi
                 )
             found.append(
                 Violation(
-                    f"provider of package {package!r} {call.what} ({call.unless_true}{unknown_skip}): {how}, "
-                    f"{whose}; set {call.unless_true} = true, or {name} to a non-US offer's endpoint",
-                    path=call.unless_true,
-                    unknown=skip is UNKNOWN,
+                    f"provider of package {package!r} {call.what} ({why}): {how}, {whose}; {fix}, or set "
+                    f"{name} to a non-US offer's endpoint",
+                    path=deciding,
+                    unknown=maybe,
                 )
             )
             break

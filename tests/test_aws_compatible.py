@@ -246,13 +246,13 @@ def test_terraform_provider_without_the_skips_calls_amazons_sts(catalog: Catalog
             "provider of package 'hashicorp/aws' validates its credentials with STS GetCallerIdentity "
             "(skip_credentials_validation is not true): its provider sets no endpoints.sts, so it reaches "
             "the "
-            f"default hyperaws.test, {HYPER}; set skip_credentials_validation = true, or endpoints.sts to a "
-            "non-US offer's endpoint",
+            f"default hyperaws.test, {HYPER}; set skip_credentials_validation = true, or set endpoints.sts "
+            "to a non-US offer's endpoint",
             "provider of package 'hashicorp/aws' looks up its account id with STS GetCallerIdentity, else "
             "IAM "
             "(skip_requesting_account_id is not true): its provider sets no endpoints.sts, so it reaches the "
-            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or endpoints.sts to a "
-            "non-US offer's endpoint",
+            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or set endpoints.sts "
+            "to a non-US offer's endpoint",
         ],
     }
 
@@ -265,8 +265,8 @@ def test_terraform_provider_with_one_skip_still_calls_sts_for_the_other(catalog:
             "provider of package 'hashicorp/aws' looks up its account id with STS GetCallerIdentity, else "
             "IAM "
             "(skip_requesting_account_id is not true): its provider sets no endpoints.sts, so it reaches the "
-            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or endpoints.sts to a "
-            "non-US offer's endpoint",
+            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or set endpoints.sts "
+            "to a non-US offer's endpoint",
         ],
     }
 
@@ -292,8 +292,8 @@ def test_terraform_provider_with_sts_overridden_but_not_iam_still_calls_amazon_f
             "provider of package 'hashicorp/aws' looks up its account id with STS GetCallerIdentity, else "
             "IAM "
             "(skip_requesting_account_id is not true): its provider sets no endpoints.iam, so it reaches the "
-            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or endpoints.iam to a "
-            "non-US offer's endpoint",
+            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or set endpoints.iam "
+            "to a non-US offer's endpoint",
         ],
     }
 
@@ -310,10 +310,28 @@ def test_terraform_skip_set_from_a_resource_is_unknown(catalog: Catalog) -> None
             "provider of package 'hashicorp/aws' validates its credentials with STS GetCallerIdentity "
             "(skip_credentials_validation is not known): its provider sets no endpoints.sts, so it reaches "
             "the "
-            f"default hyperaws.test, {HYPER}; set skip_credentials_validation = true, or endpoints.sts to a "
-            "non-US offer's endpoint (unknown)",
+            f"default hyperaws.test, {HYPER}; set skip_credentials_validation = true, or set endpoints.sts "
+            "to a non-US offer's endpoint (unknown)",
         ],
     }
+
+
+def test_terraform_assume_role_calls_sts_whatever_the_skips(catalog: Catalog) -> None:
+    """`assume_role` makes the provider call STS AssumeRole: on Amazon's STS unless `endpoints.sts` says
+    otherwise, even with both skips set."""
+    role = [{"role_arn": "arn:aws:iam::123456789012:role/deploy"}]
+    provider = {"region": "gov-west-1", **SKIPS, "assume_role": role, "endpoints": [{"s3": GOV_S3}]}
+    assert findings(tf_plan([BUCKET], provider), catalog) == {
+        "no-us-controlled-service aws": [
+            "provider of package 'hashicorp/aws' assumes a role with STS AssumeRole (assume_role is set): "
+            "its provider sets no endpoints.sts, so it reaches the default hyperaws.test, HyperAWS, operated "
+            "by Hyper LLC (US): US-controlled; remove assume_role, or set endpoints.sts to a non-US offer's "
+            "endpoint"
+        ],
+    }
+    endpoints = [{"s3": GOV_S3, "sts": "https://sts.gov-west-1.govcloud.test"}]
+    provider = {"region": "gov-west-1", **SKIPS, "assume_role": role, "endpoints": endpoints}
+    assert findings(tf_plan([BUCKET], provider), catalog) == {}
 
 
 def test_terraform_s3api_alias_is_read_and_two_different_aliases_are_unknown(catalog: Catalog) -> None:
@@ -480,14 +498,28 @@ def test_pulumi_provider_without_the_skips_calls_amazons_sts(catalog: Catalog) -
             "provider of package 'aws' validates its credentials with STS GetCallerIdentity "
             "(skip_credentials_validation is not true): its provider sets no endpoints.sts, so it reaches "
             "the "
-            f"default hyperaws.test, {HYPER}; set skip_credentials_validation = true, or endpoints.sts to a "
-            "non-US offer's endpoint",
+            f"default hyperaws.test, {HYPER}; set skip_credentials_validation = true, or set endpoints.sts "
+            "to a non-US offer's endpoint",
             "provider of package 'aws' looks up its account id with STS GetCallerIdentity, else IAM "
             "(skip_requesting_account_id is not true): its provider sets no endpoints.sts, so it reaches the "
-            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or endpoints.sts to a "
-            "non-US offer's endpoint",
+            f"default hyperaws.test, {HYPER}; set skip_requesting_account_id = true, or set endpoints.sts "
+            "to a non-US offer's endpoint",
         ],
     }
+
+
+def test_pulumi_assume_role_calls_sts_and_an_empty_one_does_not(catalog: Catalog) -> None:
+    role = json.dumps({"roleArn": "arn:aws:iam::123456789012:role/deploy"})
+    document = preview(_pulumi_provider([{"s3": GOV_S3}], assumeRole=role), _bucket())
+    assert findings(document, catalog) == {
+        "no-us-controlled-service gov": [
+            "provider of package 'aws' assumes a role with STS AssumeRole (assume_role is set): its provider "
+            "sets no endpoints.sts, so it reaches the default hyperaws.test, HyperAWS, operated by Hyper LLC "
+            "(US): US-controlled; remove assume_role, or set endpoints.sts to a non-US offer's endpoint"
+        ],
+    }
+    document = preview(_pulumi_provider([{"s3": GOV_S3}], assumeRole="{}"), _bucket())
+    assert findings(document, catalog) == {}
 
 
 def test_pulumi_default_provider_reads_the_stack_config(catalog: Catalog) -> None:

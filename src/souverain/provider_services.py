@@ -42,13 +42,21 @@ class Service(Strict, frozen=True, kw_only=True):
 
 
 class ProviderCall(Strict, frozen=True, kw_only=True):
-    """A call the provider makes by itself once configured, to the endpoints of `services`, unless the
-    provider setting `unless_true` is true."""
+    """A call the provider makes by itself once configured, to the endpoints of `services` (the first that
+    cannot be shown non-US is reported): unless the provider setting `unless_true` is true, or when the
+    setting `when_set` is set. Exactly one of the two."""
 
     what: Annotated[str, Meta(min_length=1)]
     services: tuple[Annotated[str, Meta(pattern=_KEY)], ...]
-    unless_true: Annotated[str, Meta(pattern=_KEY)]
+    unless_true: Annotated[str, Meta(pattern=_KEY)] | None = None
+    when_set: Annotated[str, Meta(pattern=_KEY)] | None = None
     source: Source
+
+    def __post_init__(self) -> None:
+        if (self.unless_true is None) == (self.when_set is None):
+            raise FieldError("unless_true", "give exactly one of `unless_true` and `when_set`")
+        if not self.services:
+            raise FieldError("services", "list the services the call reaches")
 
 
 class ProviderServices(Strict, frozen=True, kw_only=True):

@@ -102,7 +102,9 @@ def provider_services(package: str) -> ProviderServices | None:
     return _table().get(_package_key(package)) if package else None
 
 
+@cache
 def service_of(package: str, type_: str) -> Service | None:
-    """The service a resource of `package` of type `type_` calls, if the data says."""
+    """The service a resource of `package` of type `type_` calls, if the data says; remembered per
+    question (a plan has thousands of resources of a few types)."""
     entry = provider_services(package)
     return entry.service(type_) if entry is not None else None

@@ -535,6 +535,52 @@ def test_pulumi_default_provider_reads_the_stack_config(catalog: Catalog) -> Non
     ]
 
 
+def _export(provider_inputs: dict[str, Any]) -> dict[str, Any]:
+    """A `pulumi stack export` (deployment v3) with one explicit aws provider and a bucket it manages."""
+    provider_urn = _urn("pulumi:providers:aws", "gov")
+    bucket_urn = _urn("aws:s3/bucketV2:BucketV2", "data")
+    return {
+        "version": 3,
+        "deployment": {
+            "manifest": {"time": "2026-12-05T10:00:00Z", "magic": "", "version": "v3.140.0"},
+            "resources": [
+                {
+                    "urn": _urn("pulumi:pulumi:Stack", f"{PROJECT}-{STACK}"),
+                    "custom": False,
+                    "type": "pulumi:pulumi:Stack",
+                },
+                {
+                    "urn": provider_urn,
+                    "custom": True,
+                    "id": "7f1c2d3e",
+                    "type": "pulumi:providers:aws",
+                    "inputs": provider_inputs,
+                    "outputs": provider_inputs,
+                },
+                {
+                    "urn": bucket_urn,
+                    "custom": True,
+                    "id": "hdh-data",
+                    "type": "aws:s3/bucketV2:BucketV2",
+                    "inputs": {"bucket": "hdh-data"},
+                    "outputs": {"bucket": "hdh-data", "region": "gov-west-1"},
+                    "provider": f"{provider_urn}::7f1c2d3e",
+                },
+            ],
+        },
+    }
+
+
+def test_pulumi_stack_export_reads_the_providers_endpoints(catalog: Catalog) -> None:
+    inputs = {"region": "gov-west-1", **PULUMI_SKIPS, "endpoints": json.dumps([{"s3": GOV_S3}])}
+    assert findings(_export(inputs), catalog) == {}
+    found = findings(_export({"region": "gov-west-1", **PULUMI_SKIPS}), catalog)
+    assert found["no-us-controlled-service data"] == [
+        "resource of package 'aws': its provider sets no endpoints.s3, so it reaches the default "
+        f"hyperaws.test, {HYPER}"
+    ]
+
+
 def test_packages_the_setting_does_not_name_stay_with_their_only_offer(catalog: Catalog) -> None:
     """`awsx` is HyperAWS's alone: the per-service setting applies to `aws` and `hashicorp/aws` only."""
     document = preview(step("awsx:ec2:Vpc", "net", {}, _provider_reference("gov")))

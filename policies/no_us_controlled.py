@@ -366,8 +366,12 @@ def _package_violations(
 
 
 def _per_service(catalog: Catalog, package: str) -> bool:
+    """Whether `package`'s endpoint setting is per service and the data records what its provider calls
+    by itself: then the provider is judged on those calls. Without that data (an overlay making another
+    package per service), the provider is judged like a resource whose service is not known: at the
+    setting's default."""
     setting = catalog.endpoint_setting(package) if package else None
-    return setting is not None and setting.per_service
+    return setting is not None and setting.per_service and provider_services(package) is not None
 
 
 _TRUE = frozenset({True, "true", "True", "TRUE"})

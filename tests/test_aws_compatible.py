@@ -399,9 +399,9 @@ def step(type_token: str, name: str, inputs: dict[str, Any], provider: str) -> d
     return {"op": "create", "urn": _urn(type_token, name), "provider": provider, "newState": state}
 
 
-def provider_step(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """An aws provider resource; Pulumi sends a provider's non-string inputs as JSON text."""
-    type_token = "pulumi:providers:aws"
+def provider_step(name: str, inputs: dict[str, Any], package: str = "aws") -> dict[str, Any]:
+    """A provider resource (aws by default); Pulumi sends a provider's non-string inputs as JSON text."""
+    type_token = f"pulumi:providers:{package}"
     state = {"urn": _urn(type_token, name), "custom": True, "type": type_token, "inputs": inputs}
     return {"op": "create", "urn": _urn(type_token, name), "newState": state}
 
@@ -634,6 +634,32 @@ def test_offers_that_disagree_on_per_service_are_refused(tmp_path: Path) -> None
     path = _write(tmp_path, offer("a", "true") + offer("b", "false"))
     with pytest.raises(InputError, match=r"per service\): make them agree"):
         load_catalog([path], replace=True)
+
+
+def test_a_per_service_package_without_provider_data_judges_its_provider_at_the_default(
+    tmp_path: Path,
+) -> None:
+    """An overlay may make another package's setting per service; with no data on what its provider calls,
+    the provider is judged at the setting's default, as a resource whose service is not known."""
+    path = _write(
+        tmp_path,
+        f"""  - id: cloud
+    name: Cloudy
+    operator: {{entity: Cloudy Inc, country: US, source: {_SOURCE}}}
+    us_controlled: true
+    endpoints: {{domains: ["*.cloudy.test"]}}
+    packages:
+      pulumi: [cloudy]
+      endpoint_setting: {{setting: endpoints, default: cloudy.test, per_service: true, source: {_SOURCE}}}
+""",
+    )
+    catalog = load_catalog([path], replace=True)
+    found = findings(preview(provider_step("p", {"region": "x"}, package="cloudy")), catalog)
+    assert found["no-us-controlled-service p"] == [
+        "provider of package 'cloudy': souverain does not know which entry of its provider's endpoints "
+        "serves this resource type, so it is taken to reach the default cloudy.test, Cloudy, operated by "
+        "Cloudy Inc (US): US-controlled"
+    ]
 
 
 # -- end to end: `souverain check` and the CrossGuard pack ---------------------------------------------

@@ -382,6 +382,7 @@ def endpoint_unknown_words(catalog: Catalog, package: str, name: str = "") -> st
     if not name:
         setting = catalog.endpoint_setting(package)
         name = setting.setting if setting is not None else "endpoint setting"
+    name = name.removesuffix("." + UNMAPPED_SERVICE)  # a type whose entry is not known: the whole setting
     return (
         f"the {name} of provider {package!r} is not known (set at apply time, or its configuration is not "
         "in the input)"

@@ -27,6 +27,7 @@ from souverain.provider_services import ProviderCall, provider_services
 from ._decode import decode, looks_encoded
 from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text, may_name_images
 from ._support import (
+    UNMAPPED_SERVICE,
     catalog_memo,
     endpoint_words,
     gather_string_leaves,
@@ -323,7 +324,8 @@ def _package_violations(
     if host is UNKNOWN:
         found = (
             Violation(
-                f"the {name} of provider {package!r} is not known (set at apply time, or its "
+                f"the {name.removesuffix('.' + UNMAPPED_SERVICE)} of provider {package!r} is not known "
+                "(set at apply time, or its "
                 "configuration is not in the input), so the offer this "
                 f"{what} reaches cannot be shown to be non-US",
                 unknown=True,

@@ -382,6 +382,32 @@ def test_terraform_state_shows_no_provider_configuration_so_the_endpoint_is_unkn
     ]
 
 
+def test_terraform_state_of_an_unmapped_type_names_the_whole_setting(catalog: Catalog) -> None:
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.9.8",
+        "values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_quantumledger_widget.w",
+                        "mode": "managed",
+                        "type": "aws_quantumledger_widget",
+                        "name": "w",
+                        "provider_name": AWS,
+                        "values": {"name": "w", "region": "gov-west-1"},
+                        "sensitive_values": {},
+                    }
+                ]
+            }
+        },
+    }
+    assert findings(state, catalog)["no-us-controlled-service w"] == [
+        "the endpoints of provider 'hashicorp/aws' is not known (set at apply time, or its configuration "
+        "is not in the input), so the offer this resource reaches cannot be shown to be non-US (unknown)"
+    ]
+
+
 # -- pulumi preview --json ------------------------------------------------------------------------------
 
 

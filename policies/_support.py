@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
-from souverain.catalog import Catalog
+from souverain.catalog import Catalog, service_entry
 from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
 from souverain.model import config_address as config_address  # policies import it from here
 from souverain.policy import Context
+from souverain.provider_services import service_of
 
 T = TypeVar("T")
 
@@ -321,43 +322,69 @@ def volumes_deleted_with(resource: Resource) -> list[tuple[str, Mapping[str, Any
     return found
 
 
-def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unknown | None, bool]:
+UNMAPPED_SERVICE = "?"
+"""The service part of an endpoint name (`endpoints.?`) when the data does not say which service a resource
+type calls: it is taken to reach the setting's default."""
+
+
+def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unknown | None, bool, str]:
     """Where the resource's package sends its API calls, when the catalog records the provider setting
-    that decides it (`universe_domain`): the setting's host, or the catalog's default when unset, or
-    UNKNOWN; None when the catalog records no such setting. Also whether the provider sets it."""
+    that decides it (`universe_domain`; the AWS provider's per-service `endpoints`, read at the entry of
+    the resource's service, `data/provider_services.yaml`): the setting's host, or the catalog's default
+    when unset, or UNKNOWN; None when the catalog records no such setting. Also whether the provider sets
+    it, and the setting's name as messages show it (`universe_domain`, `endpoints.s3`)."""
     package_host = getattr(catalog, "package_host", None)
-    if package_host is None or not resource.package or catalog.endpoint_setting(resource.package) is None:
-        return None, False
+    setting = catalog.endpoint_setting(resource.package) if resource.package else None
+    if package_host is None or setting is None:
+        return None, False, ""
     if resource.is_provider:
         settings: Mapping[str, Any] | None = resource.properties
     elif resource.provider is None or not resource.provider.shown:
         settings = None  # the configuration is not in the input: its setting is unknown
     else:
         settings = resource.provider.properties
-    host: str | _Unknown | None = package_host(resource.package, settings)
-    if host is None:
-        return None, False
-    setting = catalog.endpoint_setting(resource.package)
-    explicit = (
-        settings is not None and setting is not None and settings.get(setting.setting) not in (None, "")
+    keys: tuple[str, ...] = ()
+    name = setting.setting
+    if setting.per_service:
+        service = service_of(resource.package, resource.type)
+        keys = service.keys if service is not None else ()
+        name = f"{setting.setting}.{service.service if service is not None else UNMAPPED_SERVICE}"
+    host: str | _Unknown | None = (
+        package_host(resource.package, settings, keys) if keys else (package_host(resource.package, settings))
     )
-    return host, explicit
+    if host is None:
+        return None, False, name
+    if setting.per_service:
+        value = service_entry(settings.get(setting.setting), keys) if settings is not None and keys else None
+        explicit = value is not None and value != ""
+    else:
+        explicit = settings is not None and settings.get(setting.setting) not in (None, "")
+    return host, explicit, name
 
 
-def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool) -> str:
-    """`its provider sets no universe_domain, so it reaches the default googleapis.com` and the like."""
-    setting = catalog.endpoint_setting(package)
-    name = setting.setting if setting is not None else "endpoint"
+def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool, name: str = "") -> str:
+    """`its provider sets no universe_domain, so it reaches the default googleapis.com` and the like;
+    `name` is the setting as `package_endpoint` names it (`endpoints.s3`), the package's setting if empty."""
+    if not name:
+        setting = catalog.endpoint_setting(package)
+        name = setting.setting if setting is not None else "endpoint"
+    if name.endswith("." + UNMAPPED_SERVICE):
+        return (
+            f"souverain does not know which entry of its provider's {name[:-2]} serves this resource type, "
+            f"so it is taken to reach the default {host}"
+        )
     if explicit:
         return f"its provider's {name} is {host}"
     return f"its provider sets no {name}, so it reaches the default {host}"
 
 
-def endpoint_unknown_words(catalog: Catalog, package: str) -> str:
+def endpoint_unknown_words(catalog: Catalog, package: str, name: str = "") -> str:
     """`the universe_domain of provider 'gcp' is not known (...)`: why the offer a resource reaches is
     unknown when its endpoint setting is (`package_endpoint` answered UNKNOWN)."""
-    setting = catalog.endpoint_setting(package)
-    name = setting.setting if setting is not None else "endpoint setting"
+    if not name:
+        setting = catalog.endpoint_setting(package)
+        name = setting.setting if setting is not None else "endpoint setting"
+    name = name.removesuffix("." + UNMAPPED_SERVICE)  # a type whose entry is not known: the whole setting
     return (
         f"the {name} of provider {package!r} is not known (set at apply time, or its configuration is not "
         "in the input)"

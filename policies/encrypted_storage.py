@@ -68,18 +68,18 @@ def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, .
     if not isinstance(region, str) or not region:
         return Violation(f"the {what} has no region, so no offer can be shown to encrypt it", path="region")
     package = resource.package
-    host, explicit = (
+    host, explicit, name = (
         package_endpoint(catalog, resource)
         if getattr(catalog, "decides_by_endpoint", False)
-        else (None, False)
+        else (None, False, "")
     )
     if host is UNKNOWN:
         return Violation(
-            f"{endpoint_unknown_words(catalog, package)}, so the offer that must encrypt the {what} is "
+            f"{endpoint_unknown_words(catalog, package, name)}, so the offer that must encrypt the {what} is "
             "unknown",
             unknown=True,
         )
-    key = (what, region, package, host if isinstance(host, str) else None, explicit)
+    key = (what, region, package, host if isinstance(host, str) else None, explicit, name)
     cache = catalog_memo(catalog, "encrypted-storage-offers", _offers_cache)
     found = cache.get(key)
     if found is None:
@@ -87,7 +87,7 @@ def _offers_or_violation(resource: Resource, context: Context) -> tuple[Offer, .
     return found
 
 
-_OfferKey = tuple[str, str, str, str | None, bool]
+_OfferKey = tuple[str, str, str, str | None, bool, str]
 
 
 def _offers_cache(catalog: Catalog) -> dict[_OfferKey, tuple[Offer, ...] | Violation]:
@@ -95,7 +95,7 @@ def _offers_cache(catalog: Catalog) -> dict[_OfferKey, tuple[Offer, ...] | Viola
 
 
 def _find_offers(
-    catalog: Catalog, what: str, region: str, package: str, host: str | None, explicit: bool
+    catalog: Catalog, what: str, region: str, package: str, host: str | None, explicit: bool, name: str
 ) -> tuple[Offer, ...] | Violation:
     offers = tuple(catalog.offers_reaching(region, package or None, host))
     if offers:
@@ -108,8 +108,8 @@ def _find_offers(
         )
         return Violation(
             f"{where} is served by {_names(tuple(elsewhere))} only at its own endpoint, but "
-            f"{endpoint_words(catalog, package, host or '', explicit)}: that offer's encryption does not "
-            f"apply, and no offer the {what} reaches is shown to encrypt it",
+            f"{endpoint_words(catalog, package, host or '', explicit, name)}: that offer's encryption does "
+            f"not apply, and no offer the {what} reaches is shown to encrypt it",
             path="region",
         )
     return Violation(

@@ -15,16 +15,26 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from souverain.catalog import Catalog, Offer, ipv4_value
+from souverain.catalog import Catalog, Offer, ipv4_value, service_entry
 from souverain.kinds import is_local_only_package
 from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
+from souverain.provider_services import ProviderCall, provider_services
 
 from ._decode import decode, looks_encoded
 from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text, may_name_images
-from ._support import catalog_memo, endpoint_words, gather_string_leaves, package_endpoint, string_leaves
+from ._support import (
+    UNMAPPED_SERVICE,
+    catalog_memo,
+    endpoint_words,
+    gather_string_leaves,
+    package_endpoint,
+    plain,
+    string_leaves,
+)
 
 _DOTTED = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*")
 """Runs of host characters that contain a dot: DNS names and dotted IPv4 in URLs, registry references
@@ -64,7 +74,7 @@ class _Lookups:
         if not getattr(catalog, "decides_by_endpoint", False):
             self.package_host = None  # no package is decided by its endpoint: skip the lookup per resource
         self.strings: dict[str, tuple[str, Offer] | None] = {}
-        self.package_findings: dict[tuple[str, bool, object, bool], tuple[Violation, ...]] = {}
+        self.package_findings: dict[tuple[str, bool, object, bool, str], tuple[Violation, ...]] = {}
         self.clean: set[str] = set()
         """The strings of `strings` that name no US host: a resource whose strings are all here is clean."""
         self.lines: dict[str, tuple[tuple[str, Offer] | None, tuple[str, Offer] | None]] = {}
@@ -298,20 +308,24 @@ def _package_violations(
     is_provider: bool,
     host: str | _Unknown | None = None,
     explicit: bool = False,
+    name: str = "",
 ) -> tuple[Violation, ...]:
-    """The findings about a resource's own package, remembered per (package, provider or not, endpoint)."""
-    key = (package, is_provider, host, explicit)
+    """The findings about a resource's own package, remembered per (package, provider or not, endpoint,
+    setting name: `endpoints.s3` and `endpoints.ec2` of one provider are different questions)."""
+    key = (package, is_provider, host, explicit, name)
     found = lookups.package_findings.get(key)
     if found is not None:
         return found
     what = "provider" if is_provider else "resource"
     found = ()
-    setting = lookups.catalog.endpoint_setting(package) if host is not None else None
-    name = setting.setting if setting is not None else "endpoint"
+    if not name:
+        setting = lookups.catalog.endpoint_setting(package) if host is not None else None
+        name = setting.setting if setting is not None else "endpoint"
     if host is UNKNOWN:
         found = (
             Violation(
-                f"the {name} of provider {package!r} is not known (set at apply time, or its "
+                f"the {name.removesuffix('.' + UNMAPPED_SERVICE)} of provider {package!r} is not known "
+                "(set at apply time, or its "
                 "configuration is not in the input), so the offer this "
                 f"{what} reaches cannot be shown to be non-US",
                 unknown=True,
@@ -326,7 +340,7 @@ def _package_violations(
         )
     else:
         verdict = lookups.package(package, host if isinstance(host, str) else None)
-        how = endpoint_words(lookups.catalog, package, host, explicit) if isinstance(host, str) else ""
+        how = endpoint_words(lookups.catalog, package, host, explicit, name) if isinstance(host, str) else ""
         if verdict == _HOST_NOT_IN_CATALOG:
             found = (
                 Violation(
@@ -353,6 +367,107 @@ def _package_violations(
     return found
 
 
+def _per_service(catalog: Catalog, package: str) -> bool:
+    """Whether `package`'s endpoint setting is per service and the data records what its provider calls
+    by itself: then the provider is judged on those calls. Without that data (an overlay making another
+    package per service), the provider is judged like a resource whose service is not known: at the
+    setting's default."""
+    setting = catalog.endpoint_setting(package) if package else None
+    return setting is not None and setting.per_service and provider_services(package) is not None
+
+
+_TRUE = frozenset({True, "true", "True", "TRUE"})
+"""A boolean provider setting that is true: Terraform's `true`, and the text Pulumi sends for a provider's
+non-string inputs and stack config (`"true"`)."""
+
+
+_UNSET_TEXTS = frozenset({"", "[]", "{}", "null"})
+"""How Pulumi sends an object setting left empty (`assumeRole`), as text."""
+
+
+def _call_condition(call: ProviderCall, properties: Mapping[str, Any]) -> tuple[bool, bool, str, str]:
+    """Whether the provider makes `call`, whether that is only possibly (a deciding setting unknown until
+    apply), why (`skip_credentials_validation is not true`), and the setting's part of the fix."""
+    if call.when_set is not None:
+        value = plain(properties.get(call.when_set))
+        if (
+            value is None
+            or value == []
+            or value == {}
+            or (isinstance(value, str) and value.strip() in _UNSET_TEXTS)
+        ):
+            return False, False, "", ""
+        unknown = value is UNKNOWN
+        why = f"{call.when_set} is {'not known' if unknown else 'set'}"
+        return True, unknown, why, f"remove {call.when_set}"
+    assert call.unless_true is not None  # the data's validation requires one of the two
+    skip = plain(properties.get(call.unless_true))
+    if skip in _TRUE:
+        return False, False, "", ""
+    unknown = skip is UNKNOWN
+    why = f"{call.unless_true} is {'not known' if unknown else 'not true'}"
+    return True, unknown, why, f"set {call.unless_true} = true"
+
+
+def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Violation, ...]:
+    """What a provider whose endpoints are per service (the AWS provider) calls by itself once configured
+    (`data/provider_services.yaml`: STS to validate its credentials, STS or IAM for its account id, STS to
+    assume a role), unless a setting skips the call: each call whose endpoints cannot all be shown non-US
+    is a finding naming the setting that skips it. The provider's resources are judged at their own
+    service's endpoint."""
+    catalog = lookups.catalog
+    package = resource.package
+    services = provider_services(package)
+    setting = catalog.endpoint_setting(package)
+    if services is None or setting is None:
+        return ()
+    properties = resource.properties
+    found: list[Violation] = []
+    for call in services.calls:
+        made, maybe, why, fix = _call_condition(call, properties)
+        if not made:
+            continue
+        deciding = call.when_set or call.unless_true or ""
+        for service in call.services:
+            keys = services.keys(service)
+            host = catalog.package_host(package, properties, keys)
+            name = f"{setting.setting}.{service}"
+            if host is UNKNOWN:
+                found.append(
+                    Violation(
+                        f"provider of package {package!r} {call.what} ({why}), and its {name} is not known "
+                        "(set at apply time), so the offer it calls cannot be shown to be non-US: "
+                        f"{fix}, or set {name} to a non-US offer's endpoint",
+                        path=deciding,
+                        unknown=True,
+                    )
+                )
+                break
+            if not isinstance(host, str):
+                continue
+            verdict = lookups.package(package, host)
+            if verdict is None:
+                continue
+            entry = service_entry(properties.get(setting.setting), keys)
+            how = endpoint_words(catalog, package, host, entry not in (None, ""), name)
+            if isinstance(verdict, Offer):
+                whose = f"{_owner(verdict)}: US-controlled"
+            else:
+                whose = (
+                    "which no offer the catalog lists for this package serves, so it cannot be shown non-US"
+                )
+            found.append(
+                Violation(
+                    f"provider of package {package!r} {call.what} ({why}): {how}, {whose}; {fix}, or set "
+                    f"{name} to a non-US offer's endpoint",
+                    path=deciding,
+                    unknown=maybe,
+                )
+            )
+            break
+    return tuple(found)
+
+
 def _image_findings(resource: Resource, lookups: _Lookups) -> Iterator[Violation]:
     """Container image references in properties that name no registry: pulled from the default one."""
     if lookups.default_registry is None:
@@ -375,8 +490,13 @@ def check(resource: Resource, context: Context) -> Sequence[Violation]:
     if not resource.custom:
         return ()
     lookups = _lookups(context.catalog)
-    host, explicit = package_endpoint(lookups.catalog, resource) if lookups.package_host else (None, False)
-    found = _package_violations(lookups, resource.package, resource.is_provider, host, explicit)
+    if resource.is_provider and lookups.package_host and _per_service(lookups.catalog, resource.package):
+        found: Sequence[Violation] = _provider_call_violations(lookups, resource)
+    else:
+        host, explicit, name = (
+            package_endpoint(lookups.catalog, resource) if lookups.package_host else (None, False, "")
+        )
+        found = _package_violations(lookups, resource.package, resource.is_provider, host, explicit, name)
     leaves = string_leaves(resource, context)
     keys = leaves.keys_in_clear
     images = "image" in keys or "registry_image" in keys or resource.type in IMAGE_NAME_TYPES
@@ -403,7 +523,11 @@ POLICY = Policy(
     remediation=(
         "Use the qualified offer's own service, or a European one recorded in the catalog: mirror "
         "images into the offer's registry, use the offer's resolvers, send alerts to an EU-hosted "
-        "endpoint. Add a provider the catalog does not know to an overlay, with its operator and a source."
+        "endpoint. With the AWS provider on an AWS-compatible offer (OUTSCALE OOS and FCU, Scaleway or "
+        "OVHcloud "
+        "Object Storage), set the `endpoints` entry of every service the stack uses to the offer's hosts, "
+        "and skip_credentials_validation and skip_requesting_account_id to true. Add a provider the catalog "
+        "does not know to an overlay, with its operator and a source."
     ),
     requirements=("SecNumCloud 3.2 §19.6", "SecNumCloud 3.2 §19.2", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,

@@ -33,7 +33,7 @@ _LOCAL_ONLY: dict[str, bool] = {}
 """`is_local_only_package` per package: the list is process-wide data (kinds.yaml)."""
 
 Placements = tuple[tuple[str, str | _Unknown], ...]
-_VerdictKey = tuple[str, str, Placements, str, str | None, bool, bool, date]
+_VerdictKey = tuple[str, str, Placements, str, str | None, bool, str, bool, date]
 
 
 def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
@@ -54,16 +54,16 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
         return _UNKNOWN_REGION
     if not isinstance(region, str) or not region:
         return _NO_REGION
-    host, explicit = (
+    host, explicit, name = (
         package_endpoint(catalog, resource)
         if getattr(catalog, "decides_by_endpoint", False)
-        else (None, False)
+        else (None, False, "")
     )
     if host is UNKNOWN:
         return (
             Violation(
-                f"{endpoint_unknown_words(catalog, package)}, so the offer serving the region cannot be "
-                "known",
+                f"{endpoint_unknown_words(catalog, package, name)}, so the offer serving the region cannot "
+                "be known",
                 unknown=True,
             ),
         )
@@ -79,6 +79,7 @@ def check(resource: Resource, context: Context) -> tuple[Violation, ...]:
         package,
         host if isinstance(host, str) else None,
         explicit,
+        name,
         settings.health_data,
         settings.today,
     )
@@ -113,6 +114,7 @@ def _region_violations(
     package: str,
     host: str | None,
     explicit: bool,
+    name: str,
     health_data: bool,
     today: date,
 ) -> Iterator[Violation]:
@@ -128,7 +130,7 @@ def _region_violations(
         if catalog.region_qualified(region, scheme, package or None, today, host=host):
             continue
         yield Violation(
-            _not_qualified(catalog, region, scheme, package, host, explicit, where, today), path=path
+            _not_qualified(catalog, region, scheme, package, host, explicit, name, where, today), path=path
         )
 
 
@@ -180,6 +182,7 @@ def _not_qualified(
     package: str,
     host: str | None,
     explicit: bool,
+    name: str,
     where: str,
     today: date,
 ) -> str:
@@ -194,10 +197,10 @@ def _not_qualified(
         )
         reached = catalog.offers_for_package_at(package, host)
         target = f" ({reached[0].name})" if reached else ""
+        how = endpoint_words(catalog, package, host, explicit, name)
         return (
             f"{where} is {what} only through {', '.join(through)}{tail}; package {package!r} reaches "
-            f"that offer only at its own endpoint, but {endpoint_words(catalog, package, host, explicit)}"
-            f"{target}"
+            f"that offer only at its own endpoint, but {how}{target}"
         )
     pending = [
         f"{_region_name(offer, region)} ({offer.name}): {scheme_name} qualification in progress since "
@@ -229,8 +232,10 @@ POLICY = Policy(
     remediation=(
         "Set the resource's `region` (or `location`, `zone`), or its provider's (`pulumi config set "
         "openstack:region ...`), to a region the catalog lists as qualified, with zones of that region only; "
-        "for Google's providers, set the universe domain of the qualified offer (`universe_domain`); declare "
-        "contract regions in a catalog overlay."
+        "for Google's providers, set the universe domain of the qualified offer (`universe_domain`); for the "
+        "AWS "
+        "provider on an AWS-compatible offer, set each service's `endpoints` entry to the offer's hosts in "
+        "that region; declare contract regions in a catalog overlay."
     ),
     requirements=("SecNumCloud 3.2 §19.2", "SecNumCloud 3.2 §19.6", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,

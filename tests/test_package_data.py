@@ -10,7 +10,7 @@ import pytest
 from souverain import _data
 
 
-@pytest.mark.parametrize("name", ["catalog.yaml", "kinds.yaml"])
+@pytest.mark.parametrize("name", ["catalog.yaml", "kinds.yaml", "provider_services.yaml"])
 def test_data_files_read_beside_the_package_and_through_importlib_resources_agree(
     monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:

@@ -72,13 +72,15 @@ PLACEMENT_TESTS = (
     "tests/test_placement_and_endpoints.py",
     "tests/test_catalog_placement.py",
     "tests/test_reached_offers.py",
+    "tests/test_aws_compatible.py",
+    "tests/test_provider_services.py",
 )
 """Where a resource runs (its placements, zones, endpoint settings) and the offers that reach it."""
 
 TARGETS: tuple[Target, ...] = (
     _policy("qualified_region", *PLACEMENT_TESTS),
     _policy("qualified_endpoint"),
-    _policy("no_us_controlled"),
+    _policy("no_us_controlled", "tests/test_aws_compatible.py", "tests/test_provider_services.py"),
     _policy("no_public_ingress"),
     _policy("no_plaintext_secret"),
     _policy("encrypted_storage"),
@@ -87,7 +89,7 @@ TARGETS: tuple[Target, ...] = (
     _policy("sovereign_state"),
     _policy("known_external_host", "tests/test_hosts_hidden.py"),
     _policy("no_public_data", "tests/test_provider_data.py", "tests/test_provider_data_rules.py"),
-    Target("_support", "policies/_support.py", POLICY_TESTS),
+    Target("_support", "policies/_support.py", (*POLICY_TESTS, *PLACEMENT_TESTS)),
     Target("_hosts", "policies/_hosts.py", POLICY_TESTS),
     Target(
         "_decode",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
@@ -105,6 +106,13 @@ class EndpointSetting(Strict, frozen=True, kw_only=True):
     Pulumi's `universeDomain` input or `gcp:universeDomain` stack config)."""
     default: NonEmpty
     """The host (or URL) the provider uses when the setting is unset (`googleapis.com`)."""
+    per_service: bool = False
+    """The setting maps each service of the package to its own endpoint (the AWS provider's `endpoints`:
+    Terraform `endpoints { s3 = "https://..." }`, Pulumi `endpoints: [{s3: "https://..."}]`): a resource's
+    calls go to its service's entry (`data/provider_services.yaml` says which service serves a resource
+    type), or to `default` when that entry is unset."""
+    packages: tuple[str, ...] = ()
+    """The offer's packages the setting applies to (`[aws, hashicorp/aws]`); empty: all of them."""
     source: Source
 
     def __post_init__(self) -> None:
@@ -112,6 +120,60 @@ class EndpointSetting(Strict, frozen=True, kw_only=True):
         if host is None:
             raise FieldError("default", f"{self.default!r} is not a host name or URL")
         force(self, "default", host)
+        force(self, "packages", tuple(_package_key(package) for package in self.packages))
+
+    def applies_to(self, package: str) -> bool:
+        return not self.packages or _package_key(package) in self.packages
+
+
+def _setting_words(setting: EndpointSetting) -> str:
+    per_service = ", per service" if setting.per_service else ""
+    return f"the endpoint setting {setting.setting} (default {setting.default}{per_service})"
+
+
+def _service_blocks(value: Any) -> list[Any] | None:
+    """A per-service endpoint setting as a list of mappings: Terraform's block list `[{"s3": "..."}]`, a
+    mapping, or the JSON text Pulumi sends for an object setting; None when it, or one of its blocks, is
+    not known (UNKNOWN); [] when unset or not such a value."""
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    if isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, list | tuple):
+        blocks = [item.reveal() if isinstance(item, Secret) else item for item in value]
+        if any(block is UNKNOWN for block in blocks):
+            return None
+        return [block for block in blocks if isinstance(block, Mapping)]
+    return []
+
+
+def service_entry(value: Any, keys: Sequence[str]) -> Any:
+    """The endpoint a per-service setting (`value`) gives the service spelt `keys` (`s3`, `s3api`): None
+    when no key is set; UNKNOWN when the setting or a matching entry is unknown, or when two keys give
+    different endpoints (the provider takes one of them; which one the configuration order decides)."""
+    blocks = _service_blocks(value)
+    if blocks is None:
+        return UNKNOWN
+    found: list[Any] = []
+    for block in blocks:
+        for key in keys:
+            entry = block.get(key)
+            if isinstance(entry, Secret):
+                entry = entry.reveal()
+            if entry is UNKNOWN:
+                return UNKNOWN
+            if entry is not None and entry != "" and entry not in found:
+                found.append(entry)
+    if len(found) > 1:
+        return UNKNOWN
+    return found[0] if found else None
 
 
 def setting_host(value: str) -> str | None:
@@ -395,6 +457,16 @@ class Offer(Strict, frozen=True, kw_only=True):
                 if key in seen:
                     raise FieldError(where, f"region name {name!r} is already used by {seen[key]}")
                 seen[key] = f"regions[{r_index}]"
+        setting = self.packages.endpoint_setting
+        if setting is not None:
+            own = {_package_key(package) for package in (*self.packages.pulumi, *self.packages.terraform)}
+            for index, package in enumerate(setting.packages):
+                if package not in own:
+                    raise FieldError(
+                        f"packages.endpoint_setting.packages[{index}]",
+                        f"{package!r} is not one of the offer's packages: list it under `pulumi` or "
+                        "`terraform`",
+                    )
         implied = self.packages.implied_region
         if implied is not None and implied.region.casefold() not in seen:
             raise FieldError(
@@ -523,19 +595,25 @@ class Catalog:
             if setting is None:
                 continue
             for package in (*offer.packages.pulumi, *offer.packages.terraform):
+                if not setting.applies_to(package):
+                    continue
                 key = _package_key(package)
                 known = settings.get(key)
                 if known is None:
                     settings[key] = setting
                     declared_by[key] = offer
-                elif (known.setting, known.default) != (setting.setting, setting.default):
+                elif (known.setting, known.default, known.per_service) != (
+                    setting.setting,
+                    setting.default,
+                    setting.per_service,
+                ):
                     other = declared_by[key]
                     raise InputError(
                         self.origins.get(offer.id, BUILTIN),
                         f"offer {offer.id!r} gives package {package!r} the endpoint setting "
-                        f"{setting.setting} (default {setting.default}), but offer {other.id!r} "
-                        f"({self.origins.get(other.id, BUILTIN)}) gives it {known.setting} "
-                        f"(default {known.default}): make them agree",
+                        f"{_setting_words(setting)}, but offer {other.id!r} "
+                        f"({self.origins.get(other.id, BUILTIN)}) gives it {_setting_words(known)}: "
+                        "make them agree",
                         field=f"offer {offer.id!r}: packages.endpoint_setting",
                     )
         return settings
@@ -550,10 +628,14 @@ class Catalog:
         setting = memo[package] = self._endpoint_settings.get(_package_key(package))
         return setting
 
-    def package_host(self, package: str, settings: Mapping[str, Any] | None) -> str | _Unknown | None:
+    def package_host(
+        self, package: str, settings: Mapping[str, Any] | None, keys: Sequence[str] = ()
+    ) -> str | _Unknown | None:
         """The host a package's API calls go to, from its provider's `settings` (snake_case configuration,
         None when the input does not show it): the value of its endpoint setting, else the catalog's default
-        for it. UNKNOWN when the value is not known (until apply, or not in the input); the value itself
+        for it. For a per-service setting, the value is the entry of the service named by `keys` (its key
+        and the aliases the provider accepts: `s3`, `s3api`); without keys, or with the entry unset, the
+        default. UNKNOWN when the value is not known (until apply, or not in the input); the value itself
         when it names no host (no offer serves it); None when the catalog records no endpoint setting."""
         setting = self.endpoint_setting(package)
         if setting is None:
@@ -561,6 +643,8 @@ class Catalog:
         if settings is None:
             return UNKNOWN
         value = settings.get(setting.setting)
+        if setting.per_service:
+            value = service_entry(value, keys) if keys else None
         if isinstance(value, Secret):
             value = value.reveal()
         if value is None or value == "":

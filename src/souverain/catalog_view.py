@@ -182,8 +182,14 @@ def _rows(provider: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("terraform", ", ".join(packages["terraform"])))
     setting = packages.get("endpoint_setting")
     if setting:
+        per_service = " (one entry per service)" if setting.get("per_service") else ""
+        only = f" for {', '.join(setting['packages'])}" if setting.get("packages") else ""
         rows.append(
-            ("endpoint", f"provider setting {setting['setting']}; default when unset: {setting['default']}")
+            (
+                "endpoint",
+                f"provider setting {setting['setting']}{per_service}{only}; default when unset: "
+                f"{setting['default']}",
+            )
         )
         rows.append(("", f"source: {_cite(setting['source'])}"))
     implied = packages.get("implied_region")

@@ -8,7 +8,9 @@ under `public_access`; this module only matches them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from souverain.kinds import public_access_rules, rule_matches, rule_unknown
 from souverain.model import Resource
@@ -28,11 +30,50 @@ def _is_public_cidr(text: str) -> bool:
     return network is None or is_public(network)
 
 
+_EVERYONE = frozenset({"*"})
+
+
+def _grants_everyone(document: Any) -> bool:
+    """Whether an S3-style bucket policy (Scaleway, and any S3-compatible store) allows some action to
+    everyone: a statement with `Effect: Allow` and `Principal: "*"` (or `{"AWS": "*"}`, `{"SCW": "*"}`,
+    lists of them), or a `NotPrincipal` (everyone but those named). A `Condition` is not evaluated: it may
+    narrow such a statement, which is still reported (fail closed). A document that is not a JSON policy
+    cannot be shown to grant nothing: it counts as public too."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return True
+    if not isinstance(document, Mapping):
+        return True
+    statements = document.get("Statement", document.get("statement"))
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return True
+    for statement in statements:
+        if not isinstance(statement, Mapping):
+            return True
+        if str(statement.get("Effect", statement.get("effect", ""))).casefold() != "allow":
+            continue
+        if "NotPrincipal" in statement:
+            return True
+        principal = statement.get("Principal", statement.get("principal"))
+        values = principal.values() if isinstance(principal, Mapping) else [principal]
+        for value in values:
+            named = value if isinstance(value, list) else [value]
+            if _EVERYONE.intersection(str(item).strip() for item in named):
+                return True
+    return False
+
+
 def check(resource: Resource, context: Context) -> Iterator[Violation]:
     if resource.kind not in PUBLIC_DATA_KINDS or not resource.is_cloud_resource:
         return
     for rule in public_access_rules(resource.kind):
-        if rule_matches(rule, resource.properties, is_public_cidr=_is_public_cidr):
+        if rule_matches(
+            rule, resource.properties, is_public_cidr=_is_public_cidr, is_public_policy=_grants_everyone
+        ):
             yield Violation(
                 f"{rule.dotted} makes the stored data readable from the internet ({_what(rule.condition)})",
                 path=rule.dotted,
@@ -48,6 +89,8 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
 def _what(condition: str) -> str:
     if condition == "public_cidr":
         return "an address range that includes internet hosts is allowed"
+    if condition == "public_policy":
+        return 'a policy statement allows everyone (Principal "*")'
     return "a public ACL, visibility or grant to all users"
 
 

@@ -20,8 +20,10 @@ from .model import UNKNOWN, Secret
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it: about 8x faster than the pure-Python one, on every run."""
 
-Condition = Literal["set", "true", "one_of", "ends_with", "contains", "encrypted_volume_type", "public_cidr"]
-_IS_CONDITIONS = frozenset({"set", "true", "encrypted_volume_type", "public_cidr"})
+Condition = Literal[
+    "set", "true", "one_of", "ends_with", "contains", "encrypted_volume_type", "public_cidr", "public_policy"
+]
+_IS_CONDITIONS = frozenset({"set", "true", "encrypted_volume_type", "public_cidr", "public_policy"})
 _LIST_CONDITIONS = ("one_of", "ends_with", "contains")
 
 
@@ -185,9 +187,15 @@ def values_at(value: Any, path: Sequence[str], *, reveal: bool = True) -> Iterat
 
 
 def _leaf_matches(
-    rule: PropertyRule, value: Any, encrypted_types: frozenset[str], is_public_cidr: Any
+    rule: PropertyRule,
+    value: Any,
+    encrypted_types: frozenset[str],
+    is_public_cidr: Any,
+    is_public_policy: Any = None,
 ) -> bool:
     condition = rule.condition
+    if condition == "public_policy":  # a policy document, as JSON text or as an object
+        return value is not UNKNOWN and value not in (None, "") and bool(is_public_policy(value))
     if condition == "set":  # a value unknown until apply may turn out empty: `rule_unknown` tells
         return value is not UNKNOWN and value not in (None, "", False, {}, [])
     if condition == "true":
@@ -212,10 +220,12 @@ def rule_matches(
     *,
     encrypted_types: frozenset[str] = frozenset(),
     is_public_cidr: Any = None,
+    is_public_policy: Any = None,
 ) -> bool:
-    """Whether some value under the rule's path satisfies it. `is_public_cidr(text)` answers `public_cidr`."""
+    """Whether some value under the rule's path satisfies it. `is_public_cidr(text)` answers `public_cidr`,
+    `is_public_policy(document)` answers `public_policy`: the policy that asks decides."""
     return any(
-        _leaf_matches(rule, leaf, encrypted_types, is_public_cidr)
+        _leaf_matches(rule, leaf, encrypted_types, is_public_cidr, is_public_policy)
         for leaf in values_at(properties, rule.path)
     )
 

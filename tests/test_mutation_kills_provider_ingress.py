@@ -287,3 +287,14 @@ def test_a_rule_whose_gate_is_unknown_is_an_unknown_finding(small_catalog: Catal
     [violation] = _stack(small_catalog, known)
     assert not violation.unknown
     assert violation.message == "the rule allows ingress from the whole internet (0.0.0.0/0)"
+
+
+def test_a_private_source_beside_unknown_groups_is_no_finding(small_catalog: Catalog) -> None:
+    """Sources and groups combine with OR: with a private range set, groups unknown until apply add
+    instances of the network, never the internet."""
+    firewall = terraform_resource(
+        "google_compute_firewall",
+        {"direction": "INGRESS", "source_ranges": ["10.0.0.0/8"], "allow": [{"protocol": "tcp"}], "deny": []},
+        after_unknown={"source_tags": True},
+    )
+    assert _stack(small_catalog, firewall) == []

@@ -390,3 +390,32 @@ def test_the_pulumi_entry_and_its_members(small_catalog: Catalog) -> None:
         ("www-https", "allowed_cidrs"),
         ("www-vip-tcp-443-in", "remote_ip_prefix"),
     ]
+
+
+def test_each_member_and_each_tagged_load_balancer_is_judged(small_catalog: Catalog) -> None:
+    """A member of another pool listed first does not hide the entry's public member; a tagged load
+    balancer without a TLS listener listed first does not hide the entry after it."""
+    entry = terraform_entry()
+    other = _tf("openstack_lb_member_v2", "elsewhere", {"pool_id": "pool-9", "address": "10.9.0.1"})
+    public = entry.pop("www-app-1")
+    public.properties["address"] = "203.0.113.50"
+    tagged = _tf(
+        "openstack_lb_loadbalancer_v2",
+        "draft",
+        {"id": "lb-0", "vip_address": "10.50.0.99", "tags": ["public_entry=https"]},
+    )
+    stack = {"draft": tagged, **entry, "elsewhere": other, "www-app-1": public}
+    assert _named(_stack(small_catalog, stack)) == [("www-app-1", "address")]
+
+
+def test_ports_written_as_digits_are_ports(small_catalog: Catalog) -> None:
+    """Some shapes write ports as text: "443" is port 443; "443.0" or "https" is no port, so the rule is not
+    exactly tcp/443."""
+    entry = terraform_entry()
+    entry["www-https"].properties["protocol_port"] = "443"
+    entry["www-vip-tcp-443-in"].properties.update({"port_range_min": "443", "port_range_max": "443"})
+    assert _stack(small_catalog, entry) == []
+    for text in ("443.0", "https"):
+        entry["www-vip-tcp-443-in"].properties["port_range_min"] = text
+        [violation] = _stack(small_catalog, entry)
+        assert violation.resource is entry["www-vip-tcp-443-in"]

@@ -167,3 +167,34 @@ def test_every_embedded_run_is_read() -> None:
         f"  - encoding: b64\n    content: {b64(second.encode())}\n"
     )
     assert decode(text).texts == (first, second)
+
+
+def test_a_one_case_text_inside_a_layer_is_not_read_as_base64() -> None:
+    """Base64 of real data mixes cases; a one-case token (an id, a hex digest, a lowercase API key) is not
+    decoded, even where it happens to be valid base64 (`amdh...` is base64 of `jga...`) and sits inside an
+    encoded layer."""
+    token = "amdhamdiamdjamdkamdlamdm"
+    assert base64.b64decode(token) == b"jgajgbjgcjgdjgejgf"
+    outer = b64(token.encode())
+    assert not outer.islower()
+    assert not outer.isupper()
+    assert decode(outer).texts == (token,)
+    assert decode(b64(token.upper().encode())).texts == (token.upper(),)
+
+
+def test_past_the_part_bound_nothing_more_is_read() -> None:
+    """257 base64 parts: the 256 first are read, then the problem; the document is not read again for
+    the base64 runs it embeds."""
+    body = [
+        (
+            "text/x-shellscript",
+            "base64",
+            b64(f"#!/bin/sh\necho this is part number {i} of the document\n".encode()),
+        )
+        for i in range(257)
+    ]
+    decoded = decode(mime(*body))
+    assert decoded.problem == "more than 256 MIME parts"
+    assert decoded.texts == tuple(
+        f"#!/bin/sh\necho this is part number {i} of the document\n" for i in range(256)
+    )

@@ -12,7 +12,7 @@ from conftest import FIXTURES, SMALL_CATALOG
 from souverain.policies.sovereign_state import POLICY
 
 from souverain.catalog import Catalog, load_catalog
-from souverain.model import Resource
+from souverain.model import UNKNOWN, Resource, Secret
 from souverain.policy import Context, Settings, Violation
 
 STATE_SERVICES = FIXTURES / "catalogs" / "state-services.yaml"
@@ -165,3 +165,30 @@ def test_esc_environments_of_a_diy_backend_are_pulumi_clouds(catalog: Catalog) -
 def test_a_stack_with_only_a_backend_setting_is_judged(catalog: Catalog) -> None:
     [violation] = _violations(_stack(backend_url="https://api.pulumi.com"), catalog)
     assert violation.path == "backend_url"
+
+
+@pytest.mark.parametrize("provider", ["service", "default"])
+def test_the_service_secrets_provider_of_an_unknown_backend_is_the_backends_finding(
+    catalog: Catalog, provider: str
+) -> None:
+    """The Pulumi Cloud secrets provider is the backend's service: with the backend URL unknown until the
+    program runs, the one finding is the backend's, not a second guess at the secrets provider."""
+    found = _violations(_stack(backend_url=UNKNOWN, secrets_provider=provider), catalog)
+    assert [(violation.path, violation.unknown) for violation in found] == [("backend_url", True)]
+    # a secrets provider of its own is judged, whatever the backend
+    found = _violations(_stack(backend_url=UNKNOWN, secrets_provider="gcpkms://projects/p/keys/k"), catalog)
+    assert [violation.path for violation in found] == ["backend_url", "secrets_provider"]
+
+
+def test_environments_of_a_secret_backend_do_not_quote_it(catalog: Catalog) -> None:
+    """The ESC service is the backend's: a backend URL held as a secret is not quoted in the environments'
+    finding either."""
+    backend = "https://api.pulumi.com/acme-health"
+    found = _violations(
+        _stack(backend_url=Secret(backend), secrets_provider="passphrase", environments=["hdh/prod"]), catalog
+    )
+    by_path = {violation.path: violation.message for violation in found}
+    assert by_path["environments"] == (
+        "the ESC environments the stack imports (a secret) is not shown to stay out of US control"
+    )
+    assert all("pulumi.com" not in message for message in by_path.values())

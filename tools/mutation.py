@@ -77,12 +77,20 @@ PLACEMENT_TESTS = (
 )
 """Where a resource runs (its placements, zones, endpoint settings) and the offers that reach it."""
 
+STRING_WALK_TESTS = (
+    "tests/test_string_leaves.py",
+    "tests/test_policy_fast_paths.py",
+    "tests/test_secrets_hidden.py",
+)
+"""The shared string walk (`gather_string_leaves`) against the scans that read it: hand cases and
+properties (hypothesis, run without its pytest plugin)."""
+
 TARGETS: tuple[Target, ...] = (
     _policy("qualified_region", *PLACEMENT_TESTS),
     _policy("qualified_endpoint"),
     _policy("no_us_controlled", "tests/test_aws_compatible.py", "tests/test_provider_services.py"),
-    _policy("no_public_ingress"),
-    _policy("no_plaintext_secret"),
+    _policy("no_public_ingress", "tests/test_provider_ingress_shapes.py"),
+    _policy("no_plaintext_secret", "tests/test_secrets_hidden.py"),
     # the provider data stores (databases, node pools, provider KMS, requests) and the offers a resource
     # reaches at its endpoint are tested there, with verdicts written by hand; under a second together
     _policy(
@@ -95,8 +103,13 @@ TARGETS: tuple[Target, ...] = (
     _policy("protected_data_store"),
     _policy("sovereign_state"),
     _policy("known_external_host", "tests/test_hosts_hidden.py"),
-    _policy("no_public_data", "tests/test_provider_data.py", "tests/test_provider_data_rules.py"),
-    Target("_support", "policies/_support.py", (*POLICY_TESTS, *PLACEMENT_TESTS)),
+    _policy(
+        "no_public_data",
+        "tests/test_provider_data.py",
+        "tests/test_provider_data_rules.py",
+        "tests/test_public_bucket_policies.py",
+    ),
+    Target("_support", "policies/_support.py", (*POLICY_TESTS, *PLACEMENT_TESTS, *STRING_WALK_TESTS)),
     Target("_hosts", "policies/_hosts.py", POLICY_TESTS),
     Target(
         "_decode",
@@ -148,7 +161,7 @@ def test_command(tests: Iterable[str]) -> list[str]:
         "-p",
         "no:cacheprovider",
         "-p",
-        "no:hypothesispytest",  # 0.9 s of imports per run, and no test of the selection uses it
+        "no:hypothesispytest",  # 0.9 s of imports per run; @given tests run without the plugin
         *tests,
         *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_mutation_kills_*.py")),
     ]

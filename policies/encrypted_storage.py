@@ -11,7 +11,7 @@ offer serving its region encrypts its kind (`block_storage_encrypted`, `object_s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from souverain.catalog import Catalog, Offer
@@ -21,6 +21,7 @@ from souverain.policy import Context, Enforcement, Policy, Severity, Violation
 
 from ._support import (
     catalog_memo,
+    config_address,
     endpoint_unknown_words,
     endpoint_words,
     package_endpoint,
@@ -205,6 +206,56 @@ def _sets_sse(props: Mapping[str, Any]) -> Request:
     return False, unknown
 
 
+ENCRYPTION_CONFIG_KIND = "object_encryption"
+"""A bucket's default encryption configured apart from it (hashicorp/aws 4+:
+`aws_s3_bucket_server_side_encryption_configuration`)."""
+
+
+def _encryption_configs(context: Context) -> list[Resource]:
+    """The stack's resources of `ENCRYPTION_CONFIG_KIND`, listed once per evaluation."""
+    stack = context.resources_by_address
+    cached = context.memo.get(_CONFIGS_KEY)
+    if cached is not None and cached[0] is stack:
+        configs: list[Resource] = cached[1]
+        return configs
+    configs = [resource for resource in stack.values() if resource.kind == ENCRYPTION_CONFIG_KIND]
+    context.memo[_CONFIGS_KEY] = (stack, configs)  # holding the mapping keeps its id from being reused
+    return configs
+
+
+_CONFIGS_KEY = "encrypted-storage-configs"
+
+
+def _names_bucket(config: Resource, bucket: Resource) -> bool:
+    """Whether an encryption configuration is the bucket's: its `bucket` is the bucket's name or id when
+    both are known; otherwise (an id allocated at apply, a generated name) it refers to the bucket, as a
+    Pulumi input taken from the bucket's output or a Terraform reference makes it depend on it."""
+    named = plain(config.get("bucket"))
+    if isinstance(named, str) and named:
+        names = [name for key in ("bucket", "id") if isinstance(name := plain(bucket.get(key)), str) and name]
+        if named in names:
+            return True
+        if names:
+            return False  # another bucket's name
+    depends = {*config.dependencies, *map(config_address, config.dependencies)}
+    return bucket.address in depends or config_address(bucket.address) in depends
+
+
+def _configured_apart(bucket: Resource, offers: tuple[Offer, ...], context: Context) -> Request:
+    """Whether an encryption configuration of the stack names the bucket and asks for encryption
+    (`encryption_requests.object_encryption`); a request of one whose value is unknown is unknown."""
+    unknown: str | None = None
+    for config in _encryption_configs(context):
+        if not _names_bucket(config, bucket):
+            continue
+        asked, maybe = _requests_encryption(config, offers)
+        if asked:
+            return True, None
+        if maybe is not None and unknown is None:
+            unknown = f"{config.address}: {maybe}"
+    return False, unknown
+
+
 def _either(*requests: Request) -> Request:
     if any(asked for asked, _ in requests):
         return True, None
@@ -324,7 +375,11 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
     elif kind == "object_container":
         if all(offer.capabilities.object_storage_encrypted for offer in offers):
             return
-        asked, unknown = _either(_requests_encryption(resource, offers), _sets_sse(resource.properties))
+        asked, unknown = _either(
+            _requests_encryption(resource, offers),
+            _sets_sse(resource.properties),
+            _configured_apart(resource, offers, context),
+        )
         if asked:
             return
         why = f"the object storage of {_names(offers)} is not recorded as encrypted at rest"
@@ -368,6 +423,16 @@ def check(resource: Resource, context: Context) -> Iterator[Violation]:
             )
 
 
+def check_stack(resources: Sequence[Resource], context: Context) -> Iterator[Violation]:
+    """`check` on every storage resource of the stack. A stack policy, not a resource one: a bucket's
+    encryption may be configured by another resource (`_configured_apart`), which the CrossGuard pack
+    shows only to a stack policy."""
+    for resource in resources:
+        if resource.kind in STORAGE_KINDS:
+            for violation in check(resource, context):
+                yield Violation(violation.message, resource, violation.unknown, violation.path)
+
+
 POLICY = Policy(
     id="encrypted-storage",
     title="Volumes, object containers, databases and keys use the offer's encryption at rest",
@@ -385,11 +450,12 @@ POLICY = Policy(
         "Give every volume (and every boot volume an instance creates) a `volume_type` the catalog lists "
         "as encrypted for the region's offer (e.g. a `-luks` type), or ask for encryption (a "
         "customer-managed key, OVHcloud's `encryption`); keep containers on an offer whose object storage "
-        "is encrypted at rest, or request server-side encryption; set `encryption_at_rest` (Scaleway) or a "
-        "key (Cloud SQL) on managed databases whose offer does not encrypt them; use Barbican resources only "
-        "on offers that run Barbican, and the offer's own KMS otherwise."
+        "is encrypted at rest, or request server-side encryption (with the AWS provider, an "
+        "aws_s3_bucket_server_side_encryption_configuration naming the bucket); set "
+        "`encryption_at_rest` (Scaleway) or a key (Cloud SQL) on managed databases whose offer does not "
+        "encrypt them; use Barbican resources only on offers that run Barbican, and the offer's own KMS "
+        "otherwise."
     ),
     requirements=("SecNumCloud 3.2 §10.1", "SecNumCloud 3.2 §10.5", "HDS v2 (arrêté du 26 avril 2024)"),
-    check_resource=check,
-    applies_to=STORAGE_KINDS.__contains__,
+    check_stack=check_stack,
 )

@@ -268,9 +268,11 @@ def test_a_resource_sent_without_a_provider_is_judged_by_its_type_token(tmp_path
         # No region on the volume, and no provider to take one from: nor an offer's volume types.
         ("qualified-region", urn(f"{VOLUME}::unplaced"), "mandatory"),
         ("encrypted-storage", urn(f"{VOLUME}::unplaced"), "mandatory"),
-        # aws reaches only the small catalog's US hyperscaler; and the bucket has no region either.
+        # aws reaches only the small catalog's US hyperscaler; and the bucket has no region either, so no
+        # offer can be shown to encrypt it (an S3 bucket is an object container, on any S3 offer)
         ("no-us-controlled-service", bucket["urn"], "mandatory"),
         ("qualified-region", bucket["urn"], "mandatory"),
+        ("encrypted-storage", bucket["urn"], "mandatory"),
         # The openstack resources use their package's default provider, whose auth_url nothing sets.
         ("qualified-endpoint", "", "mandatory"),
     }
@@ -292,6 +294,7 @@ def test_a_resource_sent_without_a_provider_takes_its_default_provider_from_the_
     expected = {
         ("no-us-controlled-service", bucket, "mandatory"),
         ("qualified-region", bucket, "mandatory"),
+        ("encrypted-storage", bucket, "mandatory"),  # no region: no offer shown to encrypt it
     }
     assert checked == expected
     assert pack == expected

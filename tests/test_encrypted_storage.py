@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import context, pulumi_resource, terraform_resource
-from souverain.policies.encrypted_storage import POLICY
+from souverain.policies.encrypted_storage import check as check_storage
 
 from souverain.catalog import Catalog
 from souverain.model import Resource
@@ -18,8 +18,7 @@ TF_INSTANCE = "openstack_compute_instance_v2"
 
 
 def _violations(resource: Resource, catalog: Catalog) -> list[Violation]:
-    assert POLICY.check_resource is not None
-    return list(POLICY.check_resource(resource, context(catalog)))
+    return list(check_storage(resource, context(catalog)))
 
 
 def test_encrypted_volume_type_passes(small_catalog: Catalog) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import context, pulumi_resource, terraform_resource
-from souverain.policies.encrypted_storage import POLICY
+from souverain.policies.encrypted_storage import check as check_storage
 
 from souverain.catalog import Catalog, load_catalog
 from souverain.model import Resource
@@ -61,8 +61,7 @@ def twins(tmp_path: Path) -> Catalog:
 
 
 def _violations(resource: Resource, catalog: Catalog) -> list[Violation]:
-    assert POLICY.check_resource is not None
-    return list(POLICY.check_resource(resource, context(catalog)))
+    return list(check_storage(resource, context(catalog)))
 
 
 def _in_twin(type_token: str, inputs: dict[str, Any]) -> Resource:

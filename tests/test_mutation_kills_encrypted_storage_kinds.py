@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import context, pulumi_resource
 from souverain.policies.encrypted_storage import POLICY
+from souverain.policies.encrypted_storage import check as check_storage
 from test_placement_and_endpoints import GOOGLE, constant, resource, tf_plan
 
 from souverain.catalog import Catalog, load_catalog
@@ -65,8 +66,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 
 def _found(resource: Resource, catalog: Catalog) -> list[tuple[str | None, bool, str]]:
-    assert POLICY.check_resource is not None
-    return [(v.path, v.unknown, v.message) for v in POLICY.check_resource(resource, context(catalog))]
+    return [(v.path, v.unknown, v.message) for v in check_storage(resource, context(catalog))]
 
 
 def test_a_database_is_judged_by_the_offers_database_encryption(catalog: Catalog) -> None:

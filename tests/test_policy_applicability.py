@@ -44,7 +44,7 @@ def _plans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plan]:
 
 
 def test_some_policies_declare_their_kinds() -> None:
-    assert {policy.id for policy in FILTERED} >= {"encrypted-storage", "protected-data-store"}
+    assert {policy.id for policy in FILTERED} >= {"no-public-data", "protected-data-store"}
 
 
 def test_prefiltered_findings_are_those_of_every_policy_on_every_resource(

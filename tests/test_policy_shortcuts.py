@@ -116,12 +116,10 @@ def test_encrypted_storage_remembered_verdicts_are_fresh_verdicts(
 ) -> None:
     """One catalog, whose memos fill as resources go, judges each resource as a fresh catalog would."""
     from conftest import SMALL_CATALOG
-    from souverain.policies.encrypted_storage import POLICY
+    from souverain.policies.encrypted_storage import check
 
     from souverain.catalog import load_catalog
 
-    check = POLICY.check_resource
-    assert check is not None
     shared = load_catalog([SMALL_CATALOG], replace=True)
     for index, (kind, region, volume_type) in enumerate(specs):
         device = {"source_type": "image", "destination_type": "volume", "volume_type": volume_type}

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from conftest import context, pulumi_resource, terraform_resource
 from souverain.policies.encrypted_storage import POLICY as ENCRYPTED_STORAGE
+from souverain.policies.encrypted_storage import check as check_storage
 from souverain.policies.no_public_ingress import POLICY as NO_PUBLIC_INGRESS
 from souverain.policies.protected_data_store import POLICY as PROTECTED
 from souverain.policies.qualified_endpoint import POLICY as QUALIFIED_ENDPOINT
@@ -83,10 +84,7 @@ def verdicts(document: dict[str, Any], catalog: Catalog, **options: Any) -> dict
 
 
 def _encryption(resource: Resource, catalog: Catalog) -> list[tuple[str | None, bool, str]]:
-    assert ENCRYPTED_STORAGE.check_resource is not None
-    return [
-        (v.path, v.unknown, v.message) for v in ENCRYPTED_STORAGE.check_resource(resource, context(catalog))
-    ]
+    return [(v.path, v.unknown, v.message) for v in check_storage(resource, context(catalog))]
 
 
 # === The offer a resource reaches decides its encryption ================================================

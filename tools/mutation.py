@@ -98,6 +98,7 @@ TARGETS: tuple[Target, ...] = (
         "tests/test_provider_data.py",
         "tests/test_provider_data_rules.py",
         "tests/test_reached_offers.py",
+        "tests/test_aws_object_storage.py",
     ),
     _policy("no_data_destruction"),
     _policy("protected_data_store"),

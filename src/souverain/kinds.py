@@ -161,6 +161,16 @@ def secret_reference_keys(kind: str | None) -> frozenset[str]:
     return frozenset((_data().get("secret_references") or {}).get(kind or "", []))
 
 
+@cache
+def computed_when_unset(resource_type: str) -> tuple[str, ...]:
+    """Top-level arguments a Terraform provider computes when the configuration leaves them out
+    (`computed_when_unset`): unknown in a plan, yet not asked by the configuration."""
+    names = (_data().get("computed_when_unset") or {}).get(resource_type, [])
+    if not isinstance(names, list) or not all(isinstance(name, str) and name for name in names):
+        raise ValueError(f"kinds.yaml: computed_when_unset.{resource_type}: a list of argument names")
+    return tuple(names)
+
+
 def values_at(value: Any, path: Sequence[str], *, reveal: bool = True) -> Iterator[Any]:
     """The values under `path` in `value`, lists crossed item by item (also at the end). Secrets are
     revealed, or with `reveal=False` yielded as they are (a value under a secret is not in clear). A value

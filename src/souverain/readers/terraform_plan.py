@@ -31,6 +31,7 @@ from typing import Any
 
 import msgspec
 
+from ..kinds import computed_when_unset
 from ..model import PLACEMENT_FIELDS, UNKNOWN, Operation, Plan, ProviderConfig, Resource, Secret
 from ._common import (
     IS_STR,
@@ -817,7 +818,7 @@ class _Slot:
     """What the instances of one configured resource in one module instance share (`count`, `for_each`),
     worked out for the first of them; its provider once its name is known (the order errors come in)."""
 
-    __slots__ = ("config_key", "explicit", "module", "package", "placement_unset", "prefixed", "provider")
+    __slots__ = ("computed_unset", "config_key", "explicit", "module", "package", "prefixed", "provider")
 
     def __init__(
         self,
@@ -825,14 +826,15 @@ class _Slot:
         config_key: str,
         package: str,
         explicit: tuple[str, ...],
-        placement_unset: tuple[str, ...],
+        computed_unset: tuple[str, ...],
     ) -> None:
         self.module = module
         self.config_key = config_key
         self.package = package
         self.explicit = explicit
-        self.placement_unset = placement_unset
-        """The placement attributes (`region`, `zone`...) the resource's configuration leaves out."""
+        self.computed_unset = computed_unset
+        """The placement attributes (`region`, `zone`...) and the provider-computed arguments of its type
+        (`kinds.computed_when_unset`) that the resource's configuration leaves out."""
         self.provider: ProviderConfig | None = None
         self.prefixed: tuple[str, ...] | None = None
         """`explicit` under the module instance's address (the slot's module instance is one)."""
@@ -952,14 +954,17 @@ def _change_resources(
             unset = unset_fields.get(config_key)
             if unset is None:
                 unset = unset_fields[config_key] = tuple(
-                    name for name in PLACEMENT_FIELDS if _unset(declared, name)
+                    name
+                    for name in (*PLACEMENT_FIELDS, *computed_when_unset(type_))
+                    if _unset(declared, name)
                 )
             slot = slots[slot_key] = _Slot(module, config_key, package, explicit, unset)
         copied = False
-        for attribute in slot.placement_unset:
+        for attribute in slot.computed_unset:
             if properties.get(attribute) is UNKNOWN:
                 # Optional-computed attributes the configuration leaves unset are planned as unknown; the
-                # provider's region or zone is the one that applies, so the resource has none of its own.
+                # provider's region or zone is the one that applies, so the resource has none of its own;
+                # a bucket's ACL the provider reads back after apply is not one the configuration asks.
                 if not copied:
                     properties = dict(properties)  # the document's object is shared, not edited
                     copied = True

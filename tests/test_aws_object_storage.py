@@ -492,3 +492,83 @@ def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
         ("no-public-data", "data"),
         ("no-public-data", "export"),
     }
+
+
+# -- which bucket an encryption configuration is for (kill tests of tools/mutation.py) ----------------------
+
+
+def tf_encryption_named(
+    name: str,
+    bucket: dict[str, Any],
+    after_bucket: Any,
+    algorithm: Any = "AES256",
+    depends_on: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An encryption configuration `name` whose `bucket` expression is `bucket` and planned value
+    `after_bucket` (None: unknown until apply)."""
+    default = {"sse_algorithm": algorithm} if algorithm is not None else {}
+    after: dict[str, Any] = {"rule": [{"apply_server_side_encryption_by_default": [default]}]}
+    unknown: dict[str, Any] = {"id": True}
+    if after_bucket is None:
+        unknown["bucket"] = True
+    else:
+        after["bucket"] = after_bucket
+    expressions: dict[str, Any] = {
+        "bucket": bucket,
+        "rule": [{"apply_server_side_encryption_by_default": [{}]}],
+    }
+    if algorithm is not None:
+        expressions["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] = constant(
+            algorithm
+        )
+    change, configured = tf_resource(
+        "aws_s3_bucket_server_side_encryption_configuration", name, after, expressions, unknown
+    )
+    if depends_on:
+        configured["depends_on"] = list(depends_on)
+    return change, configured
+
+
+def test_terraform_configuration_naming_another_bucket_is_not_credited_though_it_depends_on_this_one(
+    catalog: Catalog,
+) -> None:
+    """Known names decide: `bucket = "hdh-logs"` with `depends_on = [aws_s3_bucket.data]` is the logs
+    bucket's configuration, not `hdh-data`'s."""
+    other = tf_encryption_named("logs", constant("hdh-logs"), "hdh-logs", depends_on=("aws_s3_bucket.data",))
+    assert findings(tf_plan(tf_bucket(), other), catalog) == {"encrypted-storage data": [NOT_ENCRYPTED]}
+
+
+def test_terraform_a_second_configuration_naming_the_bucket_counts_after_one_naming_another(
+    catalog: Catalog,
+) -> None:
+    logs = tf_encryption_named("logs", constant("hdh-logs"), "hdh-logs")
+    data = tf_encryption_named("data", reference("aws_s3_bucket.data.id", "aws_s3_bucket.data"), None)
+    assert findings(tf_plan(tf_bucket(), logs, data), catalog) == {}
+
+
+def test_terraform_configuration_without_an_algorithm_is_no_request_not_an_unknown_one(
+    catalog: Catalog,
+) -> None:
+    empty = tf_encryption_named("data", reference("aws_s3_bucket.data.id"), None, algorithm=None)
+    assert findings(tf_plan(tf_bucket(), empty), catalog) == {"encrypted-storage data": [NOT_ENCRYPTED]}
+
+
+def test_terraform_configuration_refers_to_each_instance_of_a_counted_bucket(catalog: Catalog) -> None:
+    """`bucket = aws_s3_bucket.data[0].id` refers to `aws_s3_bucket.data`: the instance `data[0]` is it."""
+    change, configured = tf_bucket()
+    change["address"] = "aws_s3_bucket.data[0]"
+    change["index"] = 0
+    configured["count_expression"] = constant(1)
+    data = tf_encryption_named("data", reference("aws_s3_bucket.data[0].id", "aws_s3_bucket.data"), None)
+    assert findings(tf_plan((change, configured), data), catalog) == {}
+
+
+def test_pulumi_configuration_for_a_bucket_whose_name_is_generated_at_apply_is_found_by_reference(
+    catalog: Catalog,
+) -> None:
+    """The bucket has only a `bucketPrefix` (its name is chosen at apply); the configuration's `bucket` is a
+    known text, the bucket's output that Pulumi shows: the reference decides."""
+    bucket = step("aws:s3/bucket:Bucket", "data", {"bucketPrefix": "hdh-data-"})
+    config = pulumi_encryption()
+    config["newState"]["inputs"]["bucket"] = "hdh-data-20261205"
+    assert findings(preview(bucket, config), catalog) == {}

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
-from souverain.catalog import Catalog, service_entry
+from souverain.catalog import Catalog, EndpointSetting, service_entry
 from souverain.model import UNKNOWN, ProviderConfig, Resource, Secret, _Unknown
 from souverain.model import config_address as config_address  # policies import it from here
 from souverain.policy import Context
@@ -349,17 +349,23 @@ def package_endpoint(catalog: Catalog, resource: Resource) -> tuple[str | _Unkno
         service = service_of(resource.package, resource.type)
         keys = service.keys if service is not None else ()
         name = f"{setting.setting}.{service.service if service is not None else UNMAPPED_SERVICE}"
-    host: str | _Unknown | None = (
-        package_host(resource.package, settings, keys) if keys else (package_host(resource.package, settings))
-    )
+    host: str | _Unknown | None = package_host(resource.package, settings, keys)
     if host is None:
         return None, False, name
+    return host, endpoint_is_set(setting, settings, keys), name
+
+
+def endpoint_is_set(
+    setting: EndpointSetting, settings: Mapping[str, Any] | None, keys: Sequence[str]
+) -> bool:
+    """Whether a provider's `settings` set the endpoint: the setting itself, or for a per-service setting the
+    entry of the service spelt `keys` (`endpoints.s3`); else the provider reaches the setting's default."""
+    if settings is None:
+        return False
+    value = settings.get(setting.setting)
     if setting.per_service:
-        value = service_entry(settings.get(setting.setting), keys) if settings is not None and keys else None
-        explicit = value is not None and value != ""
-    else:
-        explicit = settings is not None and settings.get(setting.setting) not in (None, "")
-    return host, explicit, name
+        value = service_entry(value, keys) if keys else None
+    return value is not None and value != ""
 
 
 def endpoint_words(catalog: Catalog, package: str, host: str, explicit: bool, name: str = "") -> str:

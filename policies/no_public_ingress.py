@@ -411,9 +411,9 @@ class StackNetwork:
     closures: dict[str, frozenset[str]] = field(default_factory=dict)
     """Each resource's transitive dependencies, addresses as written and without instance keys."""
     bindings: dict[tuple[str, str, str], tuple[list[Resource], bool]] = field(default_factory=dict)
+    """`candidates` answers by (source address, property, target kind)."""
     open_by_default: list[Resource] = field(default_factory=list)
     """Managed databases that admit everyone until an allow-list says otherwise, and those allow-lists."""
-    """`candidates` answers by (source address, property, target kind)."""
 
     def of(self, kind: str) -> list[Resource]:
         return self.by_kind.get(kind, [])

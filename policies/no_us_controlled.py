@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from souverain.catalog import Catalog, Offer, ipv4_value, service_entry
+from souverain.catalog import Catalog, Offer, ipv4_value
 from souverain.kinds import is_local_only_package
 from souverain.model import UNKNOWN, Resource, Secret, _Unknown, walk_values
 from souverain.policy import Context, Enforcement, Policy, Severity, Violation
@@ -27,8 +27,9 @@ from souverain.provider_services import ProviderCall, provider_services
 from ._decode import decode, looks_encoded
 from ._hosts import IMAGE_NAME_TYPES, image_references, image_registry, images_in_text, may_name_images
 from ._support import (
-    UNMAPPED_SERVICE,
     catalog_memo,
+    endpoint_is_set,
+    endpoint_unknown_words,
     endpoint_words,
     gather_string_leaves,
     package_endpoint,
@@ -324,10 +325,8 @@ def _package_violations(
     if host is UNKNOWN:
         found = (
             Violation(
-                f"the {name.removesuffix('.' + UNMAPPED_SERVICE)} of provider {package!r} is not known "
-                "(set at apply time, or its "
-                "configuration is not in the input), so the offer this "
-                f"{what} reaches cannot be shown to be non-US",
+                f"{endpoint_unknown_words(lookups.catalog, package, name)}, so the offer this {what} reaches "
+                "cannot be shown to be non-US",
                 unknown=True,
             ),
         )
@@ -448,8 +447,7 @@ def _provider_call_violations(lookups: _Lookups, resource: Resource) -> tuple[Vi
             verdict = lookups.package(package, host)
             if verdict is None:
                 continue
-            entry = service_entry(properties.get(setting.setting), keys)
-            how = endpoint_words(catalog, package, host, entry not in (None, ""), name)
+            how = endpoint_words(catalog, package, host, endpoint_is_set(setting, properties, keys), name)
             if isinstance(verdict, Offer):
                 whose = f"{_owner(verdict)}: US-controlled"
             else:
@@ -524,10 +522,9 @@ POLICY = Policy(
         "Use the qualified offer's own service, or a European one recorded in the catalog: mirror "
         "images into the offer's registry, use the offer's resolvers, send alerts to an EU-hosted "
         "endpoint. With the AWS provider on an AWS-compatible offer (OUTSCALE OOS and FCU, Scaleway or "
-        "OVHcloud "
-        "Object Storage), set the `endpoints` entry of every service the stack uses to the offer's hosts, "
-        "and skip_credentials_validation and skip_requesting_account_id to true. Add a provider the catalog "
-        "does not know to an overlay, with its operator and a source."
+        "OVHcloud Object Storage), set the `endpoints` entry of every service the stack uses to the "
+        "offer's hosts, and skip_credentials_validation and skip_requesting_account_id to true. Add a "
+        "provider the catalog does not know to an overlay, with its operator and a source."
     ),
     requirements=("SecNumCloud 3.2 §19.6", "SecNumCloud 3.2 §19.2", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,

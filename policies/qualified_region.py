@@ -232,10 +232,9 @@ POLICY = Policy(
     remediation=(
         "Set the resource's `region` (or `location`, `zone`), or its provider's (`pulumi config set "
         "openstack:region ...`), to a region the catalog lists as qualified, with zones of that region only; "
-        "for Google's providers, set the universe domain of the qualified offer (`universe_domain`); for the "
-        "AWS "
-        "provider on an AWS-compatible offer, set each service's `endpoints` entry to the offer's hosts in "
-        "that region; declare contract regions in a catalog overlay."
+        "for Google's providers, set the universe domain of the qualified offer (`universe_domain`); for "
+        "the AWS provider on an AWS-compatible offer, set each service's `endpoints` entry to the offer's "
+        "hosts in that region; declare contract regions in a catalog overlay."
     ),
     requirements=("SecNumCloud 3.2 §19.2", "SecNumCloud 3.2 §19.6", "HDS v2 (arrêté du 26 avril 2024)"),
     check_resource=check,

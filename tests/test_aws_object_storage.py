@@ -572,3 +572,46 @@ def test_pulumi_configuration_for_a_bucket_whose_name_is_generated_at_apply_is_f
     config = pulumi_encryption()
     config["newState"]["inputs"]["bucket"] = "hdh-data-20261205"
     assert findings(preview(bucket, config), catalog) == {}
+
+
+# -- siblings of the shapes above ---------------------------------------------------------------------------
+
+
+def test_terraform_bucket_in_a_child_module_is_judged_by_its_modules_configuration(catalog: Catalog) -> None:
+    """The configuration of a module's bucket sits under `module_calls`: its unset ACL is found there too,
+    and its encryption configuration, in the same module, refers to it by the module's own address."""
+    bucket_change, bucket_config = tf_bucket()
+    sse_change, sse_config = tf_encryption()
+    for change in (bucket_change, sse_change):
+        change["address"] = f"module.store.{change['address']}"
+        change["module_address"] = "module.store"
+    document = tf_plan()
+    document["resource_changes"] = [bucket_change]
+    document["configuration"]["root_module"] = {
+        "module_calls": {"store": {"source": "./store", "module": {"resources": [bucket_config]}}}
+    }
+    assert findings(document, catalog) == {"encrypted-storage data": [NOT_ENCRYPTED]}
+    document["resource_changes"].append(sse_change)
+    document["configuration"]["root_module"]["module_calls"]["store"]["module"]["resources"].append(
+        sse_config
+    )
+    assert findings(document, catalog) == {}
+
+
+def test_pulumi_bucket_v2_inline_acl_and_object_policy_are_findings(catalog: Catalog) -> None:
+    """Pulumi's older `BucketV2` with the deprecated inline `acl`, and a bucket policy given as an object
+    (`aws.iam.PolicyDocument`), not as JSON text."""
+    bucket = step("aws:s3/bucketV2:BucketV2", "data", {"bucket": "hdh-data-4f1c2a7", "acl": "public-read"})
+    policy = step(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "readers",
+        {"bucket": PULUMI_UNKNOWN, "policy": everyone_reads("*")},
+        (_urn("aws:s3/bucketV2:BucketV2", "data"),),
+    )
+    encryption = pulumi_encryption()
+    encryption["newState"]["dependencies"] = [_urn("aws:s3/bucketV2:BucketV2", "data")]
+    found = findings(preview(bucket, encryption, policy), catalog)
+    assert found == {
+        "no-public-data data": [f"acl {PUBLIC_ACL}"],
+        "no-public-data readers": [f"policy {PUBLIC_POLICY}"],
+    }

@@ -112,3 +112,22 @@ def terraform_resource(
             source="terraform-plan",
         )
     )
+
+
+def pack_and_check_verdicts(
+    document: dict[str, Any], catalog: Path, folder: Path, *, stack: str = "dev"
+) -> tuple[set[Any], set[Any]]:
+    """The CrossGuard pack's verdicts (over real gRPC) and `souverain check`'s on one in-memory Pulumi
+    document, both over `catalog` in place of the shipped one: what parity tests compare."""
+    import json
+
+    from souverain.checker import CheckOptions, check
+    from souverain.crossguard import ENV_CATALOG, ENV_REPLACE_CATALOG
+    from souverain.crossguard_harness import check_verdicts, pack_verdicts, run_pack
+
+    path = folder / "document.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    evaluation = check(str(path), CheckOptions(catalogs=(str(catalog),), replace_catalog=True))
+    env = {ENV_CATALOG: str(catalog), ENV_REPLACE_CATALOG: "1"}
+    diagnostics, analyzed = run_pack(document, env=env, stack=stack)
+    return pack_verdicts(diagnostics), check_verdicts(evaluation, analyzed)

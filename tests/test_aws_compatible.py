@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import pack_and_check_verdicts
 from souverain.policies.no_us_controlled import POLICY as NO_US
 from souverain.policies.qualified_endpoint import POLICY as QUALIFIED_ENDPOINT
 from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
@@ -728,10 +729,6 @@ def test_souverain_check_on_a_plan_file(tmp_path: Path) -> None:
 
 def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
     """The same verdicts through the CrossGuard pack over real gRPC."""
-    from souverain.checker import CheckOptions, check
-    from souverain.crossguard import ENV_CATALOG, ENV_REPLACE_CATALOG
-    from souverain.crossguard_harness import check_verdicts, pack_verdicts, run_pack
-
     document = preview(
         _pulumi_provider([{"s3": GOV_S3}]),
         provider_step("plain", {"region": "gov-west-1"}),
@@ -739,13 +736,8 @@ def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
         step("aws:s3/bucketV2:BucketV2", "amazon", {"bucket": "x"}, _provider_reference("plain")),
         step("aws:ec2/instance:Instance", "vm", {"ami": "ami-0123"}, _provider_reference("gov")),
     )
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    evaluation = check(str(path), CheckOptions(catalogs=(str(CATALOG),), replace_catalog=True))
-    env = {ENV_CATALOG: str(CATALOG), ENV_REPLACE_CATALOG: "1"}
-    diagnostics, analyzed = run_pack(document, env=env, stack=STACK)
-    checked = check_verdicts(evaluation, analyzed)
-    assert pack_verdicts(diagnostics) == checked
+    pack, checked = pack_and_check_verdicts(document, CATALOG, tmp_path, stack=STACK)
+    assert pack == checked
     ours = {QUALIFIED_REGION.id, NO_US.id}
     failing = {(policy, urn.rsplit("::", 1)[-1]) for policy, urn, _ in checked if policy in ours}
     assert failing == {

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import pack_and_check_verdicts
 from souverain.policies.encrypted_storage import POLICY as ENCRYPTED_STORAGE
 from souverain.policies.no_data_destruction import POLICY as NO_DATA_DESTRUCTION
 from souverain.policies.no_public_data import POLICY as NO_PUBLIC_DATA
@@ -470,21 +471,12 @@ def test_pulumi_public_object_is_a_finding(catalog: Catalog, token: str) -> None
 def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
     """The same verdicts through the CrossGuard pack over real gRPC: the encryption configuration found
     among the stack's resources, the public ACL and object, one bucket without encryption."""
-    from souverain.checker import CheckOptions, check
-    from souverain.crossguard import ENV_CATALOG, ENV_REPLACE_CATALOG
-    from souverain.crossguard_harness import check_verdicts, pack_verdicts, run_pack
-
     bare = step("aws:s3/bucket:Bucket", "bare", {"bucket": "hdh-bare-77aa01"})
     acl = step("aws:s3/bucketAcl:BucketAcl", "data", {"acl": "public-read"}, (BUCKET_URN,))
     obj = step("aws:s3/bucketObjectv2:BucketObjectv2", "export", {"key": "e.csv", "acl": "public-read"})
     document = preview(pulumi_bucket(), pulumi_encryption(), acl, obj, bare)
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    evaluation = check(str(path), CheckOptions(catalogs=(str(CATALOG),), replace_catalog=True))
-    env = {ENV_CATALOG: str(CATALOG), ENV_REPLACE_CATALOG: "1"}
-    diagnostics, analyzed = run_pack(document, env=env, stack=STACK)
-    checked = check_verdicts(evaluation, analyzed)
-    assert pack_verdicts(diagnostics) == checked
+    pack, checked = pack_and_check_verdicts(document, CATALOG, tmp_path, stack=STACK)
+    assert pack == checked
     ours = {ENCRYPTED_STORAGE.id, NO_PUBLIC_DATA.id}
     failing = {(policy, urn.rsplit("::", 1)[-1]) for policy, urn, _ in checked if policy in ours}
     assert failing == {

@@ -18,18 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SMALL_CATALOG
+from conftest import SMALL_CATALOG, pack_and_check_verdicts
 
-from souverain.checker import CheckOptions, check
-from souverain.crossguard import ENV_CATALOG, ENV_REPLACE_CATALOG
-from souverain.crossguard_harness import Verdict, check_verdicts, pack_verdicts, run_pack
+from souverain.crossguard_harness import Verdict
 
 pytestmark = pytest.mark.slow
 
 SIG = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-ENV = {ENV_CATALOG: str(SMALL_CATALOG), ENV_REPLACE_CATALOG: "1"}
 STACK = "urn:pulumi:dev::hdh::"
 
 SNC_AUTH = "https://auth.snc.acme.test:5000/v3"
@@ -112,11 +109,7 @@ def preview(config: dict[str, str], *states: dict[str, Any], op: str = "create")
 
 def verdicts(document: dict[str, Any], tmp_path: Path) -> tuple[set[Verdict], set[Verdict]]:
     """The pack's verdicts and `souverain check`'s on the same document, with the small catalog."""
-    path = tmp_path / "document.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    evaluation = check(str(path), CheckOptions(catalogs=(str(SMALL_CATALOG),), replace_catalog=True))
-    diagnostics, analyzed = run_pack(document, env=ENV)
-    return pack_verdicts(diagnostics), check_verdicts(evaluation, analyzed)
+    return pack_and_check_verdicts(document, SMALL_CATALOG, tmp_path)
 
 
 SNC = provider("snc", {"authUrl": SNC_AUTH, "region": "SNC-PAR-1", "password": secret_hidden()})

@@ -17,11 +17,11 @@ Every expected message is written by hand from the catalog's invented facts.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import pack_and_check_verdicts
 from hostile_support import secret_envelope
 from souverain.policies.no_us_controlled import POLICY as NO_US
 from souverain.policies.qualified_region import POLICY as QUALIFIED_REGION
@@ -473,10 +473,6 @@ def test_pulumi_stack_export_reads_the_providers_universe_domain(catalog: Catalo
 @pytest.mark.slow
 def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
     """Default endpoints, zones and local-only packages through the CrossGuard pack over real gRPC."""
-    from souverain.checker import CheckOptions, check
-    from souverain.crossguard import ENV_CATALOG, ENV_REPLACE_CATALOG
-    from souverain.crossguard_harness import check_verdicts, pack_verdicts, run_pack
-
     document = preview(
         provider_step("gcp", "trusted", {"universeDomain": "trustedapis.test", "region": "t-france-east1"}),
         provider_step("gcp", "plain", {"project": "hdh"}),
@@ -487,13 +483,8 @@ def test_the_pack_says_what_the_check_says(tmp_path: Path) -> None:
         step("random:index/randomPassword:RandomPassword", "pw", {"length": 32}),
         step("scaleway:instance/server:Server", "app", {"zone": "nb-par-1"}),
     )
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    evaluation = check(str(path), CheckOptions(catalogs=(str(CATALOG),), replace_catalog=True))
-    env = {ENV_CATALOG: str(CATALOG), ENV_REPLACE_CATALOG: "1"}
-    diagnostics, analyzed = run_pack(document, env=env, stack=STACK)
-    checked = check_verdicts(evaluation, analyzed)
-    assert pack_verdicts(diagnostics) == checked
+    pack, checked = pack_and_check_verdicts(document, CATALOG, tmp_path, stack=STACK)
+    assert pack == checked
     ours = {QUALIFIED_REGION.id, NO_US.id}  # other policies judge these resources too; not the point here
     failing = {(policy, urn.rsplit("::", 1)[-1]) for policy, urn, _ in checked if policy in ours}
     assert failing == {
